@@ -1,0 +1,53 @@
+"""streamlit-rtc: real-time voice and video AI apps in Streamlit.
+
+The public API keeps the names of the gradio_webrtc / fastrtc user guide, so
+porting an example is mechanical.
+"""
+
+from .audio.vad import SileroVAD, VADModel, VADStream
+from .core.args import WEBRTC_VALUE
+from .core.convert import (
+    aggregate_bytes_to_16bit,
+    async_aggregate_bytes_to_16bit,
+    audio_to_float32,
+    audio_to_int16,
+    wait_for_item,
+)
+from .core.handler import (
+    AsyncAudioVideoStreamHandler,
+    AsyncStreamHandler,
+    AudioVideoStreamHandler,
+    StreamHandler,
+    StreamHandlerBase,
+)
+from .core.messages import AdditionalOutputs, CloseStream, InvalidEmitError, WebRTCError
+from .core.status import Status, StatusEvent
+from .core.turn import PauseOptions
+from .reply.reply_on_pause import ReplyOnPause
+from .simulate import HandlerSimulator
+
+__all__ = [
+    "WEBRTC_VALUE",
+    "AdditionalOutputs",
+    "AsyncAudioVideoStreamHandler",
+    "AsyncStreamHandler",
+    "AudioVideoStreamHandler",
+    "CloseStream",
+    "HandlerSimulator",
+    "InvalidEmitError",
+    "PauseOptions",
+    "ReplyOnPause",
+    "SileroVAD",
+    "Status",
+    "StatusEvent",
+    "StreamHandler",
+    "StreamHandlerBase",
+    "VADModel",
+    "VADStream",
+    "WebRTCError",
+    "aggregate_bytes_to_16bit",
+    "async_aggregate_bytes_to_16bit",
+    "audio_to_float32",
+    "audio_to_int16",
+    "wait_for_item",
+]

@@ -1,0 +1,1 @@
+"""Audio utilities: resampling, input/output format conversion, VAD, keyword spotting."""

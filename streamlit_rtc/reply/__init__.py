@@ -1,0 +1,1 @@
+"""Turn-taking handlers built on the core and the audio utilities."""

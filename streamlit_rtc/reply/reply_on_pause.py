@@ -1,0 +1,358 @@
+"""ReplyOnPause: answer when the user pauses, stop talking the moment they speak again.
+
+Input is scored by a streaming VAD every 32 ms window (not per 0.6 s chunk
+as in the reference), so a turn ends ``pause_s`` after speech does, the
+audio handed to ``fn`` starts ``pre_roll_s`` before the detected onset (the
+first syllable is never lost), and a barge-in drops queued output within one
+window plus the VAD's onset lag.
+
+Threads: ``receive`` runs on the input side, ``emit`` (and so ``fn``) on the
+output side; they share state under one lock that is never held while user
+code runs. Driven by hand (``receive`` per 20 ms frame, ``emit`` until None)
+it needs no event loop, WebRTC or Streamlit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ..audio.input import remix
+from ..audio.resample import StreamResampler
+from ..audio.vad import SileroVAD, VADModel, VADWindows
+from ..core.emit import parse_audio_emit
+from ..core.handler import AudioEmitType, AudioFrame, Layout, StreamHandler
+from ..core.messages import WebRTCError
+from ..core.status import StatusEvent
+from ..core.turn import PauseOptions, TurnDetector, TurnEvent, TurnEventKind
+from .runner import ReplyRunner
+from .utterance import UtteranceRecorder
+
+__all__ = ["ReplyFn", "ReplyOnPause"]
+
+logger = logging.getLogger(__name__)
+
+ReplyFn = Callable[..., Any]
+"""``fn((rate, int16 (1, N)), *extra_inputs)``: a generator (sync or async) of emit values."""
+
+
+def _required_positional(fn: Callable[..., Any]) -> int:
+    """How many positional parameters ``fn`` requires (1 when it cannot be inspected)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
+
+
+def user_message(exc: BaseException) -> str:
+    """What the end user sees for an exception raised by handler code."""
+    if isinstance(exc, WebRTCError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Turn:
+    """A finished utterance (or a startup request) waiting for its reply."""
+
+    __slots__ = ("audio", "startup")
+
+    def __init__(self, audio: np.ndarray | None, startup: bool = False) -> None:
+        self.audio = audio
+        self.startup = startup
+
+
+class ReplyOnPause(StreamHandler):
+    """Calls ``fn`` with the user's utterance each time they pause, and plays what it yields.
+
+    ``fn(audio, *inputs)`` gets ``(input_sample_rate, int16 (1, N))`` and the
+    stream's extra inputs, and yields what any handler may emit. With
+    ``can_interrupt=True`` speech during a reply closes the generator and
+    drops queued audio at once; with False the handler does not listen until
+    the reply has played. ``startup_fn(*inputs)`` replies once at connection
+    start. Status events: ``started_talking``, ``pause_detected``,
+    ``response_starting``, ``response_done``, ``interrupted``, ``error``.
+    """
+
+    def __init__(
+        self,
+        fn: ReplyFn,
+        startup_fn: Callable[..., Any] | None = None,
+        options: PauseOptions | None = None,
+        model: VADModel | None = None,
+        can_interrupt: bool = True,
+        expected_layout: Layout = "mono",
+        output_sample_rate: int = 24000,
+        output_frame_size: int | None = None,
+        input_sample_rate: int = 48000,
+        args_timeout_s: float = 5.0,
+    ) -> None:
+        super().__init__(
+            expected_layout=expected_layout,
+            output_sample_rate=output_sample_rate,
+            output_frame_size=output_frame_size,
+            input_sample_rate=input_sample_rate,
+        )
+        if not callable(fn):
+            raise TypeError(f"ReplyOnPause needs a callable fn, got {type(fn).__name__}")
+        if startup_fn is not None and not callable(startup_fn):
+            raise TypeError(f"startup_fn must be callable, got {type(startup_fn).__name__}")
+        self.fn = fn
+        self.startup_fn = startup_fn
+        self.options = options or PauseOptions()
+        self.model = model
+        self.can_interrupt = can_interrupt
+        self.args_timeout_s = args_timeout_s
+        self._required = _required_positional(fn)
+        self._lock = threading.RLock()
+        self._vad: VADWindows | None = None
+        self._vad_resampler: StreamResampler | None = None
+        self._rate_fixer: StreamResampler | None = None
+        self._detector: TurnDetector | None = None
+        channels = 2 if expected_layout == "stereo" else 1
+        opts = self.options
+        self._recorder = UtteranceRecorder(
+            self.input_sample_rate,
+            channels,
+            history_s=opts.pre_roll_s + opts.min_speech_s + 0.5,
+            max_s=opts.max_continuous_speech_s + opts.pre_roll_s + opts.pause_s + 1.0,
+        )
+        self._pending: _Turn | None = None
+        self._runner: ReplyRunner | None = None
+        self._runner_epoch = 0
+        self._epoch = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- prototype and lifecycle --------------------------------------------------
+    def copy(self) -> ReplyOnPause:
+        return type(self)(**self._copy_kwargs())
+
+    def _copy_kwargs(self) -> dict[str, Any]:
+        return {
+            "fn": self.fn,
+            "startup_fn": self.startup_fn,
+            "options": self.options,
+            "model": self.model,
+            "can_interrupt": self.can_interrupt,
+            "expected_layout": self.expected_layout,
+            "output_sample_rate": self.output_sample_rate,
+            "output_frame_size": self.output_frame_size,
+            "input_sample_rate": self.input_sample_rate,
+            "args_timeout_s": self.args_timeout_s,
+        }
+
+    def start_up(self) -> None:
+        if self.startup_fn is not None:
+            with self._lock:
+                self._pending = _Turn(None, startup=True)
+
+    def shutdown(self) -> None:
+        with self._lock:
+            runner, self._runner = self._runner, None
+            self._pending = None
+            self._epoch += 1
+        if runner is not None:
+            self._close_runner(runner)
+        if self._loop is not None:
+            self._loop.close()
+            self._loop = None
+
+    def stream_time_s(self) -> float:
+        return self._recorder.now_s
+
+    # -- input side --------------------------------------------------------------
+    def _ensure_input_path(self) -> None:
+        if self._vad is not None:
+            return
+        model = self.model or SileroVAD.shared()
+        self._vad = VADWindows(model)
+        self._vad_resampler = StreamResampler(
+            self.input_sample_rate, model.sample_rate, 1, quality="QQ"
+        )
+        self._detector = TurnDetector(self.options, model.window_size / model.sample_rate)
+
+    def receive(self, frame: AudioFrame) -> None:
+        rate, samples = self._validate_frame(frame)
+        with self._lock:
+            self._ensure_input_path()
+            assert self._vad is not None and self._vad_resampler is not None
+            if rate != self.input_sample_rate:
+                fixer = self._rate_fixer
+                if fixer is None or fixer.in_rate != rate or fixer.channels != samples.shape[0]:
+                    fixer = StreamResampler(rate, self.input_sample_rate, samples.shape[0])
+                    self._rate_fixer = fixer
+                samples = fixer.process(samples)
+            self._recorder.append(remix(samples, self.expected_layout))
+            mono = self._vad_resampler.process(remix(samples, "mono"))
+            for probability, end_s in self._vad.feed(mono):
+                self._on_window(probability, end_s)
+
+    @staticmethod
+    def _validate_frame(frame: AudioFrame) -> tuple[int, np.ndarray]:
+        if not isinstance(frame, tuple) or len(frame) != 2:
+            raise TypeError("receive() takes (sample_rate, int16 array)")
+        rate, array = frame
+        if not isinstance(array, np.ndarray) or array.dtype != np.int16:
+            raise TypeError("receive() needs int16 audio; convert with audio_to_int16()")
+        if array.ndim == 1:
+            array = array[np.newaxis, :]
+        if array.ndim != 2 or array.shape[0] not in (1, 2):
+            raise ValueError(f"receive() needs shape (1, N) or (2, N), got {array.shape}")
+        if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
+            raise ValueError(f"receive() needs a positive int sample rate, got {rate!r}")
+        return int(rate), array
+
+    def _reply_busy(self) -> bool:
+        return (
+            self._pending is not None
+            or self._runner is not None
+            or self._pending_output_s() > 0.0
+        )
+
+    def _on_window(self, probability: float, end_s: float) -> None:
+        assert self._detector is not None
+        if not self.can_interrupt and self._reply_busy():
+            self._detector.reset()
+            if self._recorder.recording:
+                self._recorder.stop()
+            return
+        for event in self._detector.update(probability, end_s):
+            self._on_turn_event(event)
+
+    def _on_turn_event(self, event: TurnEvent) -> None:
+        if event.kind is TurnEventKind.SPEECH_STARTED and event.forced:
+            self._recorder.start(event.onset_s)  # speech goes on after a forced cut
+        elif event.kind is TurnEventKind.SPEECH_STARTED:
+            self._recorder.start(event.onset_s - self.options.pre_roll_s)
+            busy = self._reply_busy()
+            if busy:
+                self._interrupt()
+            self.report_status(StatusEvent.STARTED_TALKING)
+            if busy:
+                self.report_status(StatusEvent.INTERRUPTED)
+        elif event.kind is TurnEventKind.TURN_ENDED:
+            until = event.time_s if event.forced else event.speech_end_s + self.options.end_pad_s
+            self._pending = _Turn(self._recorder.stop(until))
+            self.report_status(StatusEvent.PAUSE_DETECTED, "forced" if event.forced else None)
+        else:
+            self._recorder.stop()
+
+    def _interrupt(self) -> None:
+        self._epoch += 1
+        self._pending = None
+        self.clear_output()
+
+    def trigger_response(self) -> None:
+        """Reply now to what was heard so far (ends a turn in progress, or replies to silence)."""
+        with self._lock:
+            now = self._recorder.now_s
+            if self._detector is not None and self._detector.end_turn_now(now) is not None:
+                audio = self._recorder.stop(now)
+            else:
+                audio = np.zeros((self._recorder.channels, 0), dtype=np.int16)
+            self._pending = _Turn(audio)
+        self.report_status(StatusEvent.PAUSE_DETECTED, "triggered")
+
+    # -- output side -------------------------------------------------------------
+    def emit(self) -> AudioEmitType:
+        with self._lock:
+            runner, stale, turn = self._runner, None, None
+            if runner is not None and self._runner_epoch != self._epoch:
+                stale, runner, self._runner = runner, None, None
+            if runner is None and self._pending is not None:
+                turn, self._pending = self._pending, None
+                epoch = self._epoch
+        if stale is not None:
+            self._close_runner(stale)
+        if runner is None and turn is not None:
+            runner = self._start_reply(turn, epoch)
+        if runner is None:
+            return None
+        return self._step(runner)
+
+    def _start_reply(self, turn: _Turn, epoch: int) -> ReplyRunner | None:
+        try:
+            args = self._reply_args(turn.startup)
+            if turn.startup:
+                assert self.startup_fn is not None
+                produced = self.startup_fn(*args)
+            else:
+                assert turn.audio is not None
+                produced = self.fn((self.input_sample_rate, turn.audio), *args)
+            runner = ReplyRunner(produced, self._get_loop)
+        except Exception as exc:
+            self._report_error(exc)
+            return None
+        with self._lock:
+            if epoch == self._epoch:
+                self._runner, self._runner_epoch = runner, epoch
+                return runner
+        self._close_runner(runner)
+        return None
+
+    def _step(self, runner: ReplyRunner) -> AudioEmitType:
+        first = not runner.started
+        try:
+            item = runner.step()
+            parse_audio_emit(item)  # a bad yield ends this turn with a clear error
+        except StopIteration:
+            self._end_reply(runner, interrupted=False)
+            return None
+        except Exception as exc:
+            self._end_reply(runner, interrupted=True)
+            self._report_error(exc)
+            return None
+        with self._lock:
+            current = self._runner is runner and self._runner_epoch == self._epoch
+        if not current:
+            self._end_reply(runner, interrupted=True)
+            return None
+        if first:
+            self.report_status(StatusEvent.RESPONSE_STARTING)
+        result: AudioEmitType = item
+        return result
+
+    def _end_reply(self, runner: ReplyRunner, interrupted: bool) -> None:
+        with self._lock:
+            if self._runner is runner:
+                self._runner = None
+        self._close_runner(runner)
+        if not interrupted:
+            self._flush_output()
+            self.report_status(StatusEvent.RESPONSE_DONE)
+
+    def _close_runner(self, runner: ReplyRunner) -> None:
+        try:
+            runner.close()
+        except Exception:
+            logger.exception("closing a reply generator raised")
+
+    def _report_error(self, exc: BaseException) -> None:
+        logger.error("reply function failed: %s", user_message(exc), exc_info=exc)
+        self.report_status(StatusEvent.ERROR, user_message(exc))
+
+    def _reply_args(self, startup: bool) -> list[Any]:
+        extra_needed = 0 if startup else max(0, self._required - 1)
+        args = self.stream_args
+        if args.has_provider or (extra_needed and not self.args_set.is_set()):
+            self.wait_for_args_sync(self.args_timeout_s)
+        values = self.latest_args[1:]
+        if len(values) < extra_needed:
+            raise WebRTCError(
+                f"{getattr(self.fn, '__name__', 'fn')} takes {extra_needed} extra input(s) "
+                f"but the stream has {len(values)}: pass them with inputs=[...] "
+                "(or set_args([...]) when driving the handler yourself)"
+            )
+        return values
+
+    def _get_loop(self) -> asyncio.AbstractEventLoop:
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop
