@@ -10,6 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
+from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
+
+# Every WebRTC peer in the test process talks over 127.0.0.1 only.
+restrict_ice_to_loopback()
+
 FIXTURES = Path(__file__).parent / "fixtures"
 SPEECH = FIXTURES / "speech"
 

@@ -193,7 +193,8 @@ class AudioOutput:
 
     ``handle`` runs on the one thread that calls ``emit`` (never on the
     transport's event loop); ``read_frame`` and ``clear`` may be called from
-    any thread.
+    any thread. With ``discard_audio`` (mode "send") audio is validated and
+    dropped, while outputs and close requests still flow.
     """
 
     def __init__(
@@ -204,8 +205,10 @@ class AudioOutput:
         capacity_s: float = 2.0,
         on_outputs: OutputsCallback | None = None,
         on_close: CloseCallback | None = None,
+        discard_audio: bool = False,
     ) -> None:
         self.buffer = OutputBuffer(rate, channels, frame_size, capacity_s)
+        self.discard_audio = discard_audio
         self.converter = OutputConverter(rate, channels)
         self._converter_epoch = self.buffer.epoch
         self._on_outputs = on_outputs
@@ -222,7 +225,7 @@ class AudioOutput:
         """
         parts = parse_audio_emit(item)
         written = True
-        if parts.audio is not None:
+        if parts.audio is not None and not self.discard_audio:
             target = self.epoch if epoch is None else epoch
             written = self._write_audio(parts.audio, target, timeout)
         if parts.outputs is not None and self._on_outputs is not None:

@@ -107,7 +107,8 @@ class ReplyOnPause(StreamHandler):
         self.fn = fn
         self.startup_fn = startup_fn
         self.options = options or PauseOptions()
-        self.model = model
+        # Load the model now (once per process), never on a live stream's first frame.
+        self.model: VADModel = model if model is not None else SileroVAD.shared()
         self.can_interrupt = can_interrupt
         self.args_timeout_s = args_timeout_s
         self._required = _required_positional(fn)
@@ -171,7 +172,7 @@ class ReplyOnPause(StreamHandler):
     def _ensure_input_path(self) -> None:
         if self._vad is not None:
             return
-        model = self.model or SileroVAD.shared()
+        model = self.model
         self._vad = VADWindows(model)
         self._vad_resampler = StreamResampler(
             self.input_sample_rate, model.sample_rate, 1, quality="QQ"
