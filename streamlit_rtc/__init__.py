@@ -26,6 +26,23 @@ from .core.turn import PauseOptions
 from .reply.reply_on_pause import ReplyOnPause
 from .simulate import HandlerSimulator
 
+_ADAPTER_NAMES = {
+    "StreamContext",
+    "get_cloudflare_turn_credentials",
+    "get_hf_turn_credentials",
+    "get_twilio_turn_credentials",
+    "webrtc",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The Streamlit adapter loads on first use, so the core never imports Streamlit."""
+    if name in _ADAPTER_NAMES:
+        from . import streamlit as adapter
+
+        return getattr(adapter, name)
+    raise AttributeError(f"module 'streamlit_rtc' has no attribute {name!r}")
+
 __all__ = [
     "WEBRTC_VALUE",
     "AdditionalOutputs",
@@ -40,6 +57,7 @@ __all__ = [
     "SileroVAD",
     "Status",
     "StatusEvent",
+    "StreamContext",
     "StreamHandler",
     "StreamHandlerBase",
     "VADModel",
@@ -49,5 +67,9 @@ __all__ = [
     "async_aggregate_bytes_to_16bit",
     "audio_to_float32",
     "audio_to_int16",
+    "get_cloudflare_turn_credentials",
+    "get_hf_turn_credentials",
+    "get_twilio_turn_credentials",
     "wait_for_item",
+    "webrtc",
 ]

@@ -192,6 +192,7 @@ class ReplyOnPause(StreamHandler):
                 samples = fixer.process(samples)
             self._recorder.append(remix(samples, self.expected_layout))
             mono = self._vad_resampler.process(remix(samples, "mono"))
+            self._on_vad_audio(mono)
             for probability, end_s in self._vad.feed(mono):
                 self._on_window(probability, end_s)
 
@@ -232,7 +233,7 @@ class ReplyOnPause(StreamHandler):
             self._recorder.start(event.onset_s)  # speech goes on after a forced cut
         elif event.kind is TurnEventKind.SPEECH_STARTED:
             self._recorder.start(event.onset_s - self.options.pre_roll_s)
-            busy = self._reply_busy()
+            busy = self._reply_busy() and self._speech_interrupts()
             if busy:
                 self._interrupt()
             self.report_status(StatusEvent.STARTED_TALKING)
@@ -240,10 +241,25 @@ class ReplyOnPause(StreamHandler):
                 self.report_status(StatusEvent.INTERRUPTED)
         elif event.kind is TurnEventKind.TURN_ENDED:
             until = event.time_s if event.forced else event.speech_end_s + self.options.end_pad_s
-            self._pending = _Turn(self._recorder.stop(until))
+            audio = self._accept_turn(self._recorder.start_s(), self._recorder.stop(until))
+            if audio is None:
+                return
+            self._pending = _Turn(audio)
             self.report_status(StatusEvent.PAUSE_DETECTED, "forced" if event.forced else None)
         else:
             self._recorder.stop()
+
+    # -- hooks for turn-taking variants (ReplyOnStopWords) ---------------------------
+    def _on_vad_audio(self, mono: np.ndarray) -> None:
+        """Every input sample at the VAD's rate, mono int16 ``(1, N)``, in order."""
+
+    def _speech_interrupts(self) -> bool:
+        """Whether any speech during a reply interrupts it."""
+        return True
+
+    def _accept_turn(self, start_s: float, audio: np.ndarray) -> np.ndarray | None:
+        """The audio to answer for a finished turn starting at ``start_s``; None: no reply."""
+        return audio
 
     def _interrupt(self) -> None:
         self._epoch += 1

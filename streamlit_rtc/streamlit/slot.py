@@ -1,0 +1,117 @@
+"""Per browser session and stream key: the current connection and what the page asked for.
+
+A :class:`StreamSlot` lives in ``st.session_state`` (so it is private to one
+browser session) and is only touched on that session's script thread,
+except for :class:`AudioStreamSession`'s own thread-safe methods.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.handler import StreamHandlerBase
+from ..session.audio_session import AudioStreamSession
+from ..session.concurrency import ConcurrencyRegistry
+from ..session.mailbox import Snapshot
+from ..session.modes import Mode
+from ..session.outputs import OutputsFolder
+from . import _compat
+
+__all__ = ["StreamSlot"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class StreamSlot:
+    """What one ``webrtc(key, ...)`` call remembers between script runs."""
+
+    key: str
+    holder: str
+    session: AudioStreamSession | None = None
+    inputs: list[Any] = field(default_factory=list)
+    triggered: bool = False
+    end_pending: bool = False
+    """The server ended the stream; keep asking the browser to stop until it has."""
+    last_end: Snapshot | None = None
+    watcher: Any = None
+    folder: OutputsFolder = field(default_factory=OutputsFolder)
+    leftover: list[Any] = field(default_factory=list)
+    """Outputs of a stopped session not applied yet."""
+    has_live_view: bool = False
+    """The page renders outputs in ``stream.live(...)``: refresh that part only."""
+    fast: bool = False
+    """The conversation is active: refresh every 0.25 s instead of every second."""
+    quiet_since: float = 0.0
+    seen_version: int = -1
+
+    def drain(self, state: Any) -> int:
+        """Apply queued outputs to ``state`` (script thread); returns how many."""
+        items = self.leftover
+        self.leftover = []
+        if self.session is not None:
+            items = items + self.session.mailbox.take_outputs()
+        return self.folder.apply(state, items)
+
+    def current(
+        self,
+        prototype: StreamHandlerBase,
+        mode: Mode,
+        time_limit: float | None,
+        registry: ConcurrencyRegistry,
+        limit: int | None,
+    ) -> AudioStreamSession:
+        """The session for the next (or current) connection; a fresh one after a stop."""
+        session = self.session
+        if session is not None and not session.stopped:
+            return session
+        if session is not None:
+            self.last_end = session.mailbox.snapshot()
+            self.leftover.extend(session.mailbox.take_outputs())
+        key, holder = self.key, self.holder
+
+        def admit() -> bool:
+            return registry.activate(key, holder, limit)
+
+        def on_stopped(_: AudioStreamSession) -> None:
+            registry.release(key, holder)
+
+        session = AudioStreamSession(
+            prototype,
+            mode=mode,
+            time_limit=time_limit,
+            name=f"{key}@{holder[:8]}",
+            admit=admit,
+            on_stopped=on_stopped,
+            busy_message=busy_message(limit),
+        )
+        session.handler.stream_args.set_provider(lambda: list(self.inputs))
+        self.session = session
+        return session
+
+    def watch_browser(self) -> None:
+        """Stop the live session when this Streamlit session goes away (tab closed)."""
+        if self.watcher is not None:
+            return
+        session = self.session
+        if session is None:
+            return
+
+        def on_end(end: Any) -> None:
+            session.stop(None)
+
+        self.watcher = _compat.watch_session_end(on_end)
+
+    def unwatch_browser(self) -> None:
+        if self.watcher is not None:
+            self.watcher.stop()
+            self.watcher = None
+
+
+def busy_message(limit: int | None) -> str:
+    return (
+        f"This stream already has {limit} live user(s), its limit. "
+        "Please try again in a moment."
+    )

@@ -1,0 +1,60 @@
+"""Real-browser proof that the flaky-connect workaround works (streamlit-webrtc 0.79).
+
+One Streamlit server (``apps/fixed_echo.py``) and one Chromium for the whole
+module; every connection uses a fresh browser context and page, clicks START,
+requires echoed audio (inbound packets and energy, still flowing after a
+hold), then clicks STOP. The bare app's failure rate is measured by
+``measure_connect_rate.py``, not asserted here (it is a race).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+
+import pytest
+from browser_harness import ConnectResult, StreamlitAppFactory, StreamlitServer, connect_once
+from playwright.sync_api import Browser
+
+LOGGER = logging.getLogger(__name__)
+
+pytestmark = pytest.mark.browser
+
+CONNECTIONS = int(os.environ.get("RTC_RELIABILITY_RUNS", "30"))
+
+
+@pytest.fixture(scope="module")
+def fixed_echo_server(module_streamlit_app: StreamlitAppFactory) -> StreamlitServer:
+    """The echo app that calls ``webrtc_streamer_fixed``; INFO logs from streamlit_rtc."""
+    return module_streamlit_app("fixed_echo.py", env={"RTC_TEST_DEBUG": "1"})
+
+
+@pytest.mark.timeout(900)
+def test_every_connection_receives_audio(
+    chromium: Browser, fixed_echo_server: StreamlitServer
+) -> None:
+    """N consecutive real-browser connections all get the microphone echoed back."""
+    started = time.monotonic()
+    results: list[ConnectResult] = []
+    for i in range(CONNECTIONS):
+        result = connect_once(chromium, fixed_echo_server.url, index=i, hold=1.5)
+        LOGGER.info("%s", result.describe())
+        results.append(result)
+
+    delays = sorted(r.start_to_audio_s for r in results if r.start_to_audio_s is not None)
+    LOGGER.info(
+        "%d connections in %.0fs; START->audio median %.2fs max %.2fs",
+        len(results),
+        time.monotonic() - started,
+        delays[len(delays) // 2] if delays else float("nan"),
+        delays[-1] if delays else float("nan"),
+    )
+    failures = [r.describe() for r in results if not r.ok]
+    assert not failures, f"{len(failures)}/{len(results)} connections failed:\n" + "\n".join(
+        failures
+    )
+    for r in results:
+        assert r.first is not None and r.last is not None
+        assert r.last.packets_sent > 0, f"microphone not sent: {r.describe()}"
+        assert r.last.packets_received > 0 and r.last.total_audio_energy > 0

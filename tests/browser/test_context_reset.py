@@ -1,0 +1,43 @@
+"""The workaround must still reset a context whose component really was not rendered."""
+
+from __future__ import annotations
+
+import pytest
+from browser_harness import (
+    StreamlitAppFactory,
+    audio_keeps_flowing,
+    click_start,
+    find_component_frame,
+    open_app,
+    wait_for_inbound_audio,
+)
+from playwright.sync_api import Page
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.timeout(180)
+def test_hidden_then_shown_component_restarts_cleanly(
+    page: Page, streamlit_app: StreamlitAppFactory
+) -> None:
+    """Stream, hide the component for a run, show it again, stream again."""
+    server = streamlit_app("conditional_echo.py", env={"RTC_TEST_DEBUG": "1"})
+    frame = open_app(page, server.url)
+    click_start(frame)
+    assert wait_for_inbound_audio(frame, timeout=10) is not None
+
+    checkbox = page.get_by_text("show component")
+    checkbox.click()
+    page.get_by_text("component hidden").wait_for(timeout=10_000)
+    checkbox.click()
+    page.get_by_text("component hidden").wait_for(state="detached", timeout=10_000)
+
+    frame = find_component_frame(page, timeout=15)
+    click_start(frame)
+    first = wait_for_inbound_audio(frame, timeout=10)
+    assert first is not None, "no audio after the component was shown again"
+    ok, last = audio_keeps_flowing(frame, first, hold=1.5, min_energy=1e-3)
+    assert ok, f"audio did not keep flowing: {last}"
+
+    log = server.log_path.read_text(errors="replace")
+    assert "was not rendered last run; resetting its context" in log
