@@ -190,21 +190,8 @@ class AudioStreamSession:
             self._on_stopped(self)
 
     def _stop_tracks(self) -> None:
-        def stop_on_loop() -> None:
-            if self.source_track is not None:
-                self.source_track.stop()
-            if self.sink is not None:
-                self.sink.stop()
-
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            stop_on_loop()
-            return
-        try:
-            running = asyncio.get_running_loop()
-        except RuntimeError:
-            running = None
-        if running is loop:
-            stop_on_loop()
-        else:
-            loop.call_soon_threadsafe(stop_on_loop)
+        """Both stops are thread-safe: they hop to the media loop themselves."""
+        if self.source_track is not None:
+            self.source_track.stop()
+        if self.sink is not None:
+            self.sink.stop()

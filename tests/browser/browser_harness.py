@@ -537,3 +537,24 @@ def connect_once(
         return ConnectResult(index, False, None, None, None, repr(exc))
     finally:
         context.close()
+
+
+# --------------------------------------------------------------------------
+# Loopback-only WebRTC (servers started with LOOPBACK_ENV + this Chromium)
+# --------------------------------------------------------------------------
+
+#: Environment for a StreamlitServer whose WebRTC must stay on 127.0.0.1
+#: (``loopback_site/sitecustomize.py`` confines aioice to loopback).
+LOOPBACK_ENV = {
+    "STREAMLIT_RTC_TEST_LOOPBACK_ICE": "1",
+    "PYTHONPATH": str(Path(__file__).resolve().parent / "loopback_site"),
+}
+
+
+def launch_loopback_chromium(playwright: Playwright, fake_mic_wav: Path) -> Browser:
+    """Headless Chromium with a fake microphone that also gathers 127.0.0.1 candidates."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM_PATH),
+        headless=True,
+        args=[*chromium_args(fake_mic_wav), "--allow-loopback-in-peer-connection"],
+    )

@@ -21,33 +21,22 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).parent
 CHAT_APP = HERE.parents[1] / "apps" / "chat.py"
 FIXTURES = HERE.parent / "fixtures" / "browser"
-LOOPBACK_ENV = {
-    "STREAMLIT_RTC_TEST_LOOPBACK_ICE": "1",
-    "PYTHONPATH": str(HERE / "loopback_site"),
-}
 SPOKE = re.compile(r"spoke for ([0-9.]+) s")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
     log = tmp_path_factory.mktemp("chat") / "streamlit.log"
-    with bh.StreamlitServer(app_path=CHAT_APP, log_path=log, env=LOOPBACK_ENV) as srv:
+    with bh.StreamlitServer(app_path=CHAT_APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
-def browsers() -> Iterator[tuple[Browser, Browser]]:
+def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
 
-        def launch(wav: str) -> Browser:
-            return p.chromium.launch(
-                executable_path=str(bh.CHROMIUM_PATH),
-                headless=True,
-                args=[*bh.chromium_args(FIXTURES / wav), "--allow-loopback-in-peer-connection"],
-            )
-
-        long_mic = launch("turn_lead2s.wav")
-        yield long_mic, long_mic
+        long_mic = bh.launch_loopback_chromium(p, FIXTURES / "turn_lead2s.wav")
+        yield long_mic
         long_mic.close()
 
 
@@ -61,9 +50,9 @@ def bubbles(page: Page) -> int:
 
 
 def test_the_transcript_appears_live_and_only_in_its_own_session(
-    server: bh.StreamlitServer, browsers: tuple[Browser, Browser]
+    server: bh.StreamlitServer, browser: Browser
 ) -> None:
-    talking, idle = bh.new_context(browsers[0]), bh.new_context(browsers[0])
+    talking, idle = bh.new_context(browser), bh.new_context(browser)
     try:
         page, other = talking.new_page(), idle.new_page()
         frame = bh.open_app(page, server.url)

@@ -22,10 +22,6 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).parent
 PROBE_APP = HERE / "apps" / "echo_probe.py"
 MIC_WAV = HERE.parent / "fixtures" / "browser" / "turn_lead2s.wav"
-LOOPBACK_ENV = {
-    "STREAMLIT_RTC_TEST_LOOPBACK_ICE": "1",
-    "PYTHONPATH": str(HERE / "loopback_site"),
-}
 ENERGY_JS = """async () => {
   const pc = window.__rtcHarness.peers.at(-1);
   if (!pc) return null;
@@ -41,18 +37,14 @@ ENERGY_JS = """async () => {
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
     log = tmp_path_factory.mktemp("echo") / "streamlit.log"
-    with bh.StreamlitServer(app_path=PROBE_APP, log_path=log, env=LOOPBACK_ENV) as srv:
+    with bh.StreamlitServer(app_path=PROBE_APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(bh.CHROMIUM_PATH),
-            headless=True,
-            args=[*bh.chromium_args(MIC_WAV), "--allow-loopback-in-peer-connection"],
-        )
+        chromium = bh.launch_loopback_chromium(p, MIC_WAV)
         yield chromium
         chromium.close()
 

@@ -15,27 +15,19 @@ pytestmark = pytest.mark.browser
 HERE = Path(__file__).parent
 APP = HERE / "apps" / "limits_probe.py"
 MIC = HERE.parent / "fixtures" / "browser" / "turn_lead2s.wav"
-LOOPBACK_ENV = {
-    "STREAMLIT_RTC_TEST_LOOPBACK_ICE": "1",
-    "PYTHONPATH": str(HERE / "loopback_site"),
-}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
     log = tmp_path_factory.mktemp("limits") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=LOOPBACK_ENV) as srv:
+    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
         yield srv
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(bh.CHROMIUM_PATH),
-            headless=True,
-            args=[*bh.chromium_args(MIC), "--allow-loopback-in-peer-connection"],
-        )
+        chromium = bh.launch_loopback_chromium(p, MIC)
         yield chromium
         chromium.close()
 
