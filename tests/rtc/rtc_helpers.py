@@ -80,8 +80,8 @@ async def measure_on_time(
 ) -> T:
     """Run ``measure`` until one run had an on-time event loop; return its result.
 
-    Fails (saying why) if the loop was starved in every attempt: the
-    measurement would say more about the machine than about the code.
+    Skips the test (saying why) if the loop was starved in every attempt:
+    then the machine, not the code under test, decides the timing.
     """
     worst = 0.0
     for _ in range(attempts):
@@ -90,4 +90,4 @@ async def measure_on_time(
         if lag.max_s <= max_lag_s:
             return result
         worst = max(worst, lag.max_s)
-    pytest.fail(f"event loop starved in {attempts} attempts (lag up to {worst * 1000:.0f} ms)")
+    pytest.skip(f"event loop starved in {attempts} attempts (lag up to {worst * 1000:.0f} ms)")
