@@ -366,6 +366,30 @@ def find_component_frame(page: Page, timeout: float = 30.0) -> Frame:
     raise TimeoutError(f"no webrtc component iframe within {timeout}s")
 
 
+def wait_for_no_component_frame(page: Page, timeout: float = 15.0) -> None:
+    """Wait until no child frame shows a START/STOP button (the component is unmounted).
+
+    Streamlit removes an element that a run did not draw only when that run
+    finishes; a run cut short by a rerun leaves the old iframe in place.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        present = False
+        for frame in page.frames:
+            if frame is page.main_frame:
+                continue
+            with contextlib.suppress(Exception):
+                if any(
+                    frame.get_by_role("button", name=name).count() > 0
+                    for name in (_START_RE, _STOP_RE)
+                ):
+                    present = True
+        if not present:
+            return
+        page.wait_for_timeout(100)
+    raise TimeoutError(f"the webrtc component iframe was still mounted after {timeout}s")
+
+
 def click_start(frame: Frame, timeout: float = 10.0) -> None:
     """Click the component's START button."""
     frame.get_by_role("button", name=_START_RE).click(timeout=timeout * 1000)

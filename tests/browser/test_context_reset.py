@@ -10,6 +10,7 @@ from browser_harness import (
     find_component_frame,
     open_app,
     wait_for_inbound_audio,
+    wait_for_no_component_frame,
 )
 from playwright.sync_api import Page
 
@@ -29,6 +30,9 @@ def test_hidden_then_shown_component_restarts_cleanly(
     checkbox = page.get_by_text("show component")
     checkbox.click()
     page.get_by_text("component hidden").wait_for(timeout=10_000)
+    # Showing it again before the hiding run has finished would keep the old
+    # iframe (Streamlit drops undrawn elements only when a run completes).
+    wait_for_no_component_frame(page)
     checkbox.click()
     page.get_by_text("component hidden").wait_for(state="detached", timeout=10_000)
 
