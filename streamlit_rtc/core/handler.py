@@ -80,7 +80,7 @@ class StreamHandlerBase(ABC):
         output_sample_rate: int = 24000,
         output_frame_size: int | None = None,
         input_sample_rate: int = 48000,
-        fps: int = 30,
+        fps: float = 30,
     ) -> None:
         if expected_layout not in _LAYOUTS:
             raise ValueError(

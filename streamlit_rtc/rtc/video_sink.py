@@ -40,3 +40,31 @@ class VideoSink(TrackConsumer):
         if frame.pts is not None and frame.time_base is not None:
             pts_s = float(frame.pts * frame.time_base)
         self._on_frame(video_frame_to_rgb(frame), pts_s)
+
+
+#: ``on_frame(frame)`` with the decoded ``av.VideoFrame``; runs on the loop.
+RawVideoFrameCallback = Callable[[av.VideoFrame], None]
+
+
+class RawVideoSink(TrackConsumer):
+    """Drains a remote video track, handing each decoded ``av.VideoFrame`` on unconverted.
+
+    For consumers that convert off the event loop (a worker thread keeps
+    only the newest frame and converts that one): the loop does no pixel work.
+    """
+
+    kind = "video"
+
+    def __init__(
+        self,
+        on_frame: RawVideoFrameCallback,
+        *,
+        on_ended: Callable[[], None] | None = None,
+        track: MediaStreamTrack | None = None,
+    ) -> None:
+        """Create the sink; see :class:`MicrophoneSink` for the arguments."""
+        super().__init__(on_ended=on_ended, track=track)
+        self._on_frame = on_frame
+
+    def _deliver(self, frame: av.VideoFrame) -> None:
+        self._on_frame(frame)

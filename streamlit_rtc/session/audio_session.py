@@ -1,30 +1,37 @@
-"""One audio connection: handler copy, worker threads, microphone sink and output track.
+"""One audio (or audio-video) connection: handler copy, workers, sinks and output tracks.
 
 Created by the Streamlit adapter per START (or per headless connection in
 tests). Media callbacks arrive on the server's event loop and only touch
 bounded, non-blocking structures; the handler runs on :class:`HandlerWorkers`.
-Everything is stopped exactly once by :meth:`AudioStreamSession.stop`,
-whoever notices the end first (STOP, browser gone, time limit, CloseStream,
-a fatal handler error, the Streamlit session ending).
+With ``modality="audio-video"`` the same handler instance also gets the
+webcam (``video_receive``) and feeds an output video track (``video_emit``
+at its ``fps``) through a :class:`HandlerLane` on the same workers.
+Start, time limit and the one idempotent stop come from :class:`SessionLifecycle`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
-import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
 from ..audio.output import AudioOutput
-from ..core.handler import StreamHandlerBase
+from ..core.handler import (
+    AsyncAudioVideoStreamHandler,
+    AudioVideoStreamHandler,
+    StreamHandlerBase,
+)
 from ..core.messages import AdditionalOutputs, CloseStream
 from ..rtc.audio_sink import MicrophoneSink
 from ..rtc.audio_source import PacedAudioSourceTrack
+from ..rtc.video_push import PushedVideoTrack
+from ..rtc.video_sink import RawVideoSink
+from .lifecycle import SessionLifecycle
 from .mailbox import SessionMailbox
-from .modes import Mode
+from .modes import Modality, Mode
+from .video_lane import HandlerLane, LaneCallbacks
 from .workers import HandlerWorkers
 
 __all__ = ["AudioStreamSession"]
@@ -35,7 +42,7 @@ OUTPUT_CHANNELS = 2
 OUTPUT_BUFFER_S = 2.0
 
 
-class AudioStreamSession:
+class AudioStreamSession(SessionLifecycle):
     """Runs one private handler instance for one connection."""
 
     def __init__(
@@ -45,16 +52,14 @@ class AudioStreamSession:
         time_limit: float | None = None,
         mailbox: SessionMailbox | None = None,
         name: str = "stream",
-        on_stopped: Callable[[AudioStreamSession], None] | None = None,
+        on_stopped: Callable[[Any], None] | None = None,
         admit: Callable[[], bool] | None = None,
         busy_message: str = "This stream is busy; please try again later.",
+        modality: Modality = Modality.AUDIO,
     ) -> None:
-        if time_limit is not None and time_limit <= 0:
-            raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
-        self.mode = mode
-        self.time_limit = time_limit
-        self.name = name
-        self.mailbox = mailbox or SessionMailbox()
+        super().__init__(mode, time_limit, mailbox, name, on_stopped, admit, busy_message)
+        if modality is Modality.VIDEO:
+            raise ValueError("video-only streams run in a VideoStreamSession")
         self.handler = prototype.copy()
         h = self.handler
         self.output = AudioOutput(
@@ -68,11 +73,17 @@ class AudioStreamSession:
         )
         h.attach_playback(self.output if mode.receives else None)
         h.status.add_listener(self.mailbox.on_status)
-        self.workers = HandlerWorkers(h, self.output, on_fatal=self._on_fatal, name=name)
+        self.video_sink: RawVideoSink | None = None
+        self.video_track: PushedVideoTrack | None = None
+        self.video_lane: HandlerLane | None = None
+        if modality is Modality.AUDIO_VIDEO:
+            self._setup_video(h)
+        lanes = [self.video_lane] if self.video_lane is not None else []
+        self.workers = HandlerWorkers(
+            h, self.output, on_fatal=self._on_fatal, name=name, lanes=lanes
+        )
         self.sink = (
-            MicrophoneSink(self._on_mic_frame, on_ended=self._on_mic_ended)
-            if mode.sends
-            else None
+            MicrophoneSink(self._on_mic_frame, on_ended=self._on_mic_ended) if mode.sends else None
         )
         self.source_track = (
             PacedAudioSourceTrack(
@@ -84,70 +95,22 @@ class AudioStreamSession:
             if mode.receives
             else None
         )
-        self._on_stopped = on_stopped
-        self._admit = admit
-        self._busy_message = busy_message
-        self.refused = False
-        self._lock = threading.RLock()
-        self._started_at: float | None = None
-        self._stopped = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._timer: threading.Timer | None = None
 
-    # -- state ---------------------------------------------------------------------
-    @property
-    def started(self) -> bool:
-        return self._started_at is not None
+    def _setup_video(self, handler: StreamHandlerBase) -> None:
+        """The video half of an audio-video handler: webcam sink, lane, output track."""
+        if not isinstance(handler, (AudioVideoStreamHandler, AsyncAudioVideoStreamHandler)):
+            raise TypeError(
+                f"modality='audio-video' needs an AudioVideoStreamHandler or "
+                f"AsyncAudioVideoStreamHandler, got {type(handler).__name__}"
+            )
+        self.video_track = PushedVideoTrack() if self.mode.receives else None
+        callbacks = LaneCallbacks(self._on_outputs, self._on_close, self._on_fatal)
+        push = self.video_track.push_rgb if self.video_track is not None else None
+        self.video_lane = HandlerLane(handler, callbacks, push, name=self.name)
+        if self.mode.sends:
+            self.video_sink = RawVideoSink(self._on_camera_frame)
 
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-    def remaining_s(self) -> float | None:
-        """Seconds left before ``time_limit`` ends the stream (None without a limit)."""
-        if self.time_limit is None:
-            return None
-        if self._started_at is None:
-            return self.time_limit
-        return max(0.0, self.time_limit - (time.monotonic() - self._started_at))
-
-    def set_inputs(self, inputs: list[object]) -> None:
-        self.handler.set_args(inputs)
-
-    # -- start: on the first media callback (the connection is up) ---------------------
-    def ensure_started(self) -> None:
-        if self._started_at is not None or self._stopped.is_set():
-            return
-        with self._lock:
-            if self._started_at is not None:
-                return
-            self._started_at = time.monotonic()
-            try:
-                self._loop = asyncio.get_running_loop()
-            except RuntimeError:
-                self._loop = None
-        if self._loop is not None:
-            # Starting threads waits for them to be scheduled: never on the media loop.
-            self._loop.run_in_executor(None, self._start)
-        else:
-            self._start()
-
-    def _start(self) -> None:
-        if self._admit is not None and not self._admit():
-            self.refused = True
-            self.stop(self._busy_message)
-            return
-        with self._lock:
-            if self._stopped.is_set():
-                return
-            self.mailbox.connected()
-            self.workers.start()
-            if self.time_limit is not None:
-                self._timer = threading.Timer(self.time_limit, self._on_time_limit)
-                self._timer.daemon = True
-                self._timer.start()
-        logger.info("%s: started (%s)", self.name, self.mode.value)
-
+    # -- media callbacks (event loop) ------------------------------------------------
     def _on_mic_frame(self, samples: np.ndarray, rate: int, layout: str, pts_s: float) -> None:
         self.ensure_started()
         channels = 2 if layout == "stereo" else 1
@@ -157,37 +120,28 @@ class AudioStreamSession:
         self.ensure_started()
         return self.output.read_frame()
 
+    def _on_camera_frame(self, frame: Any) -> None:
+        self.ensure_started()
+        if self.video_lane is not None:
+            self.video_lane.on_frame(frame)
+
     # -- ends ----------------------------------------------------------------------
     def _on_mic_ended(self) -> None:
         self.stop(None)
 
-    def _on_time_limit(self) -> None:
-        self.stop(f"Time limit of {self.time_limit:g} s reached")
-
     def _on_close(self, close: CloseStream) -> None:
-        threading.Thread(target=self.stop, args=(close.msg or None,), daemon=True).start()
-
-    def _on_fatal(self, message: str) -> None:
-        self.mailbox.error(message)
-        threading.Thread(target=self.stop, args=(message,), daemon=True).start()
+        self._stop_soon(close.msg or None)
 
     def _on_outputs(self, outputs: AdditionalOutputs) -> None:
         self.mailbox.put_outputs(outputs)
 
-    def stop(self, message: str | None = None) -> None:
-        """End the connection's work (idempotent, any thread)."""
-        with self._lock:
-            if self._stopped.is_set():
-                return
-            self._stopped.set()
-        if self._timer is not None:
-            self._timer.cancel()
+    # -- lifecycle hooks ---------------------------------------------------------------
+    def _start_work(self) -> None:
+        self.workers.start()
+
+    def _stop_work(self) -> None:
         self.workers.stop()
         self._stop_tracks()
-        self.mailbox.stopped(message)
-        logger.info("%s: stopped%s", self.name, f" ({message})" if message else "")
-        if self._on_stopped is not None:
-            self._on_stopped(self)
 
     def _stop_tracks(self) -> None:
         """Both stops are thread-safe: they hop to the media loop themselves."""
@@ -195,3 +149,7 @@ class AudioStreamSession:
             self.source_track.stop()
         if self.sink is not None:
             self.sink.stop()
+        if self.video_track is not None:
+            self.video_track.stop()
+        if self.video_sink is not None:
+            self.video_sink.stop()

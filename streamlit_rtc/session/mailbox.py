@@ -49,6 +49,8 @@ class Snapshot:
     end_message: str | None
     started_at: float | None
     error_count: int
+    last_events: dict[StatusEvent, Status]
+    """The latest status of each kind (e.g. when the stop phrase was last heard)."""
 
 
 class SessionMailbox:
@@ -58,6 +60,7 @@ class SessionMailbox:
         self._lock = threading.Lock()
         self._state = StreamState.CONNECTING
         self._last_status: Status | None = None
+        self._last_events: dict[StatusEvent, Status] = {}
         self._errors: deque[str] = deque(maxlen=max_errors)
         self._error_count = 0
         self._end_message: str | None = None
@@ -79,6 +82,7 @@ class SessionMailbox:
         with self._lock:
             self.version += 1
             self._last_status = status
+            self._last_events[status.event] = status
             if status.event is StatusEvent.ERROR and status.detail:
                 self._errors.append(status.detail)
                 self._error_count += 1
@@ -130,4 +134,5 @@ class SessionMailbox:
                 self._end_message,
                 self._started_at,
                 self._error_count,
+                dict(self._last_events),
             )

@@ -6,6 +6,10 @@ handlers get one thread running a private event loop with both loops as
 tasks. The transport only calls :meth:`HandlerWorkers.push_frame`, which
 never blocks; when the handler falls behind, the oldest input frames are
 dropped (and counted) instead of queueing without bound.
+
+Extra *lanes* (the video half of an audio-video handler) add their own
+threads, or tasks on the same private loop, so one handler instance sees
+both tracks and an async handler's state lives on one loop.
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,6 +41,18 @@ IDLE_WAIT_S = 0.01
 JOIN_TIMEOUT_S = 2.0
 
 
+class WorkerLane(Protocol):
+    """More work for the same handler; every target returns once ``stop`` is set."""
+
+    def sync_targets(self) -> list[tuple[str, Callable[[threading.Event], None]]]:
+        """(role, thread body) pairs, run as threads for sync handlers."""
+        ...
+
+    def async_targets(self) -> list[Callable[[threading.Event], Awaitable[None]]]:
+        """Coroutine functions, run as tasks on an async handler's private loop."""
+        ...
+
+
 class HandlerWorkers:
     """Threads (or a private loop) that drive one handler instance for one connection."""
 
@@ -47,8 +63,10 @@ class HandlerWorkers:
         on_fatal: Callable[[str], None],
         inbox_frames: int = 50,
         name: str = "stream",
+        lanes: Sequence[WorkerLane] = (),
     ) -> None:
         self.handler = handler
+        self._lanes = list(lanes)
         self.output = output
         self._on_fatal = on_fatal
         self._name = name
@@ -93,6 +111,14 @@ class HandlerWorkers:
             thread = threading.Thread(target=target, name=f"{self._name}-{role}", daemon=True)
             self._threads.append(thread)
             thread.start()
+        if not self._async:
+            for lane in self._lanes:
+                for role, body in lane.sync_targets():
+                    thread = threading.Thread(
+                        target=body, args=(self._stop,), name=f"{self._name}-{role}", daemon=True
+                    )
+                    self._threads.append(thread)
+                    thread.start()
 
     @property
     def stopping(self) -> bool:
@@ -112,8 +138,12 @@ class HandlerWorkers:
                 thread.join(max(0.0, deadline - time.monotonic()))
         alive = [t.name for t in self._threads if t.is_alive() and t is not current]
         if alive:
-            logger.warning("%s: handler code did not return within %.0f s: %s left running",
-                           self._name, JOIN_TIMEOUT_S, ", ".join(alive))
+            logger.warning(
+                "%s: handler code did not return within %.0f s: %s left running",
+                self._name,
+                JOIN_TIMEOUT_S,
+                ", ".join(alive),
+            )
         if not self._async:
             self._safe(self.handler.shutdown, "shutdown")
         return not alive
@@ -201,6 +231,11 @@ class HandlerWorkers:
         tasks = [
             asyncio.ensure_future(self._async_receive()),
             asyncio.ensure_future(self._async_emit()),
+        ]
+        tasks += [
+            asyncio.ensure_future(body(self._stop))
+            for lane in self._lanes
+            for body in lane.async_targets()
         ]
         while not self._stop.is_set() and not all(t.done() for t in tasks):
             await asyncio.sleep(0.05)

@@ -13,15 +13,22 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
 from streamlit_webrtc import WebRtcMode
 
-from ..core.handler import AsyncStreamHandler, StreamHandler, StreamHandlerBase
-from ..core.status import Status
+from ..core.handler import (
+    AsyncAudioVideoStreamHandler,
+    AsyncStreamHandler,
+    AudioVideoStreamHandler,
+    StreamHandler,
+    StreamHandlerBase,
+)
+from ..core.status import Status, StatusEvent
+from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
 from ..reply.generator import GeneratorHandler
 from ..session.concurrency import ConcurrencyRegistry
 from ..session.mailbox import StreamState
@@ -87,6 +94,8 @@ class LiveStatus:
     last_status: Status | None
     errors: tuple[str, ...]
     remaining_s: float | None
+    last_events: Mapping[StatusEvent, Status] = field(default_factory=dict)
+    """The latest status of each kind, e.g. ``last_events.get(StatusEvent.STOPWORD)``."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -110,6 +119,31 @@ def _prototype(handler: Any, mode: Mode) -> StreamHandlerBase:
             "or pass a StreamHandler / AsyncStreamHandler instance"
         )
     raise TypeError(f"expected a stream handler, got {type(handler).__name__}")
+
+
+def _video_prototype(handler: Any, mode: Mode, modality: Modality, fps: float) -> StreamHandlerBase:
+    """The prototype of a video or audio-video stream, with errors that say the fix."""
+    if modality is Modality.AUDIO_VIDEO:
+        if isinstance(handler, (AudioVideoStreamHandler, AsyncAudioVideoStreamHandler)):
+            return handler
+        raise TypeError(
+            "modality='audio-video' needs an AudioVideoStreamHandler or "
+            f"AsyncAudioVideoStreamHandler instance, got {type(handler).__name__}"
+        )
+    if isinstance(handler, (VideoFunctionHandler, VideoGeneratorHandler)):
+        return handler
+    if not callable(handler):
+        raise TypeError(f"modality='video' needs a function, got {type(handler).__name__}")
+    if mode is Mode.RECEIVE:
+        return VideoGeneratorHandler(handler, fps=fps)
+    return VideoFunctionHandler(handler)
+
+
+_DEFAULT_CONSTRAINTS = {
+    Modality.AUDIO: {"audio": True, "video": False},
+    Modality.VIDEO: {"audio": False, "video": True},
+    Modality.AUDIO_VIDEO: {"audio": True, "video": True},
+}
 
 
 def _slot(key: str) -> StreamSlot:
@@ -138,6 +172,7 @@ def webrtc(
     outputs: Sequence[str] | None = None,
     on_additional_outputs: Callable[..., Any] | None = None,
     show_status: bool = True,
+    fps: float = 30,
 ) -> StreamContext:
     """Run ``handler`` over WebRTC in this page.
 
@@ -158,21 +193,36 @@ def webrtc(
     returns the new values of the keys. Show them live with
     ``stream.live(render)``; without a live view the app reruns when outputs
     arrive.
+
+    ``modality="video"``: ``handler`` is ``fn(frame, *inputs)`` on webcam
+    frames, ``(H, W, 3)`` uint8 **RGB** (the reference hands BGR despite its
+    docs; we keep the RGB promise), returning a frame, ``(frame,
+    AdditionalOutputs)``, ``AdditionalOutputs`` or ``CloseStream``. It runs
+    off the server loop on the newest frame; stale frames are skipped. With
+    ``mode="receive"`` it is a generator of frames shown at ``fps``.
+    ``modality="audio-video"``: an (Async)AudioVideoStreamHandler gets both
+    tracks; its ``video_emit`` is called at the handler's ``fps``.
     """
     mode_ = Mode.parse(mode)
     modality_ = Modality.parse(modality)
-    if modality_ is not Modality.AUDIO:
-        raise ValueError(f"modality={modality_.value!r} is not available yet; use 'audio'")
     if concurrency_limit is not None and concurrency_limit < 1:
         raise ValueError(f"concurrency_limit must be >= 1 or None, got {concurrency_limit!r}")
-    prototype = _prototype(handler, mode_)
+    if modality_ is Modality.AUDIO:
+        prototype = _prototype(handler, mode_)
+    else:
+        prototype = _video_prototype(handler, mode_, modality_, fps)
     registry = _registry()
     slot = _slot(key)
     slot.inputs = list(inputs or [])
     slot.folder = OutputsFolder(list(outputs or []), on_additional_outputs)
     if trigger and mode_ is Mode.RECEIVE:
         slot.triggered = True
-    session = slot.current(prototype, mode_, time_limit, registry, concurrency_limit)
+    if slot.live_session is not None and slot.live_session.stopped:
+        # It ended on the server (a finished generator, CloseStream) between two
+        # runs: stop the browser, don't let it look live on a fresh session.
+        slot.end_pending = True
+        slot.live_session = None
+    session = slot.current(prototype, mode_, time_limit, registry, concurrency_limit, modality_)
     session.set_inputs(slot.inputs)
 
     desired: bool | None = None
@@ -185,9 +235,11 @@ def webrtc(
         key=key,
         mode=_WEBRTC_MODES[mode_],
         rtc_configuration=rtc_configuration,
-        media_stream_constraints=media_stream_constraints or {"audio": True, "video": False},
+        media_stream_constraints=media_stream_constraints or dict(_DEFAULT_CONSTRAINTS[modality_]),
         source_audio_track=session.source_track,
         sink_audio_track=session.sink,
+        source_video_track=session.video_track,
+        sink_video_track=session.video_sink,
         desired_playing_state=desired,
         translations=translations,
     )
@@ -202,12 +254,18 @@ def webrtc(
     if not live:
         slot.end_pending = False
         slot.triggered = False
+        slot.live_session = None
         if session.started and not session.stopped:
             session.stop(None)  # STOP clicked, or the browser left
         if not session.started:
             registry.release(key, slot.holder)
         slot.unwatch_browser()
+        if desired is False:
+            # The browser obeyed the server-side end. The component hides its
+            # START/STOP buttons while its playing state is set: draw it again.
+            st.rerun(scope="app")
     elif session.started:
+        slot.live_session = session
         slot.watch_browser()
 
     slot.drain(st.session_state)
@@ -301,6 +359,7 @@ def _live_view(key: str, render: Callable[[LiveStatus], None], every: float | No
                 last_status=snap.last_status,
                 errors=snap.errors,
                 remaining_s=session.remaining_s(),
+                last_events=snap.last_events,
             )
         render(status)
 

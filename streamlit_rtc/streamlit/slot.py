@@ -12,14 +12,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.handler import StreamHandlerBase
+from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
 from ..session.audio_session import AudioStreamSession
 from ..session.concurrency import ConcurrencyRegistry
 from ..session.mailbox import Snapshot
-from ..session.modes import Mode
+from ..session.modes import Modality, Mode
 from ..session.outputs import OutputsFolder
+from ..session.video_session import VideoStreamSession
 from . import _compat
 
-__all__ = ["StreamSlot"]
+__all__ = ["Session", "StreamSlot"]
+
+Session = AudioStreamSession | VideoStreamSession
 
 logger = logging.getLogger(__name__)
 
@@ -30,11 +34,13 @@ class StreamSlot:
 
     key: str
     holder: str
-    session: AudioStreamSession | None = None
+    session: Session | None = None
     inputs: list[Any] = field(default_factory=list)
     triggered: bool = False
     end_pending: bool = False
     """The server ended the stream; keep asking the browser to stop until it has."""
+    live_session: Session | None = None
+    """The started session the browser was connected to in the last live run."""
     last_end: Snapshot | None = None
     watcher: Any = None
     folder: OutputsFolder = field(default_factory=OutputsFolder)
@@ -62,7 +68,8 @@ class StreamSlot:
         time_limit: float | None,
         registry: ConcurrencyRegistry,
         limit: int | None,
-    ) -> AudioStreamSession:
+        modality: Modality = Modality.AUDIO,
+    ) -> Session:
         """The session for the next (or current) connection; a fresh one after a stop."""
         session = self.session
         if session is not None and not session.stopped:
@@ -75,18 +82,22 @@ class StreamSlot:
         def admit() -> bool:
             return registry.activate(key, holder, limit)
 
-        def on_stopped(_: AudioStreamSession) -> None:
+        def on_stopped(_: Session) -> None:
             registry.release(key, holder)
 
-        session = AudioStreamSession(
-            prototype,
-            mode=mode,
-            time_limit=time_limit,
-            name=f"{key}@{holder[:8]}",
-            admit=admit,
-            on_stopped=on_stopped,
-            busy_message=busy_message(limit),
-        )
+        options: dict[str, Any] = {
+            "mode": mode,
+            "time_limit": time_limit,
+            "name": f"{key}@{holder[:8]}",
+            "admit": admit,
+            "on_stopped": on_stopped,
+            "busy_message": busy_message(limit),
+        }
+        session: Session
+        if isinstance(prototype, (VideoFunctionHandler, VideoGeneratorHandler)):
+            session = VideoStreamSession(prototype, **options)
+        else:
+            session = AudioStreamSession(prototype, modality=modality, **options)
         session.handler.stream_args.set_provider(lambda: list(self.inputs))
         self.session = session
         return session
@@ -111,7 +122,4 @@ class StreamSlot:
 
 
 def busy_message(limit: int | None) -> str:
-    return (
-        f"This stream already has {limit} live user(s), its limit. "
-        "Please try again in a moment."
-    )
+    return f"This stream already has {limit} live user(s), its limit. Please try again in a moment."

@@ -1,0 +1,148 @@
+"""Start and stop of one connection's session, shared by the audio and video sessions.
+
+A session starts on its first media callback (the connection is up), asks
+``admit`` whether a concurrency slot is free, starts its work off the media
+loop, arms the time limit, and is stopped exactly once by :meth:`stop`,
+whoever notices the end first (STOP, browser gone, time limit,
+``CloseStream``, a fatal handler error, the Streamlit session ending).
+Subclasses only say how their work starts and stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any
+
+from ..core.handler import StreamHandlerBase
+from .mailbox import SessionMailbox
+from .modes import Mode
+
+__all__ = ["SessionLifecycle"]
+
+logger = logging.getLogger(__name__)
+
+
+class SessionLifecycle(ABC):
+    """State, start, time limit and the idempotent stop of one connection."""
+
+    handler: StreamHandlerBase
+
+    def __init__(
+        self,
+        mode: Mode,
+        time_limit: float | None,
+        mailbox: SessionMailbox | None,
+        name: str,
+        on_stopped: Callable[[Any], None] | None,
+        admit: Callable[[], bool] | None,
+        busy_message: str,
+    ) -> None:
+        if time_limit is not None and time_limit <= 0:
+            raise ValueError(f"time_limit must be positive seconds, got {time_limit!r}")
+        self.mode = mode
+        self.time_limit = time_limit
+        self.name = name
+        self.mailbox = mailbox or SessionMailbox()
+        self._on_stopped = on_stopped
+        self._admit = admit
+        self._busy_message = busy_message
+        self.refused = False
+        self._lock = threading.RLock()
+        self._started_at: float | None = None
+        self._stopped = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._timer: threading.Timer | None = None
+
+    # -- what subclasses provide ---------------------------------------------------
+    @abstractmethod
+    def _start_work(self) -> None:
+        """Start worker threads (called once, off the media loop, under the lock)."""
+
+    @abstractmethod
+    def _stop_work(self) -> None:
+        """Stop workers and tracks (called once; any thread)."""
+
+    # -- state ---------------------------------------------------------------------
+    @property
+    def started(self) -> bool:
+        return self._started_at is not None
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def remaining_s(self) -> float | None:
+        """Seconds left before ``time_limit`` ends the stream (None without a limit)."""
+        if self.time_limit is None:
+            return None
+        if self._started_at is None:
+            return self.time_limit
+        return max(0.0, self.time_limit - (time.monotonic() - self._started_at))
+
+    def set_inputs(self, inputs: list[object]) -> None:
+        self.handler.set_args(inputs)
+
+    # -- start: on the first media callback (the connection is up) ---------------------
+    def ensure_started(self) -> None:
+        if self._started_at is not None or self._stopped.is_set():
+            return
+        with self._lock:
+            if self._started_at is not None:
+                return
+            self._started_at = time.monotonic()
+            try:
+                self._loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._loop = None
+        if self._loop is not None:
+            # Starting threads waits for them to be scheduled: never on the media loop.
+            self._loop.run_in_executor(None, self._start)
+        else:
+            self._start()
+
+    def _start(self) -> None:
+        if self._admit is not None and not self._admit():
+            self.refused = True
+            self.stop(self._busy_message)
+            return
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self.mailbox.connected()
+            self._start_work()
+            if self.time_limit is not None:
+                self._timer = threading.Timer(self.time_limit, self._on_time_limit)
+                self._timer.daemon = True
+                self._timer.start()
+        logger.info("%s: started (%s)", self.name, self.mode.value)
+
+    # -- ends ----------------------------------------------------------------------
+    def _on_time_limit(self) -> None:
+        self.stop(f"Time limit of {self.time_limit:g} s reached")
+
+    def _stop_soon(self, message: str | None) -> None:
+        """Stop from a fresh thread: the caller may be a worker that stop() joins."""
+        threading.Thread(target=self.stop, args=(message,), daemon=True).start()
+
+    def _on_fatal(self, message: str) -> None:
+        self.mailbox.error(message)
+        self._stop_soon(message)
+
+    def stop(self, message: str | None = None) -> None:
+        """End the connection's work (idempotent, any thread)."""
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self._stopped.set()
+        if self._timer is not None:
+            self._timer.cancel()
+        self._stop_work()
+        self.mailbox.stopped(message)
+        logger.info("%s: stopped%s", self.name, f" ({message})" if message else "")
+        if self._on_stopped is not None:
+            self._on_stopped(self)
