@@ -1,0 +1,139 @@
+"""The Streamlit page ``bench/outputs_latency.py`` drives (not a demo).
+
+A :class:`Ticker` handler ignores the microphone and, every ``period``
+seconds (uniformly jittered by +-``jitter``), returns
+``AdditionalOutputs((seq, time.time()))`` from ``emit``: the wall-clock
+moment of the yield travels with the value. The page shows the newest one
+as ``TICK <seq> <time>`` in a ``st.text`` inside ``stream.live(...)``, so
+the browser can time when it reaches the DOM.
+
+Query parameters (one browser session each, so one server can hold all arms):
+
+* ``period`` - seconds between outputs; ``0`` (default) never emits: an idle
+  live session.
+* ``jitter`` - fraction of ``period`` the gaps vary by (default 0.3).
+* ``live`` - ``1`` (default): show the value in ``stream.live(...)``; ``0``:
+  no live view (the component's own poll only).
+* ``refresh`` - ``off`` turns the component's idle poll down to once per
+  ``OFF_POLL_S``: the "stream connected, no refresh" CPU baseline; a number
+  sets the idle poll period in seconds (to time one poll precisely); absent,
+  the library default. Module-wide, so every page of one measurement arm
+  must pass the same value.
+
+Every run of the component's poll fragment is counted, process-wide, into
+the file named by ``STREAMLIT_RTC_BENCH_RUNS_FILE`` (when set), so the
+benchmark knows the poll rate without opening a page.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import sys
+import time
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from streamlit_rtc import AdditionalOutputs, StreamHandler, webrtc
+from streamlit_rtc.streamlit import component
+
+OFF_POLL_S = 3600.0
+
+_rtc_logger = logging.getLogger("streamlit_rtc")
+if not _rtc_logger.handlers:  # session starts and stops go to the server log
+    _rtc_logger.addHandler(logging.StreamHandler(sys.stderr))
+    _rtc_logger.setLevel(logging.INFO)
+_DEFAULT_IDLE_POLL_S = getattr(component, "_bench_default_idle_poll_s", component.IDLE_POLL_S)
+component._bench_default_idle_poll_s = _DEFAULT_IDLE_POLL_S  # type: ignore[attr-defined]
+
+
+class Ticker(StreamHandler):
+    """Emits ``AdditionalOutputs((seq, time.time()))`` every ``period`` s; drops the audio."""
+
+    def __init__(self, period: float, jitter: float) -> None:
+        super().__init__()
+        self.period = period
+        self.jitter = jitter
+        self.seq = 0
+        self._rng = random.Random()
+        self._next_at: float | None = None
+
+    def _gap(self) -> float:
+        return self.period * (1.0 + self.jitter * self._rng.uniform(-1.0, 1.0))
+
+    def receive(self, frame: tuple[int, np.ndarray]) -> None:
+        """The microphone is consumed and ignored."""
+
+    def emit(self) -> AdditionalOutputs | None:
+        if self.period <= 0:
+            return None
+        now = time.time()
+        if self._next_at is None:
+            self._next_at = now + self._gap()
+        if now < self._next_at:
+            return None
+        self._next_at = now + self._gap()
+        self.seq += 1
+        return AdditionalOutputs((self.seq, time.time()))
+
+    def copy(self) -> Ticker:
+        return Ticker(self.period, self.jitter)
+
+
+def _param(name: str, default: str) -> str:
+    value = st.query_params.get(name, default)
+    return value if isinstance(value, str) else default
+
+
+RUNS_FILE = os.environ.get("STREAMLIT_RTC_BENCH_RUNS_FILE")
+
+
+def _counted_poll(*args: Any, **kwargs: Any) -> None:
+    """The component's poll fragment, counted (process-wide, the GIL keeps += whole)."""
+    component._bench_poll_runs += 1  # type: ignore[attr-defined]
+    if RUNS_FILE:
+        with open(RUNS_FILE, "w") as f:
+            f.write(str(component._bench_poll_runs))  # type: ignore[attr-defined]
+    _REAL_POLL(*args, **kwargs)
+
+
+if not hasattr(component, "_bench_poll_runs"):
+    component._bench_poll_runs = 0  # type: ignore[attr-defined]
+    component._bench_real_poll = component._live_poll  # type: ignore[attr-defined]
+_REAL_POLL = component._bench_real_poll  # type: ignore[attr-defined]
+_counted_poll.__qualname__ = _REAL_POLL.__qualname__
+component._live_poll = _counted_poll
+
+period = float(_param("period", "0"))
+jitter = float(_param("jitter", "0.3"))
+refresh = _param("refresh", "default")
+component.IDLE_POLL_S = (
+    OFF_POLL_S
+    if refresh == "off"
+    else _DEFAULT_IDLE_POLL_S
+    if refresh == "default"
+    else float(refresh)
+)
+
+st.session_state.setdefault("tick", None)
+stream = webrtc(
+    "bench",
+    Ticker(period, jitter),
+    mode="send",
+    outputs=["tick"],
+    rtc_configuration={"iceServers": []},
+)
+
+
+def show(status: Any) -> None:
+    tick = st.session_state["tick"]
+    st.caption(f"state: {status.state.value}")
+    if tick is not None:
+        st.text(f"TICK {tick[0]} {tick[1]:.6f}")
+
+
+if _param("live", "1") == "1":
+    stream.live(show)
