@@ -4,6 +4,14 @@ The public API keeps the names of the gradio_webrtc / fastrtc user guide, so
 porting an example is mechanical.
 """
 
+from .audio.keywords import (
+    KeywordDetector,
+    KeywordHit,
+    KeywordStream,
+    PocketSphinxDetector,
+    StopPhrase,
+    TranscriptionDetector,
+)
 from .audio.vad import SileroVAD, VADModel, VADStream
 from .core.args import WEBRTC_VALUE
 from .core.convert import (
@@ -24,6 +32,7 @@ from .core.messages import AdditionalOutputs, CloseStream, InvalidEmitError, Web
 from .core.status import Status, StatusEvent
 from .core.turn import PauseOptions
 from .reply.reply_on_pause import ReplyOnPause
+from .reply.reply_on_stopwords import ReplyOnStopWords
 from .simulate import HandlerSimulator
 
 _ADAPTER_NAMES = {
@@ -52,14 +61,21 @@ __all__ = [
     "CloseStream",
     "HandlerSimulator",
     "InvalidEmitError",
+    "KeywordDetector",
+    "KeywordHit",
+    "KeywordStream",
     "PauseOptions",
+    "PocketSphinxDetector",
     "ReplyOnPause",
+    "ReplyOnStopWords",
     "SileroVAD",
     "Status",
     "StatusEvent",
+    "StopPhrase",
     "StreamContext",
     "StreamHandler",
     "StreamHandlerBase",
+    "TranscriptionDetector",
     "VADModel",
     "VADStream",
     "WebRTCError",

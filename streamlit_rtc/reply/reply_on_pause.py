@@ -213,9 +213,7 @@ class ReplyOnPause(StreamHandler):
 
     def _reply_busy(self) -> bool:
         return (
-            self._pending is not None
-            or self._runner is not None
-            or self._pending_output_s() > 0.0
+            self._pending is not None or self._runner is not None or self._pending_output_s() > 0.0
         )
 
     def _on_window(self, probability: float, end_s: float) -> None:

@@ -69,9 +69,7 @@ class UtteranceRecorder:
         parts = self._utterance or []
         self._utterance = None
         audio = (
-            np.concatenate(parts, axis=1)
-            if parts
-            else np.zeros((self.channels, 0), dtype=np.int16)
+            np.concatenate(parts, axis=1) if parts else np.zeros((self.channels, 0), dtype=np.int16)
         )
         if until_s is not None:
             keep = max(0, round(until_s * self.rate) - self._utterance_start)

@@ -1,0 +1,155 @@
+"""Benchmark the offline stop-phrase detector on the espeak-ng fixture set.
+
+Feeds every fixture into one live stream in 20 ms chunks (``reset()`` between
+files, stream time keeps counting) and prints ONE JSON object:
+
+* ``recall`` -- positives with a hit for the true phrase (a hit for a phrase
+  that is a suffix of it, e.g. "computer" in "ok computer", counts: the
+  handler cuts the audio at the same place).
+* ``false_triggers_per_min`` -- wrong hits per minute of non-phrase speech
+  (negatives, near-misses, noise, and the requests after the phrases).
+* ``delay_ms`` -- median / p95 of (time the hit is returned - true phrase
+  end), simulated real time: the end of the chunk that returned the hit plus
+  the CPU time that ``feed()`` call took.
+* ``cpu_s_per_audio_s`` -- process CPU seconds spent in ``feed()`` per second
+  of audio.
+
+Usage: ``python bench/stopwords_detector.py [--threshold-per-phone 3] [--no-verify]
+[--min-margin 0] [--fixtures DIR]`` (``DIR`` holds WAVs and a ``manifest.json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from streamlit_rtc.audio.keywords import PocketSphinxDetector, StopPhrase
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stopwords"
+CHUNK = 320  # 20 ms at 16 kHz
+
+
+def load(name: str) -> np.ndarray:
+    with wave.open(str(FIXTURES / name), "rb") as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+
+
+def default_phrases() -> list[StopPhrase]:
+    return [
+        StopPhrase("computer"),
+        StopPhrase("ok computer", alternatives=("okay computer",)),
+        StopPhrase("hello iris"),
+    ]
+
+
+def run(detector: PocketSphinxDetector) -> dict[str, object]:
+    manifest = json.loads((FIXTURES / "manifest.json").read_text())
+    stream = detector.start_stream()
+    offset = 0.0
+    cpu = 0.0
+    audio_s = 0.0
+    n_pos = tp = false = 0
+    clean_s = 0.0
+    delays: list[float] = []
+    errors: list[float] = []
+    missed: list[str] = []
+    false_files: list[str] = []
+    for item in manifest:
+        audio = load(item["file"])
+        stream.reset()
+        hits = []
+        for i in range(0, len(audio), CHUNK):
+            t0 = time.process_time()
+            got = stream.feed(audio[i : i + CHUNK])
+            dt = time.process_time() - t0
+            cpu += dt
+            now = offset + min(len(audio), i + CHUNK) / 16000 + dt
+            hits.extend((h, now) for h in got)
+        dur = len(audio) / 16000
+        audio_s += dur
+        truth = item["phrase"]
+        if item["kind"] == "positive":
+            n_pos += 1
+            clean_s += dur - (item["phrase_end_s"] - item["phrase_start_s"])
+            good = [(h, t) for h, t in hits if truth.endswith(h.phrase)]
+            if good:
+                tp += 1
+                h, t = good[0]
+                true_end = offset + item["phrase_end_s"]
+                delays.append(t - true_end)
+                errors.append(h.end_s - true_end)
+            else:
+                missed.append(item["file"])
+            extra = len(hits) - (1 if good else 0)
+        else:
+            clean_s += dur
+            extra = len(hits)
+        if extra:
+            false += extra
+            false_files.append(item["file"])
+        offset += dur
+    d = np.array(delays) * 1000 if delays else np.zeros(1)
+    e = np.array(errors) * 1000 if errors else np.zeros(1)
+    return {
+        "detector": "PocketSphinxDetector",
+        "threshold_per_phone": detector.threshold_per_phone,
+        "phone_loop_penalty": detector.phone_loop_penalty,
+        "verify": detector.verify,
+        "min_margin": detector.min_margin,
+        "files": len(manifest),
+        "positives": n_pos,
+        "recall": round(tp / max(1, n_pos), 4),
+        "false_triggers": false,
+        "false_triggers_per_min": round(false / (clean_s / 60), 4),
+        "non_phrase_minutes": round(clean_s / 60, 3),
+        "delay_ms": {
+            "median": round(float(np.median(d)), 1),
+            "p95": round(float(np.percentile(d, 95)), 1),
+        },
+        "end_error_ms": {
+            "median": round(float(np.median(e)), 1),
+            "min": round(float(e.min()), 1),
+            "max": round(float(e.max()), 1),
+        },
+        "cpu_s_per_audio_s": round(cpu / audio_s, 4),
+        "audio_s": round(audio_s, 1),
+        "missed": missed,
+        "false_trigger_files": false_files,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threshold-per-phone", type=float, default=None)
+    parser.add_argument("--phone-loop-penalty", type=float, default=None)
+    parser.add_argument("--min-margin", type=float, default=None)
+    parser.add_argument("--no-verify", action="store_true", help="stage 1 (keyphrase) only")
+    parser.add_argument("--fixtures", type=Path, default=None, help="other fixture dir")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    kwargs: dict[str, object] = {}
+    if args.threshold_per_phone is not None:
+        kwargs["threshold_per_phone"] = args.threshold_per_phone
+    if args.phone_loop_penalty is not None:
+        kwargs["phone_loop_penalty"] = args.phone_loop_penalty
+    if args.min_margin is not None:
+        kwargs["min_margin"] = args.min_margin
+    if args.no_verify:
+        kwargs["verify"] = False
+    if args.fixtures is not None:
+        global FIXTURES
+        FIXTURES = args.fixtures
+    detector = PocketSphinxDetector(default_phrases(), **kwargs)  # type: ignore[arg-type]
+    if detector.verify:
+        detector.verifier()  # build the shared stage-2 index before timing
+    print(json.dumps(run(detector)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The pocketsphinx English model that ships inside the ``pocketsphinx`` wheel.
+
+Paths and the pronunciation dictionary are loaded once per process and cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Mapping
+
+LOG = logging.getLogger(__name__)
+
+_ALT = re.compile(r"\(\d+\)$")
+
+
+@functools.lru_cache(maxsize=1)
+def model_paths() -> tuple[str, str]:
+    """Return ``(acoustic_model_dir, dictionary_file)`` of the bundled en-us model."""
+    from pocketsphinx import get_model_path
+
+    base = get_model_path()
+    hmm = os.path.join(base, "en-us", "en-us")
+    dic = os.path.join(base, "en-us", "cmudict-en-us.dict")
+    if not (os.path.isdir(hmm) and os.path.isfile(dic)):
+        raise RuntimeError(
+            f"pocketsphinx's bundled en-us model is missing under {base!r}; "
+            "reinstall the 'pocketsphinx' wheel (>= 5)"
+        )
+    return hmm, dic
+
+
+@functools.lru_cache(maxsize=1)
+def pronunciations() -> Mapping[str, tuple[str, ...]]:
+    """The bundled CMU dictionary: ``word -> (pronunciation, ...)`` (ARPAbet strings)."""
+    _, dic = model_paths()
+    table: dict[str, list[str]] = {}
+    with open(dic, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) < 2:
+                continue
+            word = _ALT.sub("", parts[0])
+            table.setdefault(word, []).append(" ".join(parts[1:]))
+    LOG.debug("loaded %d dictionary words from %s", len(table), dic)
+    return {w: tuple(p) for w, p in table.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def phone_set() -> frozenset[str]:
+    """The phones the acoustic model knows (as used by the dictionary)."""
+    phones: set[str] = set()
+    for prons in pronunciations().values():
+        for pron in prons:
+            phones.update(pron.split())
+    return frozenset(phones)

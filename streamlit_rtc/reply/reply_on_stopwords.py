@@ -1,0 +1,196 @@
+"""ReplyOnStopWords: wait for a wake phrase, then answer what follows it like ReplyOnPause.
+
+The VAD and turn logic of :class:`ReplyOnPause` run all the time; a keyword
+detector listens next to them (off the audio path). When a stop phrase is
+heard the handler is *armed*: the next turn is answered with the audio that
+came **after** the phrase (``"computer what is the weather"`` works without
+a pause, and ``"computer" … "what is the weather"`` works with one). After
+the reply is taken, the handler waits for the phrase again. Plain speech
+during a reply does not interrupt it; the stop phrase does.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..audio.keywords.types import KeywordHit, StopPhrase, as_stop_phrases
+from ..audio.vad import VADModel
+from ..core.handler import Layout
+from ..core.status import StatusEvent
+from ..core.turn import PauseOptions
+from .keyword_watch import KeywordWatcher
+from .reply_on_pause import ReplyFn, ReplyOnPause, _Turn, user_message
+
+__all__ = ["ReplyOnStopWords"]
+
+logger = logging.getLogger(__name__)
+
+RESET_AFTER_SILENCE_S = 0.25
+"""Silence after which the keyword detector starts afresh (longer than a phrase's inner gaps,
+shorter than the default ``pause_s``)."""
+
+
+class ReplyOnStopWords(ReplyOnPause):
+    """Answers only what is said after one of ``stop_words`` (words or phrases).
+
+    ``stop_words`` items are strings or ``StopPhrase`` objects (with
+    alternative spellings). ``detector`` is any keyword detector
+    (``sample_rate``, ``start_stream()`` → ``feed(int16) -> hits``); the
+    default is the offline ``PocketSphinxDetector``. Once armed, the handler
+    waits ``armed_timeout_s`` for the request before it stops listening.
+    Status events add ``stopword`` (detail: the phrase) to ReplyOnPause's.
+    """
+
+    def __init__(
+        self,
+        fn: ReplyFn,
+        stop_words: Sequence[Any],
+        startup_fn: Callable[..., Any] | None = None,
+        options: PauseOptions | None = None,
+        model: VADModel | None = None,
+        can_interrupt: bool = True,
+        expected_layout: Layout = "mono",
+        output_sample_rate: int = 24000,
+        output_frame_size: int | None = None,
+        input_sample_rate: int = 48000,
+        args_timeout_s: float = 5.0,
+        detector: Any = None,
+        detect_in_thread: bool = True,
+        armed_timeout_s: float = 10.0,
+    ) -> None:
+        super().__init__(
+            fn,
+            startup_fn=startup_fn,
+            options=options,
+            model=model,
+            can_interrupt=can_interrupt,
+            expected_layout=expected_layout,
+            output_sample_rate=output_sample_rate,
+            output_frame_size=output_frame_size,
+            input_sample_rate=input_sample_rate,
+            args_timeout_s=args_timeout_s,
+        )
+        self.stop_words: list[StopPhrase] = list(as_stop_phrases(stop_words))
+        if detector is None:
+            from ..audio.keywords import PocketSphinxDetector
+
+            detector = PocketSphinxDetector(self.stop_words)
+        if detector.sample_rate != self.model.sample_rate:
+            raise ValueError(
+                f"the keyword detector needs {detector.sample_rate} Hz audio but the VAD runs at "
+                f"{self.model.sample_rate} Hz; use a detector for {self.model.sample_rate} Hz"
+            )
+        self.detector = detector
+        self.detect_in_thread = detect_in_thread
+        self.armed_timeout_s = armed_timeout_s
+        self._watcher: KeywordWatcher | None = None
+        self._phrase_end: float | None = None
+        self._last_hit_end = float("-inf")
+        self._quiet_since: float | None = None  # stream time the current silent gap began
+        self._gap_reset = False
+        self._recent: tuple[float, np.ndarray] | None = None
+
+    def _copy_kwargs(self) -> dict[str, Any]:
+        return {
+            **super()._copy_kwargs(),
+            "stop_words": self.stop_words,
+            "detector": self.detector,
+            "detect_in_thread": self.detect_in_thread,
+            "armed_timeout_s": self.armed_timeout_s,
+        }
+
+    @property
+    def armed(self) -> bool:
+        """A stop phrase was heard and the request after it has not been taken yet."""
+        phrase_end = self._phrase_end
+        return phrase_end is not None and self.stream_time_s() <= phrase_end + self.armed_timeout_s
+
+    # -- hooks ---------------------------------------------------------------------
+    def _on_vad_audio(self, mono: np.ndarray) -> None:
+        if self._watcher is None:
+            self._watcher = KeywordWatcher(
+                self.detector.start_stream(),
+                self.detector.sample_rate,
+                on_hit=self._on_hit,
+                on_error=self._on_detector_error,
+                threaded=self.detect_in_thread,
+            )
+        self._watcher.push(mono)
+
+    def _on_window(self, probability: float, end_s: float) -> None:
+        # Decode each stretch of speech from a fresh detector state: a long-running
+        # keyphrase search drifts, and a fresh start after a pause is where a wake
+        # phrase usually is. One reset per silent gap, once it is RESET_AFTER_SILENCE_S long.
+        if probability >= self.options.silence_threshold:
+            self._quiet_since, self._gap_reset = None, False
+        elif self._quiet_since is None:
+            self._quiet_since = end_s
+        elif not self._gap_reset and end_s - self._quiet_since >= RESET_AFTER_SILENCE_S:
+            self._gap_reset = True
+            if self._watcher is not None:
+                self._watcher.mark_reset()
+        super()._on_window(probability, end_s)
+
+    def _speech_interrupts(self) -> bool:
+        return False
+
+    def _accept_turn(self, start_s: float, audio: np.ndarray) -> np.ndarray | None:
+        if not self.armed:
+            self._recent = (start_s, audio)  # the phrase may still be detected in it
+            return None
+        assert self._phrase_end is not None
+        rest = self._after_phrase(start_s, audio, self._phrase_end)
+        if rest is None:
+            return None  # only the phrase: stay armed for the request
+        self._phrase_end = None
+        self._recent = None
+        return rest
+
+    def _after_phrase(
+        self, start_s: float, audio: np.ndarray, phrase_end_s: float
+    ) -> np.ndarray | None:
+        rate = self.input_sample_rate
+        cut = max(0, round((phrase_end_s - start_s) * rate))
+        rest = audio[:, cut:]
+        enough = self.options.min_turn_speech_s + self.options.end_pad_s
+        return rest if rest.shape[1] >= enough * rate else None
+
+    # -- detector callbacks (watcher thread, or inline under the handler lock) --------
+    def _on_hit(self, hit: KeywordHit) -> None:
+        with self._lock:
+            if hit.start_s < self._last_hit_end:
+                return  # the same phrase again ("computer" inside "ok computer", a re-fire)
+            self._last_hit_end = float(hit.end_s)
+            self._phrase_end = float(hit.end_s)
+            busy = self._reply_busy() and self.can_interrupt
+            if busy:
+                self._interrupt()
+            self.report_status(StatusEvent.STOPWORD, str(hit.phrase))
+            if busy:
+                self.report_status(StatusEvent.INTERRUPTED)
+            recent, self._recent = self._recent, None
+            if recent is None or self._recorder.recording:
+                return
+            start_s, audio = recent
+            end_s = start_s + audio.shape[1] / self.input_sample_rate
+            if not start_s <= hit.end_s <= end_s + 0.1:
+                return
+            rest = self._after_phrase(start_s, audio, hit.end_s)
+            if rest is not None:  # the phrase and the request were one turn, already over
+                self._phrase_end = None
+                self._pending = _Turn(rest)
+                self.report_status(StatusEvent.PAUSE_DETECTED)
+
+    def _on_detector_error(self, exc: BaseException) -> None:
+        logger.error("keyword detector failed", exc_info=exc)
+        self.report_status(StatusEvent.ERROR, f"keyword detector failed: {user_message(exc)}")
+
+    def shutdown(self) -> None:
+        if self._watcher is not None:
+            self._watcher.close()
+            self._watcher = None
+        super().shutdown()
