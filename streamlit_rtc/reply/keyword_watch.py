@@ -1,39 +1,45 @@
 """Runs a keyword detector next to the audio path, never on it.
 
-``push`` is called from ``receive`` with every 16 kHz sample; it only
-appends to a bounded backlog (the oldest audio is dropped, and counted, if
-the detector falls more than ``max_backlog_s`` behind), and a daemon thread
-feeds the detector. ``mark_reset`` queues a ``reset()`` of the detector
-stream at the current point of the audio, so that each stretch of speech
-is decoded from a fresh start (the handler marks silent gaps).
-``threaded=False`` runs the detector inline instead, for exact, repeatable
-results when a handler is driven on a simulated clock.
+``push(samples, start_s)`` is called from ``receive`` with audio at the
+detector's rate and the stream time of its first sample; it only appends to
+a bounded backlog (the oldest audio is dropped, and counted, if the detector
+falls more than ``max_backlog_s`` behind), and a daemon thread feeds the
+detector. The caller may skip audio (e.g. silence): the watcher keeps a map
+from the detector's own clock (samples it was fed) to stream time, so hits
+are reported in stream time. ``mark_reset`` queues a ``reset()`` of the
+detector stream at the current point of the audio. ``threaded=False`` runs
+the detector inline instead, for exact, repeatable results when a handler is
+driven on a simulated clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+
+from ..audio.keywords.types import KeywordHit, KeywordStream
 
 __all__ = ["KeywordWatcher"]
 
 logger = logging.getLogger(__name__)
 
-HitCallback = Callable[[Any], None]
+HitCallback = Callable[[KeywordHit], None]
 ErrorCallback = Callable[[BaseException], None]
+_RESET = None  # backlog marker: reset the detector stream here
+_MAX_SEGMENTS = 64  # clock-map entries kept (a phrase never spans more than a few)
 
 
 class KeywordWatcher:
-    """Feeds one keyword stream and reports its hits (on the watcher thread, or inline)."""
+    """Feeds one keyword stream and reports its hits in stream time."""
 
     def __init__(
         self,
-        stream: Any,
+        stream: KeywordStream,
         rate: int,
         on_hit: HitCallback,
         on_error: ErrorCallback,
@@ -41,35 +47,41 @@ class KeywordWatcher:
         max_backlog_s: float = 2.0,
     ) -> None:
         self._stream = stream
+        self._rate = rate
         self._on_hit = on_hit
         self._on_error = on_error
         self._threaded = threaded
-        self._backlog: deque[np.ndarray | None] = deque()  # None: reset the stream here
+        self._backlog: deque[tuple[float, np.ndarray] | None] = deque()
         self._backlog_len = 0
-        self._rate = rate
         self._max_backlog = int(max_backlog_s * rate)
         self._cond = threading.Condition()
         self._closed = False
         self._failed = False
         self._thread: threading.Thread | None = None
+        self._fed = 0  # samples fed to the detector: its clock
+        self._next_s: float | None = None  # stream time right after the last fed sample
+        # (detector time, stream time) where each contiguous run of fed audio began
+        self._segments: deque[tuple[float, float]] = deque(maxlen=_MAX_SEGMENTS)
         self.dropped_samples = 0
+        self.fed_samples = 0
 
-    def push(self, samples: np.ndarray) -> None:
+    def push(self, samples: np.ndarray, start_s: float) -> None:
+        """Queue int16 mono audio whose first sample is at stream time ``start_s``."""
         if self._closed or self._failed or not samples.size:
             return
-        flat = samples.reshape(-1)
+        item = (float(start_s), samples.reshape(-1))
         if not self._threaded:
-            self._feed(flat)
+            self._feed(*item)
             return
         with self._cond:
-            self._backlog.append(flat)
-            self._backlog_len += flat.size
+            self._backlog.append(item)
+            self._backlog_len += item[1].size
             while self._backlog_len > self._max_backlog:
                 dropped = self._backlog.popleft()
-                if dropped is not None:
-                    self._backlog_len -= dropped.size
-                    self.dropped_samples += dropped.size
-                    if self.dropped_samples == dropped.size:
+                if dropped is not _RESET:
+                    self._backlog_len -= dropped[1].size
+                    self.dropped_samples += dropped[1].size
+                    if self.dropped_samples == dropped[1].size:
                         logger.warning(
                             "the keyword detector is more than %.1f s behind the audio; "
                             "dropping the oldest audio",
@@ -88,10 +100,9 @@ class KeywordWatcher:
             self._reset()
             return
         with self._cond:
-            if self._backlog and self._backlog[-1] is None:
-                return
-            self._backlog.append(None)
-            self._cond.notify()
+            if not self._backlog or self._backlog[-1] is not _RESET:
+                self._backlog.append(_RESET)
+                self._cond.notify()
 
     def _reset(self) -> None:
         try:
@@ -100,7 +111,19 @@ class KeywordWatcher:
             self._failed = True
             self._on_error(exc)
 
-    def _feed(self, samples: np.ndarray) -> None:
+    def _to_stream_time(self, detector_s: float) -> float:
+        for det_start, stream_start in reversed(self._segments):
+            if detector_s >= det_start - 1e-9:
+                return stream_start + (detector_s - det_start)
+        det_start, stream_start = self._segments[0]
+        return stream_start + (detector_s - det_start)
+
+    def _feed(self, start_s: float, samples: np.ndarray) -> None:
+        if self._next_s is None or abs(start_s - self._next_s) > 0.5 / self._rate:
+            self._segments.append((self._fed / self._rate, start_s))
+        self._fed += samples.size
+        self.fed_samples += samples.size
+        self._next_s = start_s + samples.size / self._rate
         try:
             hits = self._stream.feed(samples)
         except Exception as exc:
@@ -108,7 +131,13 @@ class KeywordWatcher:
             self._on_error(exc)
             return
         for hit in hits:
-            self._on_hit(hit)
+            self._on_hit(
+                dataclasses.replace(
+                    hit,
+                    start_s=self._to_stream_time(hit.start_s),
+                    end_s=self._to_stream_time(hit.end_s),
+                )
+            )
 
     def _run(self) -> None:
         while True:
@@ -120,22 +149,16 @@ class KeywordWatcher:
                 items = list(self._backlog)
                 self._backlog.clear()
                 self._backlog_len = 0
-            pending: list[np.ndarray] = []
             for item in items:
-                if item is not None:
-                    pending.append(item)
-                    continue
-                if pending:
-                    self._feed(np.concatenate(pending))
-                    pending = []
-                if not self._failed:
+                if self._failed:
+                    return
+                if item is _RESET:
                     self._reset()
-            if pending and not self._failed:
-                self._feed(np.concatenate(pending))
-            if self._failed:
-                return
+                else:
+                    self._feed(*item)
 
     def close(self) -> None:
+        """Stop the thread (after the chunk it is on); later pushes are ignored."""
         with self._cond:
             self._closed = True
             self._cond.notify_all()

@@ -12,6 +12,7 @@ during a reply does not interrupt it; the stop phrase does.
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -32,6 +33,10 @@ logger = logging.getLogger(__name__)
 RESET_AFTER_SILENCE_S = 0.25
 """Silence after which the keyword detector starts afresh (longer than a phrase's inner gaps,
 shorter than the default ``pause_s``)."""
+DETECT_PRE_ROLL_S = 0.5
+"""Audio before the VAD's speech onset that the detector still gets (the onset lags)."""
+DETECT_HANGOVER_S = 1.0
+"""How long the detector keeps listening after speech (it decides up to ~0.5 s late)."""
 
 
 class ReplyOnStopWords(ReplyOnPause):
@@ -93,6 +98,13 @@ class ReplyOnStopWords(ReplyOnPause):
         self._quiet_since: float | None = None  # stream time the current silent gap began
         self._gap_reset = False
         self._recent: tuple[float, np.ndarray] | None = None
+        # The detector only hears speech (plus a pre-roll and a hangover): idle listening
+        # costs nothing. Held audio is what it will get if speech starts now.
+        self._vad_pos = 0
+        self._held: deque[tuple[float, np.ndarray]] = deque()
+        self._held_len = 0
+        self._detecting = False
+        self._last_voice_s = float("-inf")
 
     def _copy_kwargs(self) -> dict[str, Any]:
         return {
@@ -119,20 +131,38 @@ class ReplyOnStopWords(ReplyOnPause):
                 on_error=self._on_detector_error,
                 threaded=self.detect_in_thread,
             )
-        self._watcher.push(mono)
+        rate = self.detector.sample_rate
+        start_s = self._vad_pos / rate
+        self._vad_pos += mono.shape[-1]
+        if self._detecting:
+            self._watcher.push(mono, start_s)
+            return
+        self._held.append((start_s, mono))
+        self._held_len += mono.shape[-1]
+        while self._held_len - self._held[0][1].shape[-1] >= DETECT_PRE_ROLL_S * rate:
+            self._held_len -= self._held.popleft()[1].shape[-1]
 
     def _on_window(self, probability: float, end_s: float) -> None:
-        # Decode each stretch of speech from a fresh detector state: a long-running
-        # keyphrase search drifts, and a fresh start after a pause is where a wake
-        # phrase usually is. One reset per silent gap, once it is RESET_AFTER_SILENCE_S long.
+        watcher = self._watcher
         if probability >= self.options.silence_threshold:
             self._quiet_since, self._gap_reset = None, False
+            self._last_voice_s = end_s
+            if not self._detecting and watcher is not None:
+                self._detecting = True
+                while self._held:
+                    held_start, held_audio = self._held.popleft()
+                    watcher.push(held_audio, held_start)
+                self._held_len = 0
         elif self._quiet_since is None:
             self._quiet_since = end_s
         elif not self._gap_reset and end_s - self._quiet_since >= RESET_AFTER_SILENCE_S:
+            # Decode each stretch of speech from a fresh detector state: a long-running
+            # keyphrase search drifts, and a wake phrase usually follows a pause.
             self._gap_reset = True
-            if self._watcher is not None:
-                self._watcher.mark_reset()
+            if watcher is not None:
+                watcher.mark_reset()
+        if self._detecting and end_s - self._last_voice_s >= DETECT_HANGOVER_S:
+            self._detecting = False
         super()._on_window(probability, end_s)
 
     def _speech_interrupts(self) -> bool:

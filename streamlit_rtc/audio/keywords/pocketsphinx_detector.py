@@ -87,7 +87,15 @@ from typing import Any
 
 import numpy as np
 
-from .model import model_paths, phone_set, pronunciations
+from .model import model_paths
+from .pronunciation import (
+    alias,
+    check_pronunciations,
+    check_words,
+    phrase_variants,
+    pron_variants,
+    speakable,
+)
 from .types import KeywordHit, StopPhrase, as_stop_phrases
 from .verifier import PhraseVerifier
 
@@ -95,86 +103,6 @@ LOG = logging.getLogger(__name__)
 
 FRAME_S = 0.01  # pocketsphinx frames are 10 ms
 _SLICE = 320  # feed the decoder 20 ms at a time so hits are seen promptly
-
-
-def _speakable(spelling: tuple[str, ...], extra: Mapping[str, str]) -> bool:
-    """Every word is in the dictionary or has a pronunciation of the user's."""
-    known = pronunciations()
-    return all(word in known or word in extra for word in spelling)
-
-
-def _check_pronunciations(phrase: StopPhrase, extra: Mapping[str, str]) -> None:
-    """Raise ValueError for user pronunciations with phones the model does not have."""
-    phones = phone_set()
-    for word, pron in extra.items():
-        bad = [p for p in pron.split() if p not in phones]
-        if bad or not pron.split():
-            raise ValueError(
-                f"pronunciation {pron!r} for {word!r} in stop phrase {phrase.text!r} uses "
-                f"unknown phones {bad}; use ARPAbet phones such as {sorted(phones)[:8]}..."
-            )
-
-
-def _check_words(phrase: StopPhrase, extra: Mapping[str, str]) -> None:
-    """Raise ValueError for words neither in the dictionary nor given a pronunciation."""
-    known = pronunciations()
-    phones = phone_set()
-    for word, pron in extra.items():
-        bad = [p for p in pron.split() if p not in phones]
-        if bad or not pron.split():
-            raise ValueError(
-                f"pronunciation {pron!r} for {word!r} in stop phrase {phrase.text!r} uses "
-                f"unknown phones {bad}; use ARPAbet phones such as {sorted(phones)[:8]}..."
-            )
-    for spelling in phrase.spellings:
-        for word in spelling:
-            if word not in known and word not in extra:
-                raise ValueError(
-                    f"stop phrase {phrase.text!r}: the word {word!r} is not in the "
-                    "pocketsphinx English dictionary. Fix: add an alternative spelling "
-                    "made of dictionary words, e.g. StopPhrase("
-                    f"{phrase.text!r}, alternatives=('...',)), or pass its pronunciation, "
-                    f"e.g. StopPhrase({phrase.text!r}, pronunciations={{{word!r}: "
-                    "'AY R IH S'}) (CMU ARPAbet phones)."
-                )
-
-
-def _pron_variants(pron: str) -> list[str]:
-    """Accent variants of one pronunciation: itself plus a non-rhotic final "ER" -> "AH"."""
-    phones = pron.split()
-    if phones and phones[-1] == "ER":
-        return [pron, " ".join([*phones[:-1], "AH"])]
-    return [pron]
-
-
-def _word_variants(word: str, extra: Mapping[str, str]) -> list[str]:
-    """Pronunciations of ``word``: user-given, or dictionary ones plus non-rhotic endings."""
-    if word in extra:
-        return [extra[word]]
-    out: list[str] = []
-    for pron in pronunciations()[word]:
-        for cand in _pron_variants(pron):
-            if cand not in out:
-                out.append(cand)
-    return out
-
-
-def _phrase_variants(
-    spelling: tuple[str, ...], extra: Mapping[str, str], limit: int
-) -> list[tuple[str, ...]]:
-    """Up to ``limit`` pronunciation combinations of a spelling (first = dictionary's first)."""
-    combos: list[tuple[str, ...]] = [()]
-    for word in spelling:
-        combos = [(*c, p) for c in combos for p in _word_variants(word, extra)]
-    return combos[: max(1, limit)]
-
-
-def _alias(word: str, pron: str) -> str:
-    """Dictionary word for ``pron``: the word itself if its first pronunciation matches."""
-    known = pronunciations().get(word)
-    if known and known[0] == pron:
-        return word
-    return f"{word}__{pron.replace(' ', '_').lower()}"
 
 
 class PocketSphinxDetector:
@@ -241,14 +169,14 @@ class PocketSphinxDetector:
         unusable: list[tuple[StopPhrase, str]] = []
         for phrase in self.phrases:
             extra = {k.lower(): v for k, v in phrase.pronunciations}
-            _check_pronunciations(phrase, extra)
+            check_pronunciations(phrase, extra)
             for spelling in phrase.spellings:
-                if not _speakable(spelling, extra):
+                if not speakable(spelling, extra):
                     # The seed's advice is to list misspellings ("llama", "lamma"); they
                     # help a text matcher but cannot be pronounced: skip them, loudly.
                     unusable.append((phrase, " ".join(spelling)))
                     continue
-                variants = _phrase_variants(spelling, extra, self.max_variants)
+                variants = phrase_variants(spelling, extra, self.max_variants)
                 self._spellings.setdefault(phrase.text, []).append((spelling, variants[0]))
                 for prons in variants:
                     self._prons.setdefault(phrase.text, []).append(" ".join(prons))
@@ -257,10 +185,10 @@ class PocketSphinxDetector:
                     seen.add(prons)
                     words = []
                     for word, pron in zip(spelling, prons, strict=True):
-                        alias = _alias(word, pron)
-                        if alias != word:
-                            self._extra_words[alias] = pron
-                        words.append(alias)
+                        name = alias(word, pron)
+                        if name != word:
+                            self._extra_words[name] = pron
+                        words.append(name)
                     n_phones = sum(len(p.split()) for p in prons)
                     exponent = (
                         phrase.weight
@@ -269,7 +197,8 @@ class PocketSphinxDetector:
                     )
                     self._entries.append((" ".join(words), phrase.text, float(exponent)))
         if not self._entries:
-            _check_words(unusable[0][0], dict(unusable[0][0].pronunciations))
+            first = unusable[0][0]
+            check_words(first, {k.lower(): v for k, v in first.pronunciations})
         for phrase, spelling in unusable:
             LOG.warning(
                 "stop phrase %r: skipping the spelling %r, a word of it is not in the "
@@ -305,7 +234,7 @@ class PocketSphinxDetector:
                 self._verifier = PhraseVerifier(
                     {t: list(dict.fromkeys(p)) for t, p in self._prons.items()},
                     self._spellings,
-                    _pron_variants,
+                    pron_variants,
                     config=cfg,
                 )
             return self._verifier
