@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import enum
+from typing import TypeVar
 
 __all__ = ["Modality", "Mode"]
+
+_E = TypeVar("_E", bound=enum.Enum)
+
+
+def _parse(cls: type[_E], value: object, what: str) -> _E:
+    """``cls(value)``, or a ValueError that lists the accepted spellings."""
+    try:
+        return cls(value)
+    except ValueError:
+        names = ", ".join(repr(m.value) for m in cls)
+        raise ValueError(f"{what} must be one of {names}, got {value!r}") from None
 
 
 class Mode(str, enum.Enum):
@@ -16,11 +28,7 @@ class Mode(str, enum.Enum):
 
     @classmethod
     def parse(cls, value: str | Mode) -> Mode:
-        try:
-            return cls(value)
-        except ValueError:
-            names = ", ".join(repr(m.value) for m in cls)
-            raise ValueError(f"mode must be one of {names}, got {value!r}") from None
+        return _parse(cls, value, "mode")
 
     @property
     def sends(self) -> bool:
@@ -40,8 +48,4 @@ class Modality(str, enum.Enum):
 
     @classmethod
     def parse(cls, value: str | Modality) -> Modality:
-        try:
-            return cls(value)
-        except ValueError:
-            names = ", ".join(repr(m.value) for m in cls)
-            raise ValueError(f"modality must be one of {names}, got {value!r}") from None
+        return _parse(cls, value, "modality")

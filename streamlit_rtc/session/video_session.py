@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -29,6 +28,7 @@ from .lifecycle import SessionLifecycle
 from .mailbox import SessionMailbox
 from .modes import Mode
 from .video_lane import FunctionLane, GeneratorLane, LaneCallbacks, SyncTarget
+from .workers import join_threads
 
 __all__ = ["LaneThreads", "VideoStreamSession"]
 
@@ -57,20 +57,7 @@ class LaneThreads:
     def stop(self) -> bool:
         """Signal and join; True when every thread ended within the timeout."""
         self.stop_event.set()
-        deadline = time.monotonic() + JOIN_TIMEOUT_S
-        current = threading.current_thread()
-        for thread in self._threads:
-            if thread is not current:
-                thread.join(max(0.0, deadline - time.monotonic()))
-        alive = [t.name for t in self._threads if t.is_alive() and t is not current]
-        if alive:
-            logger.warning(
-                "%s: video code did not return within %.0f s: %s left running",
-                self._name,
-                JOIN_TIMEOUT_S,
-                ", ".join(alive),
-            )
-        return not alive
+        return not join_threads(self._threads, f"{self._name}: video code", JOIN_TIMEOUT_S)
 
 
 class VideoStreamSession(SessionLifecycle):

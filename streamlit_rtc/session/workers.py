@@ -53,6 +53,29 @@ class WorkerLane(Protocol):
         ...
 
 
+def join_threads(
+    threads: list[threading.Thread], what: str, timeout: float = JOIN_TIMEOUT_S
+) -> list[str]:
+    """Join ``threads`` (not the calling one) within ``timeout`` in all; names left alive.
+
+    A thread still running user code is logged, not killed: Python cannot stop it.
+    """
+    deadline = time.monotonic() + timeout
+    current = threading.current_thread()
+    for thread in threads:
+        if thread is not current:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [t.name for t in threads if t.is_alive() and t is not current]
+    if alive:
+        logger.warning(
+            "%s did not return within %.0f s: %s left running",
+            what,
+            timeout,
+            ", ".join(alive),
+        )
+    return alive
+
+
 class HandlerWorkers:
     """Threads (or a private loop) that drive one handler instance for one connection."""
 
@@ -131,19 +154,7 @@ class HandlerWorkers:
         with self._inbox_ready:
             self._inbox_ready.notify_all()
         self.output.close()
-        deadline = time.monotonic() + JOIN_TIMEOUT_S
-        current = threading.current_thread()
-        for thread in self._threads:
-            if thread is not current:
-                thread.join(max(0.0, deadline - time.monotonic()))
-        alive = [t.name for t in self._threads if t.is_alive() and t is not current]
-        if alive:
-            logger.warning(
-                "%s: handler code did not return within %.0f s: %s left running",
-                self._name,
-                JOIN_TIMEOUT_S,
-                ", ".join(alive),
-            )
+        alive = join_threads(self._threads, f"{self._name}: handler code")
         if not self._async:
             self._safe(self.handler.shutdown, "shutdown")
         return not alive
