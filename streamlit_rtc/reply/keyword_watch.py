@@ -63,7 +63,6 @@ class KeywordWatcher:
         # (detector time, stream time) where each contiguous run of fed audio began
         self._segments: deque[tuple[float, float]] = deque(maxlen=_MAX_SEGMENTS)
         self.dropped_samples = 0
-        self.fed_samples = 0
 
     def push(self, samples: np.ndarray, start_s: float) -> None:
         """Queue int16 mono audio whose first sample is at stream time ``start_s``."""
@@ -122,7 +121,6 @@ class KeywordWatcher:
         if self._next_s is None or abs(start_s - self._next_s) > 0.5 / self._rate:
             self._segments.append((self._fed / self._rate, start_s))
         self._fed += samples.size
-        self.fed_samples += samples.size
         self._next_s = start_s + samples.size / self._rate
         try:
             hits = self._stream.feed(samples)

@@ -95,8 +95,7 @@ class ReplyOnStopWords(ReplyOnPause):
         self._watcher: KeywordWatcher | None = None
         self._phrase_end: float | None = None
         self._last_hit_end = float("-inf")
-        self._quiet_since: float | None = None  # stream time the current silent gap began
-        self._gap_reset = False
+        self._gap_reset = False  # the detector was reset in the current silent gap
         self._recent: tuple[float, np.ndarray] | None = None
         # The detector only hears speech (plus a pre-roll and a hangover): idle listening
         # costs nothing. Held audio is what it will get if speech starts now.
@@ -145,7 +144,7 @@ class ReplyOnStopWords(ReplyOnPause):
     def _on_window(self, probability: float, end_s: float) -> None:
         watcher = self._watcher
         if probability >= self.options.silence_threshold:
-            self._quiet_since, self._gap_reset = None, False
+            self._gap_reset = False
             self._last_voice_s = end_s
             if not self._detecting and watcher is not None:
                 self._detecting = True
@@ -153,9 +152,9 @@ class ReplyOnStopWords(ReplyOnPause):
                     held_start, held_audio = self._held.popleft()
                     watcher.push(held_audio, held_start)
                 self._held_len = 0
-        elif self._quiet_since is None:
-            self._quiet_since = end_s
-        elif not self._gap_reset and end_s - self._quiet_since >= RESET_AFTER_SILENCE_S:
+        elif not self._gap_reset and end_s - self._last_voice_s >= RESET_AFTER_SILENCE_S + (
+            self.model.window_size / self.model.sample_rate  # counted from the first quiet window
+        ):
             # Decode each stretch of speech from a fresh detector state: a long-running
             # keyphrase search drifts, and a wake phrase usually follows a pause.
             self._gap_reset = True
