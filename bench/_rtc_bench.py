@@ -162,6 +162,9 @@ class Server:
         self.prototype: Any = None
         if kind == "streamlit_rtc":
             from streamlit_rtc import ReplyOnPause
+            from streamlit_rtc.rtc import tune_aiortc
+
+            tune_aiortc()  # what webrtc() does in the Streamlit server process
 
             self.prototype = ReplyOnPause(trimmed_echo)  # loads Silero VAD once, here
         self.conns: dict[str, _Conn] = {}

@@ -8,7 +8,9 @@ chunks, each scored with the same Silero VAD from a fresh state using the
 reference's VAD options (threshold 0.5, min speech 250 ms, min silence 2 s,
 pad 400 ms); talking starts when a chunk holds > 0.2 s of speech and a pause
 is a chunk holding < 0.1 s. CPU is process time per second of audio spent in
-the input path (frame conversion + ``receive``: resampling, VAD, turn logic).
+the input path (frame conversion + ``receive``: resampling, VAD, turn logic),
+the median of the passes over the fixture set after the first (the first
+pass also pays the process's one-time model warm-up; it is reported too).
 
 Run: ``python bench/turn_detection.py``
 """
@@ -35,6 +37,7 @@ from streamlit_rtc.audio.input import InputAdapter
 CHUNK_S, STARTED_S, PAUSE_SPEECH_S = 0.6, 0.2, 0.1
 WINDOW = 512
 RATE = 16000
+PASSES = 4
 
 
 def browser_frames(audio: np.ndarray, rate: int, tail_s: float) -> list[np.ndarray]:
@@ -119,10 +122,8 @@ def match(pauses: list[float], ends: list[float]) -> list[float]:
     return delays
 
 
-def main() -> dict[str, Any]:
-    SileroVAD.shared()
-    options = PauseOptions()
-    tail_s = 1.5
+def one_pass(tail_s: float) -> dict[str, Any]:
+    """Every fixture through ReplyOnPause and through the baseline: delays and CPU."""
     per_fixture: dict[str, Any] = {}
     ours, theirs, audio_s, cpu_ours, cpu_theirs = [], [], 0.0, 0.0, 0.0
     for name, truth in manifest().items():
@@ -138,8 +139,24 @@ def main() -> dict[str, Any]:
         ours += delays
         theirs += base
         per_fixture[name] = {"streaming_delay_s": delays, "baseline_delay_s": base}
+    return {
+        "ours": ours,
+        "theirs": theirs,
+        "cpu": cpu_ours / audio_s,
+        "cpu_baseline": cpu_theirs / audio_s,
+        "fixtures": per_fixture,
+    }
+
+
+def main(passes: int = PASSES) -> dict[str, Any]:
+    SileroVAD.shared()
+    options = PauseOptions()
+    runs = [one_pass(tail_s=1.5) for _ in range(passes)]
+    first = runs[0]
+    warm = runs[1:] or runs
+    ours, theirs = first["ours"], first["theirs"]  # simulated clock: the same every pass
     faster = all(o < b for o, b in zip(ours, theirs, strict=True))
-    result = {
+    return {
         "benchmark": "turn_detection",
         "pause_s": options.pause_s,
         "goal_median_delay_le_s": round(options.pause_s + 0.1, 3),
@@ -147,12 +164,17 @@ def main() -> dict[str, Any]:
         "p95_delay_s": round(float(np.percentile(ours, 95)), 3),
         "baseline_median_delay_s": round(statistics.median(theirs), 3),
         "faster_than_baseline_on_every_utterance": faster,
-        "cpu_s_per_audio_s": round(cpu_ours / audio_s, 4),
-        "baseline_cpu_s_per_audio_s": round(cpu_theirs / audio_s, 4),
+        "cpu_s_per_audio_s": round(statistics.median(r["cpu"] for r in warm), 4),
+        "baseline_cpu_s_per_audio_s": round(statistics.median(r["cpu_baseline"] for r in warm), 4),
         "goal_cpu_s_per_audio_s": 0.01,
-        "fixtures": per_fixture,
+        "cpu_s_per_audio_s_first_pass": round(first["cpu"], 4),
+        "cpu_note": (
+            "median of the passes after the first; the first pass pays the process's "
+            "one-time ONNX warm-up (a live server pays it once, not per stream)"
+        ),
+        "passes": passes,
+        "fixtures": first["fixtures"],
     }
-    return result
 
 
 if __name__ == "__main__":

@@ -38,6 +38,7 @@ def test_mono_conversion_is_continuous_across_frames(out_rate: int) -> None:
     assert abs(out.size - 2.0 * out_rate) <= 0.03 * out_rate  # resampler latency only
     reference = soxr.resample(tone.astype(np.float64), 48000, out_rate)
     body = slice(int(0.1 * out_rate), out.size - int(0.1 * out_rate))
+
     def mismatch(lag: int) -> float:
         return float(np.abs(out[body] - reference[body.start + lag : body.stop + lag]).max())
 
@@ -121,3 +122,28 @@ def test_a_user_vad_can_replace_silero(speech: Any) -> None:
     sim = HandlerSimulator(ReplyOnPause(fn, model=EnergyVAD())).run(audio, rate, tail_s=1.0)
     assert len(sim.events(StatusEvent.PAUSE_DETECTED)) == 2
     assert len(calls) == 2
+
+
+def test_steady_noise_between_turns_skips_the_model(speech: Any) -> None:
+    """Background noise learns a floor: after a moment it is not scored any more."""
+    _rate, audio = speech("noise_only.wav")
+    windows = VADWindows(SileroVAD.shared())
+    scores = [p for p, _ in windows.feed(audio)]
+    total = len(scores)
+    assert max(scores) < 0.5
+    assert windows.model_calls < 0.15 * total
+    assert windows.noise_floor_dbfs is not None and windows.noise_floor_dbfs > -55.0
+    ungated = VADWindows(SileroVAD.shared(), noise_margin_db=None)
+    list(ungated.feed(audio))
+    assert ungated.model_calls > 0.5 * total  # the noise is above the silent-line threshold
+
+
+def test_speech_over_noise_is_still_scored(speech: Any, speech_manifest: Any) -> None:
+    _rate, audio = speech("noisy_speech.wav")
+    windows = VADWindows(SileroVAD.shared())
+    scores = list(windows.feed(audio))
+    for utterance in speech_manifest["noisy_speech.wav"]["utterances"]:
+        inside = [
+            p for p, end in scores if utterance["start_s"] + 0.15 < end < utterance["end_s"] - 0.05
+        ]
+        assert np.mean(inside) > 0.7

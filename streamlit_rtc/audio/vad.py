@@ -111,21 +111,40 @@ class VADWindows:
     ``feed`` yields ``(probability, window_end_s)`` with the end time in seconds
     of this stream, so callers can place decisions exactly in the audio.
 
-    Quiet windows (RMS below ``quiet_dbfs``) that follow a non-speech window
-    score 0.0 without running the model: between turns of a quiet room this
-    skips most inference, while onsets (loud) and speech tails (the previous
-    window was speech) are always scored by the model.
+    A window that follows a non-speech window skips the model (scores 0.0)
+    when it is quiet: below ``quiet_dbfs`` (a silent line), or less than
+    ``noise_margin_db`` above the room's noise floor. The floor follows the
+    quietest recent non-speech windows (down at once, up ``floor_rise_db_s``
+    per second), so steady background noise between turns costs no
+    inference, while onsets (louder than the floor) and speech tails (the
+    previous window was speech) are always scored by the model.
     """
 
-    def __init__(self, model: VADModel, quiet_dbfs: float | None = -55.0) -> None:
+    def __init__(
+        self,
+        model: VADModel,
+        quiet_dbfs: float | None = -55.0,
+        noise_margin_db: float | None = 6.0,
+        floor_rise_db_s: float = 3.0,
+    ) -> None:
         self._stream = model.new_stream()
         self._rate = model.sample_rate
         self._size = model.window_size
         self._pending = np.zeros(0, dtype=np.float32)
         self._consumed = 0
-        self._quiet_power = None if quiet_dbfs is None else 10.0 ** (quiet_dbfs / 10.0)
+        self._quiet_power = None if quiet_dbfs is None else _power(quiet_dbfs)
+        self._margin = None if noise_margin_db is None else _power(noise_margin_db)
+        self._rise = _power(floor_rise_db_s * self._size / self._rate)
+        self._floor = float("inf")
         self._last = 0.0
         self.model_calls = 0
+
+    @property
+    def noise_floor_dbfs(self) -> float | None:
+        """The tracked noise floor (mean power per sample), None before any non-speech."""
+        if self._floor == float("inf") or self._floor <= 0:
+            return None
+        return 10.0 * float(np.log10(self._floor))
 
     def feed(self, samples: np.ndarray) -> Iterator[tuple[float, float]]:
         floats = samples.reshape(-1).astype(np.float32) * np.float32(1.0 / 32768.0)
@@ -140,8 +159,20 @@ class VADWindows:
         self._pending = pending[start:].copy()
 
     def _score(self, window: np.ndarray) -> float:
-        quiet = self._quiet_power
-        if quiet is not None and self._last < 0.1 and np.dot(window, window) < quiet * window.size:
+        power = float(np.dot(window, window)) / window.size
+        after_silence = self._last < 0.1
+        if after_silence and self._margin is not None:
+            self._floor = min(power, self._floor * self._rise)
+        if after_silence and self._quiet(power):
             return 0.0
         self.model_calls += 1
         return self._stream.probability(window)
+
+    def _quiet(self, power: float) -> bool:
+        if self._quiet_power is not None and power < self._quiet_power:
+            return True
+        return self._margin is not None and power < self._floor * self._margin
+
+
+def _power(db: float) -> float:
+    return float(10.0 ** (db / 10.0))

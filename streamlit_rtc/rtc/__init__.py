@@ -5,7 +5,13 @@ server loop in production) and never blocks it: sinks hand frames to fast
 callbacks, sources pull ready frames without waiting for them.
 """
 
-from .aiortc_patches import install_fast_audio_level, uninstall_fast_audio_level
+from .aiortc_patches import (
+    install_fast_audio_level,
+    install_prompt_audio_receive,
+    tune_aiortc,
+    uninstall_fast_audio_level,
+    uninstall_prompt_audio_receive,
+)
 from .audio_sink import AudioFrameCallback, MicrophoneSink
 from .audio_source import AudioFramePull, PacedAudioSourceTrack, SourceStats
 from .consumer import END_ERROR, END_STOPPED, END_TRACK_ENDED, SinkEnd, SinkStats, TrackConsumer
@@ -33,5 +39,8 @@ __all__ = [
     "VideoFramePull",
     "VideoSink",
     "install_fast_audio_level",
+    "install_prompt_audio_receive",
+    "tune_aiortc",
     "uninstall_fast_audio_level",
+    "uninstall_prompt_audio_receive",
 ]

@@ -9,6 +9,8 @@ Contents
 --------
 * :func:`webrtc_streamer_fixed` / :func:`prepare_webrtc_context` - work around
   the flaky-connect bug of streamlit-webrtc 0.79 (see below).
+* :func:`disable_post_script_gc` - stop Streamlit's full garbage collection
+  after every script run, which stalls every session's media.
 * :func:`get_session_id` - the current Streamlit session id (script thread only).
 * :func:`session_status` / :class:`SessionEndWatcher` / :func:`watch_session_end`
   - detect that the browser disconnected (tab closed, reload, network loss) or
@@ -61,6 +63,7 @@ __all__ = [
     "SessionEnd",
     "SessionEndWatcher",
     "SessionStatus",
+    "disable_post_script_gc",
     "get_session_id",
     "prepare_webrtc_context",
     "session_status",
@@ -202,6 +205,39 @@ def webrtc_streamer_fixed(*, key: str, **kwargs: Any) -> Any:
 
     prepare_webrtc_context(key)
     return webrtc_streamer(key=key, **kwargs)
+
+
+# --------------------------------------------------------------------------
+# Streamlit's post-run garbage collection
+# --------------------------------------------------------------------------
+
+_POST_SCRIPT_GC = "runner.postScriptGC"
+_OUR_DEFINITION = "streamlit-rtc (stalls media; set it in config.toml to override)"
+
+
+def disable_post_script_gc() -> None:
+    """Turn ``runner.postScriptGC`` off unless the app's config set it.
+
+    After every script run Streamlit calls ``gc.collect(2)`` on the script
+    thread. A full collection holds the GIL throughout: ~130 ms in a server
+    with aiortc, av and onnxruntime loaded, during which the event loop that
+    runs every session's media is frozen. A page that reruns once a second
+    (our live views and status poll) then sends audio in bursts, and
+    browsers grow their jitter buffer from ~30 ms to ~170 ms to absorb them:
+    every reply is heard later. Python's generational GC keeps running.
+    """
+    try:
+        from streamlit import config
+        from streamlit.config_option import ConfigOption
+
+        where = config.get_where_defined(_POST_SCRIPT_GC)
+        if where != ConfigOption.DEFAULT_DEFINITION:
+            return  # set by the user (config.toml, flag, env) or already by us
+        config.set_option(_POST_SCRIPT_GC, False, where_defined=_OUR_DEFINITION)
+    except Exception as exc:
+        _warn_once("post_script_gc", "could not turn off runner.postScriptGC: %r", exc)
+        return
+    LOGGER.info("runner.postScriptGC turned off: a full GC after every run stalls live media")
 
 
 # --------------------------------------------------------------------------

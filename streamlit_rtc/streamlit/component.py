@@ -30,6 +30,7 @@ from ..core.handler import (
 from ..core.status import Status, StatusEvent
 from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
 from ..reply.generator import GeneratorHandler
+from ..rtc.aiortc_patches import tune_aiortc
 from ..session.concurrency import ConcurrencyRegistry
 from ..session.mailbox import StreamState
 from ..session.modes import Modality, Mode
@@ -203,6 +204,8 @@ def webrtc(
     ``modality="audio-video"``: an (Async)AudioVideoStreamHandler gets both
     tracks; its ``video_emit`` is called at the handler's ``fps``.
     """
+    tune_aiortc()  # idempotent: prompt audio receive, numpy audio level
+    _compat.disable_post_script_gc()
     mode_ = Mode.parse(mode)
     modality_ = Modality.parse(modality)
     if concurrency_limit is not None and concurrency_limit < 1:

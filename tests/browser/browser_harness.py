@@ -292,7 +292,11 @@ RTC_INIT_SCRIPT = r"""
               totalAudioEnergy: r.totalAudioEnergy || 0,
               totalSamplesReceived: r.totalSamplesReceived || 0,
               concealedSamples: r.concealedSamples || 0,
+              concealmentEvents: r.concealmentEvents || 0,
               audioLevel: r.audioLevel || 0,
+              jitterBufferDelay: r.jitterBufferDelay || 0,
+              jitterBufferEmittedCount: r.jitterBufferEmittedCount || 0,
+              jitterBufferTargetDelay: r.jitterBufferTargetDelay || 0,
             };
           } else if (r.type === 'outbound-rtp') {
             s.outbound = { packetsSent: r.packetsSent || 0, bytesSent: r.bytesSent || 0 };

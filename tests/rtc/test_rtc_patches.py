@@ -1,20 +1,25 @@
-"""The numpy audio-level replacement matches aiortc and works in a live sender."""
+"""aiortc patches: the numpy audio level matches aiortc; prompt audio receive decodes sooner."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import av
 import numpy as np
 import pytest
-from aiortc import rtp
+from aiortc import rtcrtpreceiver, rtp
+from aiortc.rtp import RtpPacket
 from rtc_helpers import EchoBuffer, wait_until
 
 from streamlit_rtc.rtc.aiortc_patches import (
     fast_compute_audio_level_dbov,
     install_fast_audio_level,
+    install_prompt_audio_receive,
     original_compute_audio_level_dbov,
+    tune_aiortc,
     uninstall_fast_audio_level,
+    uninstall_prompt_audio_receive,
 )
 from streamlit_rtc.rtc.loopback import AudioLoopback, sine
 
@@ -47,6 +52,77 @@ def test_install_is_idempotent_and_reversible() -> None:
 
 @pytest.mark.rtc
 def test_echo_with_fast_level_installed(arun, fast_level: None) -> None:
+    echo = EchoBuffer()
+
+    async def scenario() -> None:
+        async with AudioLoopback(
+            on_frame=echo.on_frame, next_frame=echo.next_frame, mic_samples=sine(440, 3)
+        ) as lb:
+            await wait_until(lambda: len(lb.received.pcm(since_s=lb.connected_at or 0)) >= 24000)
+            assert np.abs(lb.received.pcm()).max() > 5000
+
+    arun(scenario)
+
+
+def _packets(count: int) -> list[RtpPacket]:
+    packets = []
+    for n in range(count):
+        packet = RtpPacket(payload_type=111, sequence_number=n, timestamp=960 * n, payload=b"\0")
+        packet._data = packet.payload  # the depayloaded bytes, set by RTCRtpReceiver
+        packets.append(packet)
+    return packets
+
+
+def _first_frame_after(buffer_factory: Callable[..., Any], is_video: bool) -> int:
+    """How many packets (one per frame, as Opus sends) go in before the first frame comes out.
+
+    ``buffer_factory`` is called as ``RTCRtpReceiver`` calls it for audio or video.
+    """
+    if is_video:
+        buffer = buffer_factory(capacity=128, is_video=True)
+    else:
+        buffer = buffer_factory(capacity=16, prefetch=4)
+    for n, packet in enumerate(_packets(16), start=1):
+        _, frame = buffer.add(packet)
+        if frame is not None:
+            return n
+    return -1
+
+
+@pytest.fixture
+def prompt_receive() -> Iterator[None]:
+    install_prompt_audio_receive()
+    yield
+    uninstall_prompt_audio_receive()
+
+
+def test_prompt_receive_decodes_audio_after_one_packet(prompt_receive: None) -> None:
+    factory = rtcrtpreceiver.JitterBuffer
+    assert _first_frame_after(factory, is_video=False) == 2  # frame 0 is out when 1 arrives
+    uninstall_prompt_audio_receive()
+    assert _first_frame_after(rtcrtpreceiver.JitterBuffer, is_video=False) == 5  # aiortc: 4 + 1
+
+
+def test_prompt_receive_leaves_video_alone(prompt_receive: None) -> None:
+    patched = _first_frame_after(rtcrtpreceiver.JitterBuffer, is_video=True)
+    uninstall_prompt_audio_receive()
+    assert patched == _first_frame_after(rtcrtpreceiver.JitterBuffer, is_video=True)
+
+
+def test_tune_aiortc_installs_both_idempotently() -> None:
+    try:
+        tune_aiortc()
+        tune_aiortc()
+        assert rtp.compute_audio_level_dbov is fast_compute_audio_level_dbov
+        assert _first_frame_after(rtcrtpreceiver.JitterBuffer, is_video=False) == 2
+    finally:
+        uninstall_prompt_audio_receive()
+        uninstall_fast_audio_level()
+
+
+@pytest.mark.rtc
+def test_echo_with_prompt_receive_installed(arun, prompt_receive: None) -> None:
+    """Both peers decode after one packet; audio still flows intact."""
     echo = EchoBuffer()
 
     async def scenario() -> None:

@@ -1,0 +1,34 @@
+"""streamlit-rtc turns off Streamlit's full GC after every run, unless the app's config set it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from streamlit import config
+from streamlit.config_option import ConfigOption
+
+from streamlit_rtc.streamlit import _compat
+
+KEY = "runner.postScriptGC"
+
+
+@pytest.fixture
+def restore_option() -> Iterator[None]:
+    yield
+    config.set_option(KEY, True, where_defined=ConfigOption.DEFAULT_DEFINITION)
+
+
+def test_default_is_turned_off(restore_option: None) -> None:
+    assert config.get_option(KEY) is True  # Streamlit's default
+    _compat.disable_post_script_gc()
+    assert config.get_option(KEY) is False
+    assert "streamlit-rtc" in config.get_where_defined(KEY)
+    _compat.disable_post_script_gc()  # idempotent
+    assert config.get_option(KEY) is False
+
+
+def test_a_value_the_user_set_is_kept(restore_option: None) -> None:
+    config.set_option(KEY, True, where_defined="/app/.streamlit/config.toml")
+    _compat.disable_post_script_gc()
+    assert config.get_option(KEY) is True
