@@ -14,15 +14,16 @@ Query parameters (one browser session each, so one server can hold all arms):
 * ``jitter`` - fraction of ``period`` the gaps vary by (default 0.3).
 * ``live`` - ``1`` (default): show the value in ``stream.live(...)``; ``0``:
   no live view (the component's own poll only).
-* ``refresh`` - ``off`` turns the component's idle poll down to once per
-  ``OFF_POLL_S``: the "stream connected, no refresh" CPU baseline; a number
-  sets the idle poll period in seconds (to time one poll precisely); absent,
-  the library default. Module-wide, so every page of one measurement arm
-  must pass the same value.
+* ``refresh`` - ``off`` turns the component's poll and the live view's
+  refresh down to once per ``OFF_POLL_S``: the "stream connected, no
+  refresh" CPU baseline; a number sets the component's poll period in
+  seconds, with or without a live view (to time one run precisely);
+  absent, the library defaults.
+  Module-wide, so every page of one measurement arm must pass the same value.
 
-Every run of the component's poll fragment is counted, process-wide, into
-the file named by ``STREAMLIT_RTC_BENCH_RUNS_FILE`` (when set), so the
-benchmark knows the poll rate without opening a page.
+Every run of the component's poll fragment and of the live view is counted,
+process-wide, into the file named by ``STREAMLIT_RTC_BENCH_RUNS_FILE`` (when
+set), so the benchmark knows the refresh rate without opening a page.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ if not _rtc_logger.handlers:  # session starts and stops go to the server log
     _rtc_logger.setLevel(logging.INFO)
 _DEFAULT_IDLE_POLL_S = getattr(component, "_bench_default_idle_poll_s", component.IDLE_POLL_S)
 component._bench_default_idle_poll_s = _DEFAULT_IDLE_POLL_S  # type: ignore[attr-defined]
+_DEFAULT_ACTIVE_POLL_S = getattr(
+    component, "_bench_default_active_poll_s", component.ACTIVE_POLL_S
+)
+component._bench_default_active_poll_s = _DEFAULT_ACTIVE_POLL_S  # type: ignore[attr-defined]
+_DEFAULT_SAFETY_POLL_S = getattr(
+    component, "_bench_default_safety_poll_s", component.LIVE_VIEW_SAFETY_POLL_S
+)
+component._bench_default_safety_poll_s = _DEFAULT_SAFETY_POLL_S  # type: ignore[attr-defined]
+_DEFAULT_STATUS_POLL_S = getattr(
+    component, "_bench_default_status_poll_s", component.STATUS_POLL_WITH_VIEW_S
+)
+component._bench_default_status_poll_s = _DEFAULT_STATUS_POLL_S  # type: ignore[attr-defined]
 
 
 class Ticker(StreamHandler):
@@ -91,12 +104,17 @@ def _param(name: str, default: str) -> str:
 RUNS_FILE = os.environ.get("STREAMLIT_RTC_BENCH_RUNS_FILE")
 
 
-def _counted_poll(*args: Any, **kwargs: Any) -> None:
-    """The component's poll fragment, counted (process-wide, the GIL keeps += whole)."""
+def _count_run() -> None:
+    """Count one fragment run (process-wide, the GIL keeps += whole)."""
     component._bench_poll_runs += 1  # type: ignore[attr-defined]
     if RUNS_FILE:
         with open(RUNS_FILE, "w") as f:
             f.write(str(component._bench_poll_runs))  # type: ignore[attr-defined]
+
+
+def _counted_poll(*args: Any, **kwargs: Any) -> None:
+    """The component's poll fragment, counted."""
+    _count_run()
     _REAL_POLL(*args, **kwargs)
 
 
@@ -117,6 +135,11 @@ component.IDLE_POLL_S = (
     if refresh == "default"
     else float(refresh)
 )
+component.ACTIVE_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_ACTIVE_POLL_S
+component.LIVE_VIEW_SAFETY_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_SAFETY_POLL_S
+component.STATUS_POLL_WITH_VIEW_S = (
+    _DEFAULT_STATUS_POLL_S if refresh == "default" else component.IDLE_POLL_S
+)
 
 st.session_state.setdefault("tick", None)
 stream = webrtc(
@@ -129,6 +152,7 @@ stream = webrtc(
 
 
 def show(status: Any) -> None:
+    _count_run()  # the live view's runs count as refreshes too
     tick = st.session_state["tick"]
     st.caption(f"state: {status.state.value}")
     if tick is not None:

@@ -9,19 +9,21 @@ fake microphone, loopback-only WebRTC, see ``tests/browser/browser_harness.py``)
   ``stream.live(...)``. A ``MutationObserver`` in the page records
   ``performance.timeOrigin + performance.now()`` when each new ``seq``
   reaches the DOM. Server and browser share the machine's wall clock.
-  Two sessions run at once: *steady* (an output every ~1 s: the stream stays
-  in its active refresh) and *sparse* (every ~5 s, longer than the quiet
-  time after which the page drops to idle refreshing: every output is the
-  first after an idle spell, the worst case). The first output of each
-  session is a warm-up and not counted.
+  Two sessions run at once: *steady* (an output every ~1 s) and *sparse*
+  (every ~5 s: every output is the first after a quiet spell). The first
+  output of each session is a warm-up and not counted.
 * CPU: server process CPU (``/proc/PID/stat``, all threads) over the same
   window in arms run one after the other in the same server: ``none`` (no
-  page open), ``no_refresh`` (N idle live sessions, the library's idle poll
-  turned off: media and signalling only, the baseline), ``live`` (the same
-  N sessions with the library's defaults and a ``stream.live`` view) and
-  ``no_live_view`` (defaults, no live view: the component's own poll only).
-  The refresh cost per idle live session is ``(live - no_refresh) / N``, in
-  fractions of one core.
+  page open), ``no_refresh`` (N idle live sessions, the component's poll and
+  the live view's refresh turned off: media and signalling only, the
+  baseline), ``live`` (the same N sessions with the library's defaults and a
+  ``stream.live`` view: the view every 0.25 s, the component's poll every
+  1 s) and ``no_live_view`` (defaults, no live view: the component's own
+  poll only). The refresh cost per idle live session is
+  ``(live - no_refresh) / N``, in fractions of one core; as that difference
+  is small against the media and noisy, it is also computed as the cost of
+  one fragment run (from an arm that polls every 0.1 s) times the runs per
+  second of the ``live`` arm.
 
 Run: ``python bench/outputs_latency.py`` (about 5 minutes).
 """

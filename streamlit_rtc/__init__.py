@@ -36,6 +36,7 @@ from .reply.reply_on_stopwords import ReplyOnStopWords
 from .simulate import HandlerSimulator
 
 _ADAPTER_NAMES = {
+    "LiveStatus",
     "StreamContext",
     "get_cloudflare_turn_credentials",
     "get_hf_turn_credentials",
@@ -64,6 +65,7 @@ __all__ = [
     "KeywordDetector",
     "KeywordHit",
     "KeywordStream",
+    "LiveStatus",
     "PauseOptions",
     "PocketSphinxDetector",
     "ReplyOnPause",

@@ -10,6 +10,7 @@ import enum
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.messages import AdditionalOutputs
@@ -70,13 +71,15 @@ class SessionMailbox:
         self.outputs_dropped = 0
         self.version = 0
         self.changed = threading.Event()
+        self.on_change: Callable[[], None] | None = None
+        """Called (on the thread that made the change) after every change; must not block."""
 
     def connected(self) -> None:
         with self._lock:
             if self._state is StreamState.CONNECTING:
                 self._state = StreamState.LISTENING
                 self._started_at = time.monotonic()
-        self.changed.set()
+        self._changed()
 
     def on_status(self, status: Status) -> None:
         with self._lock:
@@ -88,14 +91,14 @@ class SessionMailbox:
                 self._error_count += 1
             if self._state is not StreamState.STOPPED:
                 self._state = _NEXT_STATE.get(status.event, self._state)
-        self.changed.set()
+        self._changed()
 
     def error(self, message: str) -> None:
         with self._lock:
             self.version += 1
             self._errors.append(message)
             self._error_count += 1
-        self.changed.set()
+        self._changed()
 
     def put_outputs(self, outputs: AdditionalOutputs) -> None:
         """Queue outputs for the page; past ``max_outputs`` unread, the oldest is dropped."""
@@ -109,7 +112,7 @@ class SessionMailbox:
                     )
             self._outputs.append(outputs)
             self.version += 1
-        self.changed.set()
+        self._changed()
 
     def take_outputs(self) -> list[AdditionalOutputs]:
         with self._lock:
@@ -123,7 +126,13 @@ class SessionMailbox:
             self._state = StreamState.STOPPED
             if message and self._end_message is None:
                 self._end_message = message
+        self._changed()
+
+    def _changed(self) -> None:
         self.changed.set()
+        listener = self.on_change
+        if listener is not None:
+            listener()
 
     def snapshot(self) -> Snapshot:
         with self._lock:

@@ -1,6 +1,6 @@
 """The Streamlit adapter: the only code that imports streamlit or streamlit_webrtc."""
 
-from .component import StreamContext, webrtc
+from .component import LiveStatus, StreamContext, webrtc
 from .credentials import (
     get_cloudflare_turn_credentials,
     get_hf_turn_credentials,
@@ -8,6 +8,7 @@ from .credentials import (
 )
 
 __all__ = [
+    "LiveStatus",
     "StreamContext",
     "get_cloudflare_turn_credentials",
     "get_hf_turn_credentials",

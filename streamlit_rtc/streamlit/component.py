@@ -49,6 +49,11 @@ _WEBRTC_MODES = {
 }
 IDLE_POLL_S = 1.0
 ACTIVE_POLL_S = 0.25
+#: A live view reruns when the stream has news; this timer is only its safety net.
+LIVE_VIEW_SAFETY_POLL_S = 1.0
+#: With a live view the component's own poll only updates the countdown;
+#: outputs, errors and ends reach the page through the view.
+STATUS_POLL_WITH_VIEW_S = 5.0
 QUIET_BEFORE_IDLE_S = 3.0
 _ACTIVE_STATES = (StreamState.USER_SPEAKING, StreamState.THINKING, StreamState.RESPONDING)
 
@@ -74,15 +79,14 @@ class StreamContext:
         """Render ``render(status)`` here, refreshed by itself while the stream is live.
 
         Put what shows the stream's outputs (a transcript, a score) in
-        ``render``: while the conversation is active it reruns every 0.25 s,
-        after the newest AdditionalOutputs were applied to
-        ``st.session_state``, without rerunning the rest of the app. An idle
-        live stream is checked once a second; a stopped one is not polled.
-        Works as a decorator: ``@stream.live`` above ``def show(status): ...``.
+        ``render``: while the stream is live it reruns as soon as the stream
+        has news (an output, a status event, an error, the end), after the
+        newest AdditionalOutputs were applied to ``st.session_state``,
+        without rerunning the rest of the app, and once a second otherwise.
+        A stopped stream is not polled. Works as a decorator:
+        ``@stream.live`` above ``def show(status): ...``.
         """
-        slot = _live_slot(self.key)
-        active = self.playing and slot is not None and slot.fast
-        _live_view(self.key, render, ACTIVE_POLL_S if active else None)
+        _live_view(self.key, render)
         return render
 
 
@@ -285,9 +289,13 @@ def webrtc(
         busy=busy or session.refused,
         webrtc_context=ctx,
     )
-    if live and not slot.end_pending:
-        fast_poll = slot.fast and slot.folder.active and not slot.has_live_view
-        poll = ACTIVE_POLL_S if fast_poll else IDLE_POLL_S
+    slot.polling = live and not slot.end_pending
+    slot.errors_shown = len(snapshot.errors)
+    if slot.polling:
+        if slot.has_live_view:  # the view refreshes outputs, notices ends and errors
+            poll = STATUS_POLL_WITH_VIEW_S
+        else:
+            poll = ACTIVE_POLL_S if slot.fast and slot.folder.active else IDLE_POLL_S
         st.fragment(run_every=poll)(_live_poll)(key, show_status)
     else:
         slot.fast = False
@@ -321,8 +329,12 @@ def _live_poll(key: str, show_status: bool) -> None:
     if applied and not slot.has_live_view:
         st.rerun(scope="app")  # no live view: show the new values with a full run
     snapshot = session.mailbox.snapshot()
-    if slot.folder.active and _update_pace(slot, snapshot.state, session.mailbox.version):
-        st.rerun(scope="app")  # switch between idle and active refreshing
+    if (
+        slot.folder.active
+        and not slot.has_live_view
+        and _update_pace(slot, snapshot.state, session.mailbox.version)
+    ):
+        st.rerun(scope="app")  # no live view: switch between idle and active polling
     if show_status:
         _show_status(snapshot.errors, None)
         remaining = session.remaining_s()
@@ -344,18 +356,42 @@ def _update_pace(slot: StreamSlot, state: StreamState, version: int) -> bool:
     return True
 
 
-def _live_view(key: str, render: Callable[[LiveStatus], None], every: float | None) -> None:
+def _live_view(key: str, render: Callable[[LiveStatus], None]) -> None:
+    """Render ``render`` in a fragment that reruns when the stream has news.
+
+    While the stream is live, every change of its mailbox (an output, a status
+    event, an error, the end) asks Streamlit to rerun this fragment at once
+    (``FragmentKicker``); a slow timer is the safety net. Where Streamlit's
+    internals moved and kicks cannot work, the fragment polls every
+    ``ACTIVE_POLL_S`` instead.
+    """
     slot = _live_slot(key)
+    every: float | None = None
     if slot is not None:
         slot.has_live_view = True
+        if slot.kicker is None:
+            session_id = _compat.get_session_id()
+            slot.kicker = _compat.FragmentKicker(session_id) if session_id else None
+        if slot.session is not None and slot.kicker is not None:
+            slot.session.mailbox.on_change = slot.kicker.kick
+        if slot.polling:
+            pushed = slot.kicker is not None and not slot.kicker.broken
+            every = LIVE_VIEW_SAFETY_POLL_S if pushed else ACTIVE_POLL_S
 
     def view() -> None:
         current = _live_slot(key)
         status = LiveStatus(False, StreamState.STOPPED, None, (), None)
         if current is not None and current.session is not None:
+            if current.kicker is not None:
+                current.kicker.fragment_id = _compat.current_fragment_id()
             session = current.session
+            if session.stopped and current.live_session is session and not current.end_pending:
+                current.end_pending = True  # ended on the server: stop the browser now
+                st.rerun(scope="app")
             current.drain(st.session_state)
             snap = session.mailbox.snapshot()
+            if current.polling and len(snap.errors) > current.errors_shown:
+                st.rerun(scope="app")  # show the new error where the component is
             status = LiveStatus(
                 playing=session.started and not session.stopped,
                 state=snap.state,

@@ -46,10 +46,16 @@ class StreamSlot:
     folder: OutputsFolder = field(default_factory=OutputsFolder)
     leftover: list[Any] = field(default_factory=list)
     """Outputs of a stopped session not applied yet."""
+    polling: bool = False
+    """The stream is connecting or live: the page refreshes itself (set by each full run)."""
+    kicker: Any = None
+    """``_compat.FragmentKicker`` rerunning the live view when the stream has news."""
+    errors_shown: int = 0
+    """Errors the last full run showed; the live view reruns the app when there are more."""
     has_live_view: bool = False
     """The page renders outputs in ``stream.live(...)``: refresh that part only."""
     fast: bool = False
-    """The conversation is active: refresh every 0.25 s instead of every second."""
+    """Without a live view: the conversation is active, poll every 0.25 s instead of 1 s."""
     quiet_since: float = 0.0
     seen_version: int = -1
 
