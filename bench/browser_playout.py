@@ -36,9 +36,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
 
 import browser_harness as bh  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
+
+from bench import _logs  # noqa: E402
 
 logger = logging.getLogger("bench.browser_playout")
 
@@ -98,11 +101,7 @@ def main() -> dict[str, Any]:
     parser.add_argument("--window", type=float, default=15.0, help="measured seconds per arm")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _logs.configure(args.verbose)
     started = time.monotonic()
     load_start = os.getloadavg()
     arms: dict[str, Any] = {}

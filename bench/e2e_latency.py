@@ -56,6 +56,7 @@ import soxr
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench import _logs
 from bench import _rtc_bench as rb
 from bench._fixtures import load, manifest
 from streamlit_rtc.rtc.aiortc_patches import (
@@ -416,11 +417,7 @@ def main() -> dict[str, Any]:
     parser.add_argument("--cpu-mode", choices=("together", "apart"), default="together")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _logs.configure(args.verbose)
     restrict_ice_to_loopback()  # before any peer connection in this process
     # Client side only (this process plays the browsers): aiortc's pure-Python
     # audio level costs ~0.8 ms per sent frame; the servers keep aiortc's own.

@@ -45,9 +45,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "browser"))
+sys.path.insert(0, str(ROOT))
 
 import browser_harness as bh  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
+
+from bench import _logs  # noqa: E402
 
 logger = logging.getLogger("bench.outputs")
 
@@ -352,11 +355,7 @@ def main() -> dict[str, Any]:
     parser.add_argument("--skip-cpu", action="store_true")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    _logs.configure(args.verbose)
     return run(args)
 
 

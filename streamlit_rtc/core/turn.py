@@ -19,10 +19,11 @@ class PauseOptions:
     """How ReplyOnPause decides that the user started and stopped talking.
 
     Defaults, measured on the espeak fixtures with Silero VAD (32 ms windows):
-    Silero keeps its probability up for 60-90 ms after speech ends, so
-    ``vad_end_lag_s`` credits that much silence up front and a turn ends about
-    ``pause_s`` after the real end of speech. ``pause_s=0.35`` still keeps a
-    spoken comma (about 0.15-0.25 s of silence) inside one turn, and replies
+    the first window Silero scores as silence starts 10-140 ms (median 77 ms)
+    after speech really ended, so ``vad_end_lag_s`` credits 80 ms of silence
+    up front and a turn ends about ``pause_s`` after the real end of speech.
+    ``pause_s=0.35`` still keeps a spoken comma (about 0.15-0.25 s of
+    silence) inside one turn, and replies
     well before the reference's 0.6 s chunking can. ``min_speech_s=0.064``
     (two windows) starts a turn, and a barge-in, within ~100 ms of speech
     onset; a turn with less than ``min_turn_speech_s`` of speech (a click, a
@@ -43,7 +44,7 @@ class PauseOptions:
     """Audio kept from before the detected onset, so the first syllable is never lost."""
     end_pad_s: float = 0.15
     """Audio kept after the last speech window."""
-    vad_end_lag_s: float = 0.06
+    vad_end_lag_s: float = 0.08
     """How late the VAD reports the end of speech; counted as silence already heard."""
     max_continuous_speech_s: float = 30.0
     """A turn longer than this is cut and answered; also caps the utterance buffer."""
