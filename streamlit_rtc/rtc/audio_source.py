@@ -1,58 +1,30 @@
 """An aiortc output audio track fed by a non-blocking ``next_frame`` pull.
 
-The track runs on the server's single event loop, so it never waits for
-data: at each 20 ms (or ``frame_size``) tick it asks ``next_frame()`` for a
-ready frame and sends silence when there is none. The RTP stream therefore
-keeps flowing at a constant pace and format whatever the producer does, and
-nothing the producer returns can raise inside aiortc's encoder (an encoder
-exception would end the RTP sender for good).
+At each 20 ms (or ``frame_size``) tick it sends a ready frame, or silence
+when there is none: the RTP stream keeps one pace and one format whatever
+the producer does (see :mod:`.paced_pull`).
 """
 
 from __future__ import annotations
 
 import fractions
-import logging
-import numbers
-import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Any
 
 import av
 import numpy as np
-from aiortc.mediastreams import MediaStreamError
 
-from ._ratelimit import RateLimitedLog
 from .convert import LAYOUT_BY_CHANNELS, planar_int16_to_audio_frame
-from .pacing import Pacer
-from .threadsafe import ThreadSafeStopTrack
+from .paced_pull import SLOW_PULL_S, PacedPullTrack, SourceStats, describe, positive_int
 
-logger = logging.getLogger(__name__)
+__all__ = ["SLOW_PULL_S", "AudioFramePull", "PacedAudioSourceTrack", "SourceStats", "positive_int"]
 
 #: Pull function of an output audio track: int16 ``(channels, frame_size)``
 #: planar, or ``None`` when nothing is ready (silence is sent).
 AudioFramePull = Callable[[], "np.ndarray | None"]
 
-#: A ``next_frame`` call slower than this is logged (it stalls every session).
-SLOW_PULL_S = 0.005
 
-
-@dataclass
-class SourceStats:
-    """Counters of an output track, for tests and benchmarks."""
-
-    frames: int = 0
-    """Frames returned to the sender."""
-    underruns: int = 0
-    """Frames for which the producer had nothing (silence or repeat sent)."""
-    invalid: int = 0
-    """Frames the producer got wrong (bad shape/dtype, or it raised)."""
-    slow_pulls: int = 0
-    """``next_frame`` calls slower than ``SLOW_PULL_S``."""
-    resyncs: int = 0
-    """Times the pacer re-anchored after falling far behind."""
-
-
-class PacedAudioSourceTrack(ThreadSafeStopTrack):
+class PacedAudioSourceTrack(PacedPullTrack[np.ndarray]):
     """Output audio track: s16 at a fixed rate/layout, paced by the wall clock.
 
     ``next_frame`` is called on the event loop once per frame and must
@@ -63,6 +35,7 @@ class PacedAudioSourceTrack(ThreadSafeStopTrack):
     """
 
     kind = "audio"
+    fallback_text = "sending silence"
 
     def __init__(
         self,
@@ -91,17 +64,12 @@ class PacedAudioSourceTrack(ThreadSafeStopTrack):
         if frame_size is None:
             frame_size = max(1, sample_rate // 50)  # 20 ms
         frame_size = positive_int("frame_size", frame_size)
-        super().__init__()
-        self._next_frame = next_frame
+        super().__init__(next_frame, frame_size / sample_rate, max_lag_s)
         self._sample_rate = sample_rate
         self._channels = channels
         self._frame_size = frame_size
-        self._pacer = Pacer(frame_size / sample_rate, max_lag_s=max_lag_s)
         self._time_base = fractions.Fraction(1, sample_rate)
         self._silence = np.zeros((channels, frame_size), dtype=np.int16)
-        self._invalid_log = RateLimitedLog(logger)
-        self._slow_log = RateLimitedLog(logger)
-        self._stats = SourceStats()
 
     @property
     def sample_rate(self) -> int:
@@ -119,72 +87,19 @@ class PacedAudioSourceTrack(ThreadSafeStopTrack):
     def layout(self) -> str:
         return LAYOUT_BY_CHANNELS[self._channels]
 
-    @property
-    def stats(self) -> SourceStats:
-        self._stats.resyncs = self._pacer.resyncs
-        return self._stats
+    def _problem(self, data: Any) -> str | None:
+        expected = (self._channels, self._frame_size)
+        if isinstance(data, np.ndarray) and data.dtype == np.int16 and data.shape == expected:
+            return None
+        return f"{describe(data)}; expected int16 ndarray of shape {expected}"
 
-    async def recv(self) -> av.AudioFrame:
-        """Return the next frame at its due time (aiortc sender API)."""
-        if not self._live:
-            raise MediaStreamError
-        self._bind_loop()
-        index = await self._pacer.wait_next()
-        if not self._live:
-            raise MediaStreamError
-        planar = self._pull()
-        self._stats.frames += 1
+    def _fallback(self) -> np.ndarray:
+        return self._silence
+
+    def _to_frame(self, data: np.ndarray, index: int) -> av.AudioFrame:
         return planar_int16_to_audio_frame(
-            planar,
+            data,
             sample_rate=self._sample_rate,
             pts=index * self._frame_size,
             time_base=self._time_base,
         )
-
-    def _pull(self) -> np.ndarray:
-        """Call ``next_frame`` and return a valid planar frame (or silence)."""
-        started = time.perf_counter()
-        try:
-            data = self._next_frame()
-        except Exception:
-            self._stats.invalid += 1
-            self._invalid_log.log(
-                logging.ERROR, "next_frame raised; sending silence", exc_info=True
-            )
-            return self._silence
-        finally:
-            elapsed = time.perf_counter() - started
-            if elapsed > SLOW_PULL_S:
-                self._stats.slow_pulls += 1
-                self._slow_log.log(
-                    logging.WARNING,
-                    "next_frame took %.1f ms; it runs on the shared event loop and must not block",
-                    elapsed * 1000,
-                )
-        if data is None:
-            self._stats.underruns += 1
-            return self._silence
-        expected = (self._channels, self._frame_size)
-        if not isinstance(data, np.ndarray) or data.dtype != np.int16 or data.shape != expected:
-            self._stats.invalid += 1
-            self._invalid_log.log(
-                logging.ERROR,
-                "next_frame returned %s; expected int16 ndarray of shape %s; sending silence",
-                _describe(data),
-                expected,
-            )
-            return self._silence
-        return data
-
-
-def positive_int(name: str, value: object) -> int:
-    """``value`` as an int if it is a positive integer (numpy ints too), else ValueError."""
-    if isinstance(value, (numbers.Integral)) and not isinstance(value, bool) and int(value) > 0:
-        return int(value)
-    raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def _describe(data: object) -> str:
-    if isinstance(data, np.ndarray):
-        return f"ndarray dtype={data.dtype} shape={data.shape}"
-    return type(data).__name__
