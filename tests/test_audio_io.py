@@ -131,7 +131,7 @@ def test_steady_noise_between_turns_skips_the_model(speech: Any) -> None:
     scores = [p for p, _ in windows.feed(audio)]
     total = len(scores)
     assert max(scores) < 0.5
-    assert windows.model_calls < 0.15 * total
+    assert windows.model_calls < 0.2 * total  # the first 0.25 s settles the model
     assert windows.noise_floor_dbfs is not None and windows.noise_floor_dbfs > -55.0
     ungated = VADWindows(SileroVAD.shared(), noise_margin_db=None)
     list(ungated.feed(audio))

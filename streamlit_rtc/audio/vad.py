@@ -112,12 +112,15 @@ class VADWindows:
     of this stream, so callers can place decisions exactly in the audio.
 
     A window that follows a non-speech window skips the model (scores 0.0)
-    when it is quiet: below ``quiet_dbfs`` (a silent line), or less than
-    ``noise_margin_db`` above the room's noise floor. The floor follows the
-    quietest recent non-speech windows (down at once, up ``floor_rise_db_s``
-    per second), so steady background noise between turns costs no
-    inference, while onsets (louder than the floor) and speech tails (the
-    previous window was speech) are always scored by the model.
+    when it is below ``quiet_dbfs`` (a silent line). Once the model has
+    scored ``settle_s`` of non-speech in a row, a window less than
+    ``noise_margin_db`` above the room's noise floor is skipped as well. The
+    floor follows the quietest recent non-speech windows (down at once, up
+    ``floor_rise_db_s`` per second), so steady background noise between
+    turns costs no inference, while onsets (louder than the floor) and the
+    end of a turn (the model keeps scoring until it has settled on
+    non-speech, so its recurrent state never jumps from "speech" to a later
+    noise burst) are always scored by the model.
     """
 
     def __init__(
@@ -126,6 +129,7 @@ class VADWindows:
         quiet_dbfs: float | None = -55.0,
         noise_margin_db: float | None = 6.0,
         floor_rise_db_s: float = 3.0,
+        settle_s: float = 0.25,
     ) -> None:
         self._stream = model.new_stream()
         self._rate = model.sample_rate
@@ -136,6 +140,8 @@ class VADWindows:
         self._margin = None if noise_margin_db is None else _power(noise_margin_db)
         self._rise = _power(floor_rise_db_s * self._size / self._rate)
         self._floor = float("inf")
+        self._settle_windows = max(1, round(settle_s * self._rate / self._size))
+        self._scored_quiet = 0
         self._last = 0.0
         self.model_calls = 0
 
@@ -166,12 +172,15 @@ class VADWindows:
         if after_silence and self._quiet(power):
             return 0.0
         self.model_calls += 1
-        return self._stream.probability(window)
+        probability = self._stream.probability(window)
+        self._scored_quiet = self._scored_quiet + 1 if probability < 0.1 else 0
+        return probability
 
     def _quiet(self, power: float) -> bool:
         if self._quiet_power is not None and power < self._quiet_power:
             return True
-        return self._margin is not None and power < self._floor * self._margin
+        settled = self._scored_quiet >= self._settle_windows
+        return settled and self._margin is not None and power < self._floor * self._margin
 
 
 def _power(db: float) -> float:
