@@ -50,10 +50,15 @@ def current_fragment_id() -> str | None:
     """
     try:
         from streamlit.runtime.scriptrunner_utils.script_run_context import ThreadState
-
-        return ThreadState.get().fragment_id
-    except (ImportError, AttributeError):
+    except ImportError:
         pass
+    else:
+        try:
+            return ThreadState.get().fragment_id
+        except RuntimeError:
+            return None  # not a script thread
+        except AttributeError:
+            pass
     try:
         from streamlit.runtime.scriptrunner import get_script_run_ctx
     except ImportError:
@@ -76,9 +81,10 @@ class FragmentKicker:
     per output). The rerun carries no widget states (the session keeps its
     current ones) and is marked automatic, so, like the timer's, it never
     interrupts a running script. It touches ``Runtime._session_mgr``,
-    ``AppSession._client_state`` / ``_scriptrunner`` / ``_create_scriptrunner``
-    and ``RerunData``; if any of that moved, :attr:`broken` turns true after
-    one warning and callers fall back to polling.
+    ``AppSession._state`` / ``_client_state`` / ``_scriptrunner`` /
+    ``_create_scriptrunner`` and ``RerunData``; if any of that moved,
+    :attr:`broken` turns true after one warning and callers fall back to
+    polling.
     """
 
     def __init__(self, session_id: str, min_interval_s: float = 0.2) -> None:
@@ -131,6 +137,7 @@ class FragmentKicker:
 
     def _request(self, fragment_id: str) -> None:
         from streamlit.runtime import Runtime
+        from streamlit.runtime.app_session import AppSessionState
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
         if not Runtime.exists():
@@ -139,6 +146,8 @@ class FragmentKicker:
         if info is None:
             return  # disconnected
         session = info.session
+        if session._state == AppSessionState.SHUTDOWN_REQUESTED:
+            return  # as AppSession.request_rerun does
         if not session.has_fragment(fragment_id):
             return  # a full run dropped it; the next run of the view registers the new id
         state = session._client_state

@@ -1,4 +1,9 @@
-"""streamlit-rtc turns off Streamlit's full GC after every run, unless the app's config set it."""
+"""The Streamlit compatibility layer outside a running server.
+
+streamlit-rtc turns off Streamlit's full GC after every run unless the app's
+config set it; a fragment kicker with no server to talk to says so (live
+views then poll) and never raises. Inside a server: tests/browser/test_live_outputs.py.
+"""
 
 from __future__ import annotations
 
@@ -32,3 +37,14 @@ def test_a_value_the_user_set_is_kept(restore_option: None) -> None:
     config.set_option(KEY, True, where_defined="/app/.streamlit/config.toml")
     _compat.disable_post_script_gc()
     assert config.get_option(KEY) is True
+
+
+def test_a_kicker_without_a_server_is_off_and_harmless() -> None:
+    kicker = _compat.FragmentKicker("no-such-session")
+    assert kicker.broken
+    kicker.fragment_id = "f"
+    kicker.kick()  # no loop to talk to: nothing happens, nothing raises
+
+
+def test_no_fragment_outside_a_script_run() -> None:
+    assert _compat.current_fragment_id() is None
