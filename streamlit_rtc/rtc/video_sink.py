@@ -19,29 +19,6 @@ from .convert import video_frame_to_rgb
 VideoFrameCallback = Callable[[np.ndarray, float], None]
 
 
-class VideoSink(TrackConsumer):
-    """Drains a remote video track, calling ``on_frame`` for every frame."""
-
-    kind = "video"
-
-    def __init__(
-        self,
-        on_frame: VideoFrameCallback,
-        *,
-        on_ended: Callable[[], None] | None = None,
-        track: MediaStreamTrack | None = None,
-    ) -> None:
-        """Create the sink; see :class:`MicrophoneSink` for the arguments."""
-        super().__init__(on_ended=on_ended, track=track)
-        self._on_frame = on_frame
-
-    def _deliver(self, frame: av.VideoFrame) -> None:
-        pts_s = 0.0
-        if frame.pts is not None and frame.time_base is not None:
-            pts_s = float(frame.pts * frame.time_base)
-        self._on_frame(video_frame_to_rgb(frame), pts_s)
-
-
 #: ``on_frame(frame)`` with the decoded ``av.VideoFrame``; runs on the loop.
 RawVideoFrameCallback = Callable[[av.VideoFrame], None]
 
@@ -68,3 +45,24 @@ class RawVideoSink(TrackConsumer):
 
     def _deliver(self, frame: av.VideoFrame) -> None:
         self._on_frame(frame)
+
+
+class VideoSink(RawVideoSink):
+    """Drains a remote video track, calling ``on_frame(rgb, pts_s)`` for every frame."""
+
+    def __init__(
+        self,
+        on_frame: VideoFrameCallback,
+        *,
+        on_ended: Callable[[], None] | None = None,
+        track: MediaStreamTrack | None = None,
+    ) -> None:
+        """Create the sink; see :class:`MicrophoneSink` for the arguments."""
+
+        def deliver(frame: av.VideoFrame) -> None:
+            pts_s = 0.0
+            if frame.pts is not None and frame.time_base is not None:
+                pts_s = float(frame.pts * frame.time_base)
+            on_frame(video_frame_to_rgb(frame), pts_s)
+
+        super().__init__(deliver, on_ended=on_ended, track=track)
