@@ -39,7 +39,7 @@ import numpy as np
 import streamlit as st
 
 from streamlit_rtc import AdditionalOutputs, StreamHandler, webrtc
-from streamlit_rtc.streamlit import component
+from streamlit_rtc.streamlit import live
 
 OFF_POLL_S = 3600.0
 
@@ -47,20 +47,20 @@ _rtc_logger = logging.getLogger("streamlit_rtc")
 if not _rtc_logger.handlers:  # session starts and stops go to the server log
     _rtc_logger.addHandler(logging.StreamHandler(sys.stderr))
     _rtc_logger.setLevel(logging.INFO)
-_DEFAULT_IDLE_POLL_S = getattr(component, "_bench_default_idle_poll_s", component.IDLE_POLL_S)
-component._bench_default_idle_poll_s = _DEFAULT_IDLE_POLL_S  # type: ignore[attr-defined]
+_DEFAULT_IDLE_POLL_S = getattr(live, "_bench_default_idle_poll_s", live.IDLE_POLL_S)
+live._bench_default_idle_poll_s = _DEFAULT_IDLE_POLL_S  # type: ignore[attr-defined]
 _DEFAULT_ACTIVE_POLL_S = getattr(
-    component, "_bench_default_active_poll_s", component.ACTIVE_POLL_S
+    live, "_bench_default_active_poll_s", live.ACTIVE_POLL_S
 )
-component._bench_default_active_poll_s = _DEFAULT_ACTIVE_POLL_S  # type: ignore[attr-defined]
+live._bench_default_active_poll_s = _DEFAULT_ACTIVE_POLL_S  # type: ignore[attr-defined]
 _DEFAULT_SAFETY_POLL_S = getattr(
-    component, "_bench_default_safety_poll_s", component.LIVE_VIEW_SAFETY_POLL_S
+    live, "_bench_default_safety_poll_s", live.LIVE_VIEW_SAFETY_POLL_S
 )
-component._bench_default_safety_poll_s = _DEFAULT_SAFETY_POLL_S  # type: ignore[attr-defined]
+live._bench_default_safety_poll_s = _DEFAULT_SAFETY_POLL_S  # type: ignore[attr-defined]
 _DEFAULT_STATUS_POLL_S = getattr(
-    component, "_bench_default_status_poll_s", component.STATUS_POLL_WITH_VIEW_S
+    live, "_bench_default_status_poll_s", live.STATUS_POLL_WITH_VIEW_S
 )
-component._bench_default_status_poll_s = _DEFAULT_STATUS_POLL_S  # type: ignore[attr-defined]
+live._bench_default_status_poll_s = _DEFAULT_STATUS_POLL_S  # type: ignore[attr-defined]
 
 
 class Ticker(StreamHandler):
@@ -106,10 +106,10 @@ RUNS_FILE = os.environ.get("STREAMLIT_RTC_BENCH_RUNS_FILE")
 
 def _count_run() -> None:
     """Count one fragment run (process-wide, the GIL keeps += whole)."""
-    component._bench_poll_runs += 1  # type: ignore[attr-defined]
+    live._bench_poll_runs += 1  # type: ignore[attr-defined]
     if RUNS_FILE:
         with open(RUNS_FILE, "w") as f:
-            f.write(str(component._bench_poll_runs))  # type: ignore[attr-defined]
+            f.write(str(live._bench_poll_runs))  # type: ignore[attr-defined]
 
 
 def _counted_poll(*args: Any, **kwargs: Any) -> None:
@@ -118,27 +118,27 @@ def _counted_poll(*args: Any, **kwargs: Any) -> None:
     _REAL_POLL(*args, **kwargs)
 
 
-if not hasattr(component, "_bench_poll_runs"):
-    component._bench_poll_runs = 0  # type: ignore[attr-defined]
-    component._bench_real_poll = component._live_poll  # type: ignore[attr-defined]
-_REAL_POLL = component._bench_real_poll  # type: ignore[attr-defined]
+if not hasattr(live, "_bench_poll_runs"):
+    live._bench_poll_runs = 0  # type: ignore[attr-defined]
+    live._bench_real_poll = live.live_poll  # type: ignore[attr-defined]
+_REAL_POLL = live._bench_real_poll  # type: ignore[attr-defined]
 _counted_poll.__qualname__ = _REAL_POLL.__qualname__
-component._live_poll = _counted_poll
+live.live_poll = _counted_poll
 
 period = float(_param("period", "0"))
 jitter = float(_param("jitter", "0.3"))
 refresh = _param("refresh", "default")
-component.IDLE_POLL_S = (
+live.IDLE_POLL_S = (
     OFF_POLL_S
     if refresh == "off"
     else _DEFAULT_IDLE_POLL_S
     if refresh == "default"
     else float(refresh)
 )
-component.ACTIVE_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_ACTIVE_POLL_S
-component.LIVE_VIEW_SAFETY_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_SAFETY_POLL_S
-component.STATUS_POLL_WITH_VIEW_S = (
-    _DEFAULT_STATUS_POLL_S if refresh == "default" else component.IDLE_POLL_S
+live.ACTIVE_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_ACTIVE_POLL_S
+live.LIVE_VIEW_SAFETY_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_SAFETY_POLL_S
+live.STATUS_POLL_WITH_VIEW_S = (
+    _DEFAULT_STATUS_POLL_S if refresh == "default" else live.IDLE_POLL_S
 )
 
 st.session_state.setdefault("tick", None)

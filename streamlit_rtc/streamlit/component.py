@@ -4,17 +4,17 @@ One call per script run, like any widget. It keeps a per-browser-session
 :class:`StreamSlot`, passes our own microphone sink and paced output track
 to streamlit-webrtc (through :mod:`._compat`, the one place that touches its
 internals), forwards ``inputs`` to the running handler, shows errors and
-end messages in the page, and, while the stream is live, polls it so that
-ends decided on the server (time limit, ``CloseStream``, a finished
-generator, a crash) reach the page without a click.
+end messages in the page, and, while the stream is live, keeps the page
+up to date (:mod:`.live`) so that outputs and ends decided on the server
+(time limit, ``CloseStream``, a finished generator, a crash) reach the page
+without a click.
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -27,7 +27,7 @@ from ..core.handler import (
     StreamHandler,
     StreamHandlerBase,
 )
-from ..core.status import Status, StatusEvent
+from ..core.status import Status
 from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
 from ..reply.generator import GeneratorHandler
 from ..rtc.aiortc_patches import tune_aiortc
@@ -36,6 +36,8 @@ from ..session.mailbox import StreamState
 from ..session.modes import Modality, Mode
 from ..session.outputs import OutputsFolder
 from . import _compat
+from . import live as live_refresh
+from .live import LiveStatus
 from .slot import StreamSlot, busy_message
 
 __all__ = ["LiveStatus", "StreamContext", "webrtc"]
@@ -47,17 +49,6 @@ _WEBRTC_MODES = {
     Mode.SEND: WebRtcMode.SENDONLY,
     Mode.RECEIVE: WebRtcMode.RECVONLY,
 }
-IDLE_POLL_S = 1.0
-ACTIVE_POLL_S = 0.25
-#: A live view reruns when the stream has news; this timer is only its safety net.
-LIVE_VIEW_SAFETY_POLL_S = 1.0
-#: With a live view the component's own poll only updates the countdown;
-#: outputs, errors and ends reach the page through the view.
-STATUS_POLL_WITH_VIEW_S = 5.0
-QUIET_BEFORE_IDLE_S = 3.0
-_ACTIVE_STATES = (StreamState.USER_SPEAKING, StreamState.THINKING, StreamState.RESPONDING)
-
-
 @dataclass(frozen=True)
 class StreamContext:
     """What the script can read about its stream after ``webrtc()``."""
@@ -86,21 +77,8 @@ class StreamContext:
         A stopped stream is not polled. Works as a decorator:
         ``@stream.live`` above ``def show(status): ...``.
         """
-        _live_view(self.key, render)
+        live_refresh.live_view(self.key, render)
         return render
-
-
-@dataclass(frozen=True)
-class LiveStatus:
-    """The stream's state at the moment a live view renders."""
-
-    playing: bool
-    state: StreamState
-    last_status: Status | None
-    errors: tuple[str, ...]
-    remaining_s: float | None
-    last_events: Mapping[StatusEvent, Status] = field(default_factory=dict)
-    """The latest status of each kind, e.g. ``last_events.get(StatusEvent.STOPWORD)``."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -292,115 +270,9 @@ def webrtc(
     slot.polling = live and not slot.end_pending
     slot.errors_shown = len(snapshot.errors)
     if slot.polling:
-        if slot.has_live_view:  # the view refreshes outputs, notices ends and errors
-            poll = STATUS_POLL_WITH_VIEW_S
-        else:
-            poll = ACTIVE_POLL_S if slot.fast and slot.folder.active else IDLE_POLL_S
-        st.fragment(run_every=poll)(_live_poll)(key, show_status)
+        live_refresh.schedule_poll(key, slot, show_status)
     else:
         slot.fast = False
         if show_status:
-            _show_status(context.errors, context.end_message)
+            live_refresh.render_status(context.errors, context.end_message)
     return context
-
-
-def _show_status(errors: tuple[str, ...], end_message: str | None) -> None:
-    for message in errors[-3:]:
-        st.error(message, icon=":material/error:")
-    if end_message and end_message not in errors:
-        st.info(end_message)
-
-
-def _live_slot(key: str) -> StreamSlot | None:
-    slot = st.session_state.get(f"_streamlit_rtc_slot:{key}")
-    return slot if isinstance(slot, StreamSlot) and slot.session is not None else None
-
-
-def _live_poll(key: str, show_status: bool) -> None:
-    """While live: apply new outputs, show errors, and notice a server-side end."""
-    slot = _live_slot(key)
-    if slot is None or slot.session is None:
-        return
-    session = slot.session
-    applied = slot.drain(st.session_state)
-    if session.stopped:
-        slot.end_pending = True
-        st.rerun(scope="app")
-    if applied and not slot.has_live_view:
-        st.rerun(scope="app")  # no live view: show the new values with a full run
-    snapshot = session.mailbox.snapshot()
-    if (
-        slot.folder.active
-        and not slot.has_live_view
-        and _update_pace(slot, snapshot.state, session.mailbox.version)
-    ):
-        st.rerun(scope="app")  # no live view: switch between idle and active polling
-    if show_status:
-        _show_status(snapshot.errors, None)
-        remaining = session.remaining_s()
-        if remaining is not None and session.started:
-            st.caption(f"{remaining:.0f} s left")
-
-
-def _update_pace(slot: StreamSlot, state: StreamState, version: int) -> bool:
-    """Decide idle or active refreshing; True when the pace must change."""
-    now = time.monotonic()
-    busy = state in _ACTIVE_STATES or version != slot.seen_version
-    slot.seen_version = version
-    if busy:
-        slot.quiet_since = now
-    active = busy or now - slot.quiet_since < QUIET_BEFORE_IDLE_S
-    if active == slot.fast:
-        return False
-    slot.fast = active
-    return True
-
-
-def _live_view(key: str, render: Callable[[LiveStatus], None]) -> None:
-    """Render ``render`` in a fragment that reruns when the stream has news.
-
-    While the stream is live, every change of its mailbox (an output, a status
-    event, an error, the end) asks Streamlit to rerun this fragment at once
-    (``FragmentKicker``); a slow timer is the safety net. Where Streamlit's
-    internals moved and kicks cannot work, the fragment polls every
-    ``ACTIVE_POLL_S`` instead.
-    """
-    slot = _live_slot(key)
-    every: float | None = None
-    if slot is not None:
-        slot.has_live_view = True
-        if slot.kicker is None:
-            session_id = _compat.get_session_id()
-            slot.kicker = _compat.FragmentKicker(session_id) if session_id else None
-        if slot.session is not None and slot.kicker is not None:
-            slot.session.mailbox.on_change = slot.kicker.kick
-        if slot.polling:
-            pushed = slot.kicker is not None and not slot.kicker.broken
-            every = LIVE_VIEW_SAFETY_POLL_S if pushed else ACTIVE_POLL_S
-
-    def view() -> None:
-        current = _live_slot(key)
-        status = LiveStatus(False, StreamState.STOPPED, None, (), None)
-        if current is not None and current.session is not None:
-            if current.kicker is not None:
-                current.kicker.fragment_id = _compat.current_fragment_id()
-            session = current.session
-            if session.stopped and current.live_session is session and not current.end_pending:
-                current.end_pending = True  # ended on the server: stop the browser now
-                st.rerun(scope="app")
-            current.drain(st.session_state)
-            snap = session.mailbox.snapshot()
-            if current.polling and len(snap.errors) > current.errors_shown:
-                st.rerun(scope="app")  # show the new error where the component is
-            status = LiveStatus(
-                playing=session.started and not session.stopped,
-                state=snap.state,
-                last_status=snap.last_status,
-                errors=snap.errors,
-                remaining_s=session.remaining_s(),
-                last_events=snap.last_events,
-            )
-        render(status)
-
-    view.__qualname__ = f"streamlit_rtc_live_view_{key}"
-    st.fragment(run_every=every)(view)()

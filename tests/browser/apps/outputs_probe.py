@@ -16,10 +16,10 @@ import numpy as np
 import streamlit as st
 
 from streamlit_rtc import AdditionalOutputs, LiveStatus, StreamHandler, webrtc
-from streamlit_rtc.streamlit import component
+from streamlit_rtc.streamlit import live
 
-component.LIVE_VIEW_SAFETY_POLL_S = 60.0  # no timer refresh: only pushed reruns
-component.ACTIVE_POLL_S = 60.0  # nor the polling fallback
+live.LIVE_VIEW_SAFETY_POLL_S = 60.0  # no timer refresh: only pushed reruns
+live.ACTIVE_POLL_S = 60.0  # nor the polling fallback
 
 
 class Ticker(StreamHandler):
