@@ -46,6 +46,8 @@ class SourceStats:
     """``next_frame`` calls slower than ``SLOW_PULL_S``."""
     resyncs: int = 0
     """Times the pacer re-anchored after falling far behind."""
+    skipped_s: float = 0.0
+    """Seconds of lag the re-anchoring gave up (the frames went out that much later)."""
 
 
 class PacedPullTrack(ThreadSafeStopTrack, ABC, Generic[T]):
@@ -76,6 +78,7 @@ class PacedPullTrack(ThreadSafeStopTrack, ABC, Generic[T]):
     @property
     def stats(self) -> SourceStats:
         self._stats.resyncs = self._pacer.resyncs
+        self._stats.skipped_s = self._pacer.skipped_s
         return self._stats
 
     async def recv(self) -> av.AudioFrame | av.VideoFrame:

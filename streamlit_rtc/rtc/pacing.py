@@ -38,6 +38,8 @@ class Pacer:
         self._start: float | None = None
         self._next_index = 0
         self.resyncs = 0
+        self.skipped_s = 0.0
+        """Wall-clock time given up by re-anchoring (how long the stalls were, in sum)."""
 
     @property
     def period_s(self) -> float:
@@ -68,5 +70,6 @@ class Pacer:
             # at the normal period instead of bursting.
             self._start = now - index * self._period_s
             self.resyncs += 1
+            self.skipped_s += -wait
             logger.debug("pacer fell %.0f ms behind; resynchronised", -wait * 1000)
         return index

@@ -93,6 +93,7 @@ def test_pacer_waits_then_resyncs_after_a_jump() -> None:
         now[0] = 101.0  # frame 3 is ~0.94 s late: re-anchor so it is due now
         indexes.append(await pacer.wait_next())
         assert pacer.resyncs == 1
+        assert pacer.skipped_s == pytest.approx(0.94)  # how long the stall was
         assert pacer.due_time(4) == pytest.approx(101.02)
         return indexes
 

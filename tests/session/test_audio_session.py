@@ -103,22 +103,27 @@ def test_receive_mode_streams_the_generator_at_real_time_pace() -> None:
         for _ in range(int(seconds / 0.25)):
             yield (24000, chunk)  # produced much faster than real time
 
-    async def scenario() -> tuple[list[tuple[float, float]], bool, str | None]:
+    async def scenario() -> tuple[list[tuple[float, float]], bool, str | None, float]:
         session = AudioStreamSession(GeneratorHandler(generate), mode=Mode.RECEIVE)
         session.set_inputs([2.0])
+        assert session.source_track is not None
         async with connected(session) as conn:
-            for _ in range(60):
+            for _ in range(100):
                 await asyncio.sleep(0.1)
                 if session.stopped:
                     break
             timeline = conn.energy_timeline()
-            return timeline, session.stopped, session.mailbox.snapshot().end_message
+            stalls_s = session.source_track.stats.skipped_s
+            return timeline, session.stopped, session.mailbox.snapshot().end_message, stalls_s
 
-    timeline, stopped, message = asyncio.run(scenario())
+    timeline, stopped, message, stalls_s = asyncio.run(scenario())
     loud = [t for t, rms in timeline if rms > 0.05]
     assert loud
     span = max(loud) - min(loud)
-    assert 1.7 < span < 2.5  # 2 s of audio took about 2 s to arrive: paced, not burst
+    # 2 s of audio took about 2 s to arrive: paced, not burst. A starved event
+    # loop (a loaded machine) delays frames; the track re-anchors instead of
+    # bursting and reports how long it lost, which is all the span may exceed.
+    assert 1.7 < span < 2.5 + stalls_s, f"stalls {stalls_s:.2f} s"
     assert stopped and not message  # the stream ended with the generator, no error
 
 
@@ -243,12 +248,27 @@ def test_send_mode_listens_and_keeps_outputs_but_plays_nothing(
         seconds = utterance[1].shape[1] / utterance[0]
         yield ((24000, tone(500, 0.5, 24000)), AdditionalOutputs(round(seconds, 1)))
 
-    async def scenario() -> list[Any]:
+    expected = len(speech_manifest["two_utterances.wav"]["utterances"])
+    mic = at_48k(audio, rate, tail_s=1.0)
+
+    async def scenario() -> tuple[list[Any], str]:
         session = AudioStreamSession(ReplyOnPause(transcribe), mode=Mode.SEND)
         assert session.source_track is None
-        async with connected(session, at_48k(audio, rate, tail_s=1.0)):
-            await asyncio.sleep(6.0)
-            return [o.args[0] for o in session.mailbox.take_outputs()]
+        lengths: list[Any] = []
+        async with connected(session, mic):
+            # Wait for the turns, not a fixed time: a loaded machine delivers late.
+            deadline = time.monotonic() + mic.size / 48000 + 10.0
+            while len(lengths) < expected and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+                lengths += [o.args[0] for o in session.mailbox.take_outputs()]
+            snapshot = session.mailbox.snapshot()
+            heard_s = session.handler.stream_time_s()
+            why = (
+                f"heard {heard_s:.2f} s of {mic.size / 48000:.2f} s, "
+                f"dropped {session.workers.dropped_frames} frames, state {snapshot.state}, "
+                f"errors {snapshot.errors}, end {snapshot.end_message!r}"
+            )
+            return lengths, why
 
-    lengths = asyncio.run(scenario())
-    assert len(lengths) == len(speech_manifest["two_utterances.wav"]["utterances"])
+    lengths, why = asyncio.run(scenario())
+    assert len(lengths) == expected, why
