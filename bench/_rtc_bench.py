@@ -26,20 +26,17 @@ import contextlib
 import logging
 import os
 import re
-import sys
 import threading
 import time
-import traceback
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from typing import Any
 
 import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from bench._child_server import ChildServer, LoopServer
 from streamlit_rtc.rtc.audio_source import PacedAudioSourceTrack
-from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
 from streamlit_rtc.rtc.loopback import ArrayAudioSource, AudioRecorder
 
 logger = logging.getLogger("bench.rtc")
@@ -140,25 +137,14 @@ def _probe_mic(conn: _Conn) -> None:
     workers.push_frame = probed
 
 
-class Server:
-    """Runs in the child: one shared event loop, connections made by WebRtcWorker."""
+class Server(LoopServer[_Conn]):
+    """Runs in the child (see ``bench._child_server``): connections made by WebRtcWorker."""
+
+    kinds = KINDS
+    log_format = "[server {kind}] %(levelname)s %(name)s: %(message)s"
 
     def __init__(self, kind: str) -> None:
-        if kind not in KINDS:
-            raise ValueError(kind)
-        self.kind = kind
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="server-loop", daemon=True
-        )
-        self.thread.start()
-
-        async def make_relay() -> Any:
-            from aiortc.contrib.media import MediaRelay
-
-            return MediaRelay()
-
-        self.relay = asyncio.run_coroutine_threadsafe(make_relay(), self.loop).result()
+        super().__init__(kind)
         self.prototype: Any = None
         if kind == "streamlit_rtc":
             from streamlit_rtc import ReplyOnPause
@@ -167,57 +153,29 @@ class Server:
             tune_aiortc()  # what webrtc() does in the Streamlit server process
 
             self.prototype = ReplyOnPause(trimmed_echo)  # loads Silero VAD once, here
-        self.conns: dict[str, _Conn] = {}
         self._cpu0: tuple[float, float, dict[int, tuple[str, float]]] | None = None
 
-    def cmd_info(self) -> dict[str, Any]:
+    def ready_info(self) -> dict[str, Any]:
         info: dict[str, Any] = {"pid": os.getpid(), "kind": self.kind}
         if self.prototype is not None:
             info["pause_s"] = self.prototype.options.pause_s
         return info
 
     def cmd_offer(self, sid: str, sdp: str, type: str, probe: bool = False) -> dict[str, str]:
-        from streamlit_webrtc.webrtc import WebRtcMode, WebRtcWorker
+        from streamlit_webrtc.webrtc import WebRtcMode
 
         session = None
-        kwargs: dict[str, Any] = {
-            "source_audio_track": None,
-            "sink_audio_track": None,
-            "audio_frame_callback": None,
-        }
         if self.kind == "streamlit_rtc":
             from streamlit_rtc.session.audio_session import AudioStreamSession
 
             session = AudioStreamSession(self.prototype, name=sid)
-            kwargs["source_audio_track"] = session.source_track
-            kwargs["sink_audio_track"] = session.sink
+            worker = self.make_worker(
+                WebRtcMode.SENDRECV,
+                source_audio_track=session.source_track,
+                sink_audio_track=session.sink,
+            )
         else:
-            kwargs["audio_frame_callback"] = identity
-        # Arguments as webrtc_streamer passes them (defaults), iceServers=[] (no network).
-        worker = WebRtcWorker(
-            mode=WebRtcMode.SENDRECV,
-            rtc_configuration=RTCConfiguration(iceServers=[]),
-            source_video_track=None,
-            sink_video_track=None,
-            player_factory=None,
-            in_recorder_factory=None,
-            out_recorder_factory=None,
-            video_frame_callback=None,
-            queued_video_frames_callback=None,
-            queued_audio_frames_callback=None,
-            on_video_ended=None,
-            on_audio_ended=None,
-            video_processor_factory=None,
-            audio_processor_factory=None,
-            async_processing=True,
-            video_receiver_size=4,
-            audio_receiver_size=4,
-            sendback_video=True,
-            sendback_audio=True,
-            loop=self.loop,
-            relay=self.relay,
-            **kwargs,
-        )
+            worker = self.make_worker(WebRtcMode.SENDRECV, audio_frame_callback=identity)
         conn = _Conn(worker, session)
         if session is not None and probe:
             _probe_mic(conn)
@@ -285,98 +243,6 @@ class Server:
         if conn.session is not None:
             conn.session.stop()
 
-    def cmd_exit(self) -> None:
-        for sid in list(self.conns):
-            with contextlib.suppress(Exception):
-                self.cmd_close(sid)
-
-        async def drain() -> None:
-            # MediaRelay and sink tasks end once their tracks have stopped; give
-            # them a moment, then cancel what is left so the loop stops clean.
-            await asyncio.sleep(0.2)
-            me = asyncio.current_task()
-            tasks = [t for t in asyncio.all_tasks() if t is not me]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(drain(), self.loop).result(10.0)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5.0)
-
-
-def serve(kind: str, pipe: Connection, log_level: int = logging.WARNING) -> None:
-    """Child process entry point: answer commands ``(name, kwargs)`` until ``exit``."""
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=log_level,
-        format=f"[server {kind}] %(levelname)s %(name)s: %(message)s",
-    )
-    restrict_ice_to_loopback()  # before any peer connection is created
-    server = Server(kind)
-    pipe.send(("ok", server.cmd_info()))
-    while True:
-        try:
-            name, kwargs = pipe.recv()
-        except EOFError:
-            name, kwargs = "exit", {}
-        try:
-            pipe.send(("ok", getattr(server, f"cmd_{name}")(**kwargs)))
-        except Exception:
-            pipe.send(("error", traceback.format_exc()))
-        if name == "exit":
-            break
-
-
-class ServerHandle:
-    """Parent side: start the child, call its commands (thread-safe, awaitable)."""
-
-    def __init__(self, kind: str, log_level: int = logging.WARNING) -> None:
-        import multiprocessing as mp
-
-        ctx = mp.get_context("spawn")
-        self.kind = kind
-        self.pipe, child = ctx.Pipe()
-        self.process = ctx.Process(
-            target=serve, args=(kind, child, log_level), name=f"server-{kind}", daemon=True
-        )
-        self.process.start()
-        child.close()
-        self._lock = threading.Lock()
-        self.info: dict[str, Any] = {}
-
-    def wait_ready(self, timeout: float = 60.0) -> dict[str, Any]:
-        self.info = self._receive(timeout)
-        return self.info
-
-    def _receive(self, timeout: float) -> Any:
-        if not self.pipe.poll(timeout):
-            raise TimeoutError(f"server {self.kind} did not answer in {timeout} s")
-        status, value = self.pipe.recv()
-        if status != "ok":
-            raise RuntimeError(f"server {self.kind}: {value}")
-        return value
-
-    def call(self, name: str, timeout: float = 30.0, **kwargs: Any) -> Any:
-        with self._lock:
-            self.pipe.send((name, kwargs))
-            return self._receive(timeout)
-
-    async def acall(self, name: str, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(self.call, name, **kwargs)
-
-    def shutdown(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.process.is_alive():
-                self.call("exit", timeout=15.0)
-        self.process.join(10.0)
-        if self.process.is_alive():
-            logger.warning("server %s did not exit; terminating it", self.kind)
-            self.process.terminate()
-            self.process.join(5.0)
-        self.pipe.close()
-
 
 # -- the client (parent) --------------------------------------------------------------
 
@@ -423,10 +289,10 @@ class Client:
         self.received = AudioRecorder()
         self.sid = ""
         self.connect_s = float("nan")
-        self.server: ServerHandle | None = None
+        self.server: ChildServer | None = None
 
     async def connect(
-        self, server: ServerHandle, sid: str, timeout: float = 10.0, probe: bool = False
+        self, server: ChildServer, sid: str, timeout: float = 10.0, probe: bool = False
     ) -> float:
         """Offer → answer through the child; returns offer creation → both peers connected."""
         self.sid, self.server = sid, server

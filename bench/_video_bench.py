@@ -24,13 +24,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import multiprocessing as mp
-import sys
-import threading
 import time
-import traceback
 from collections.abc import Iterator
-from multiprocessing.connection import Connection
 from typing import Any
 
 import av
@@ -38,8 +33,8 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from bench._child_server import ChildServer, LoopServer
 from streamlit_rtc.rtc import PacedVideoSourceTrack, VideoSink
-from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
 
 logger = logging.getLogger("bench.video")
 
@@ -90,28 +85,18 @@ def generated(count: int) -> Iterator[np.ndarray]:
 # -- the server child --------------------------------------------------------------
 
 
-class VideoServer:
-    """Runs in the child: one shared event loop, connections made by WebRtcWorker."""
+class VideoServer(LoopServer[tuple[Any, Any]]):
+    """Runs in the child (see ``bench._child_server``): connections made by WebRtcWorker."""
+
+    kinds = KINDS
+    log_format = "[{kind}] %(message)s"
 
     def __init__(self, kind: str) -> None:
-        if kind not in KINDS:
-            raise ValueError(kind)
-        self.kind = kind
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="server-loop")
-        self.thread.start()
-
-        async def make_relay() -> Any:
-            from aiortc.contrib.media import MediaRelay
-
-            return MediaRelay()
-
-        self.relay = asyncio.run_coroutine_threadsafe(make_relay(), self.loop).result()
-        self.conns: dict[str, tuple[Any, Any]] = {}
+        super().__init__(kind)
         self._cpu0: tuple[float, float] | None = None
 
     def cmd_offer(self, sid: str, sdp: str, type: str, fps: float = 30) -> dict[str, str]:
-        from streamlit_webrtc.webrtc import WebRtcMode, WebRtcWorker
+        from streamlit_webrtc.webrtc import WebRtcMode
 
         from streamlit_rtc.core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
         from streamlit_rtc.session.modes import Mode
@@ -129,31 +114,11 @@ class VideoServer:
             mode = WebRtcMode.RECVONLY
         else:
             callback = bare_identity if self.kind == "bare" else passthrough
-        worker = WebRtcWorker(
-            mode=mode,
-            rtc_configuration=RTCConfiguration(iceServers=[]),
+        worker = self.make_worker(
+            mode,
             source_video_track=session.video_track if session else None,
-            source_audio_track=None,
             sink_video_track=session.video_sink if session else None,
-            sink_audio_track=None,
-            player_factory=None,
-            in_recorder_factory=None,
-            out_recorder_factory=None,
             video_frame_callback=callback,
-            audio_frame_callback=None,
-            queued_video_frames_callback=None,
-            queued_audio_frames_callback=None,
-            on_video_ended=None,
-            on_audio_ended=None,
-            video_processor_factory=None,
-            audio_processor_factory=None,
-            async_processing=True,
-            video_receiver_size=4,
-            audio_receiver_size=4,
-            sendback_video=True,
-            sendback_audio=True,
-            loop=self.loop,
-            relay=self.relay,
         )
         self.conns[sid] = (worker, session)
         answer = worker.process_offer(sdp, type, timeout=10.0)
@@ -189,82 +154,16 @@ class VideoServer:
         if session is not None:
             session.stop()
 
-    def cmd_exit(self) -> None:
-        for sid in list(self.conns):
-            with contextlib.suppress(Exception):
-                self.cmd_close(sid)
 
-        async def drain() -> None:
-            await asyncio.sleep(0.2)
-            me = asyncio.current_task()
-            tasks = [t for t in asyncio.all_tasks() if t is not me]
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(drain(), self.loop).result(10.0)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5.0)
-
-
-def serve(kind: str, pipe: Connection, log_level: int) -> None:
-    """Child entry point: answer ``(name, kwargs)`` commands until ``exit``."""
-    logging.basicConfig(stream=sys.stderr, level=log_level, format=f"[{kind}] %(message)s")
-    restrict_ice_to_loopback()
-    server = VideoServer(kind)
-    pipe.send(("ok", None))
-    while True:
-        try:
-            name, kwargs = pipe.recv()
-        except EOFError:
-            name, kwargs = "exit", {}
-        try:
-            pipe.send(("ok", getattr(server, f"cmd_{name}")(**kwargs)))
-        except Exception:
-            pipe.send(("error", traceback.format_exc()))
-        if name == "exit":
-            break
-
-
-class ServerProcess:
-    """Parent side of one child server."""
-
-    def __init__(self, kind: str, log_level: int = logging.WARNING) -> None:
-        ctx = mp.get_context("spawn")
-        self.kind = kind
-        self.pipe, child = ctx.Pipe()
-        self.process = ctx.Process(target=serve, args=(kind, child, log_level), daemon=True)
-        self.process.start()
-        child.close()
-        self._lock = threading.Lock()
-        self._receive(60.0)
-
-    def _receive(self, timeout: float) -> Any:
-        if not self.pipe.poll(timeout):
-            raise TimeoutError(f"server {self.kind} did not answer in {timeout} s")
-        status, value = self.pipe.recv()
-        if status != "ok":
-            raise RuntimeError(f"server {self.kind}: {value}")
-        return value
-
-    def call(self, name: str, timeout: float = 30.0, **kwargs: Any) -> Any:
-        with self._lock:
-            self.pipe.send((name, kwargs))
-            return self._receive(timeout)
-
-    async def acall(self, name: str, **kwargs: Any) -> Any:
-        return await asyncio.to_thread(self.call, name, **kwargs)
-
-    def shutdown(self) -> None:
-        with contextlib.suppress(Exception):
-            if self.process.is_alive():
-                self.call("exit", timeout=15.0)
-        self.process.join(10.0)
-        if self.process.is_alive():
-            self.process.terminate()
-            self.process.join(5.0)
-        self.pipe.close()
+def start_server(kind: str, log_level: int = logging.WARNING) -> ChildServer:
+    """Start a child hosting a :class:`VideoServer` of ``kind``; return once it is up."""
+    server = ChildServer(VideoServer, kind, log_level)
+    try:
+        server.wait_ready()
+    except BaseException:
+        server.shutdown()
+        raise
+    return server
 
 
 # -- the client (parent) -------------------------------------------------------------
@@ -295,7 +194,7 @@ class Client:
         self.arrivals.append(now)
         self.first_arrival.setdefault(read_number(rgb), now)
 
-    async def connect(self, server: ServerProcess, sid: str, **offer_kwargs: Any) -> None:
+    async def connect(self, server: ChildServer, sid: str, **offer_kwargs: Any) -> None:
         @self.pc.on("track")
         def on_track(track: MediaStreamTrack) -> None:
             if track.kind == "video":

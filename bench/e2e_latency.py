@@ -58,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import _logs
 from bench import _rtc_bench as rb
+from bench._child_server import ChildServer
 from bench._fixtures import load, manifest
 from streamlit_rtc.rtc.aiortc_patches import (
     install_fast_audio_level,
@@ -126,7 +127,7 @@ def pct(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(clean, q)), 3) if clean else None
 
 
-async def measure_latency(server: rb.ServerHandle, browser_like: bool) -> dict[str, Any]:
+async def measure_latency(server: ChildServer, browser_like: bool) -> dict[str, Any]:
     """Play the latency program once; ``browser_like``: the client decodes after 1 packet, not 4."""
     samples, utterances = program(LATENCY_CLIPS, GAP_S)
     samples = np.concatenate([samples, np.zeros(int(TAIL_S * rb.RATE), np.int16)])
@@ -204,7 +205,7 @@ async def measure_latency(server: rb.ServerHandle, browser_like: bool) -> dict[s
     }
 
 
-async def measure_floor(server: rb.ServerHandle) -> dict[str, Any]:
+async def measure_floor(server: ChildServer) -> dict[str, Any]:
     """Onset delay through the bare echo: speech onsets sent → first loud frame back."""
     samples, utterances = program(("two_utterances.wav",), 0.0)
     client = rb.Client(samples, loop_mic=False)
@@ -227,7 +228,7 @@ async def measure_floor(server: rb.ServerHandle) -> dict[str, Any]:
 
 
 async def cpu_window(
-    servers: list[rb.ServerHandle], sessions: int, settle_s: float, window_s: float
+    servers: list[ChildServer], sessions: int, settle_s: float, window_s: float
 ) -> dict[str, Any]:
     """Connect ``sessions`` looping clients to every server, then measure them together."""
     loop_audio = np.concatenate([at_48k(name) for name in CPU_CLIPS])
@@ -282,7 +283,7 @@ async def cpu_window(
     return out
 
 
-async def warm_up(server: rb.ServerHandle) -> float:
+async def warm_up(server: ChildServer) -> float:
     client = rb.Client(at_48k("two_utterances.wav")[: rb.RATE * 2], loop_mic=False)
     try:
         connect_s = await client.connect(server, f"warmup-{server.kind}")
@@ -296,7 +297,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     started = time.monotonic()
     load_start = os.getloadavg()
     level = logging.DEBUG if args.verbose else logging.WARNING
-    servers = {kind: rb.ServerHandle(kind, level) for kind in rb.KINDS}
+    servers = {kind: ChildServer(rb.Server, kind, level) for kind in rb.KINDS}
     try:
         for server in servers.values():
             await asyncio.to_thread(server.wait_ready)

@@ -39,7 +39,7 @@ def pct(values: list[float], q: float) -> float | None:
 
 
 async def measure_send_receive(kind: str, args: argparse.Namespace) -> dict[str, Any]:
-    server = vb.ServerProcess(kind)
+    server = vb.start_server(kind)
     client = vb.Client(args.fps)
     try:
         await server.acall("cpu_start")
@@ -73,7 +73,7 @@ async def measure_send_receive(kind: str, args: argparse.Namespace) -> dict[str,
 
 
 async def measure_receive(args: argparse.Namespace) -> dict[str, Any]:
-    server = vb.ServerProcess("receive")
+    server = vb.start_server("receive")
     client = vb.Client(args.fps, send_camera=False)
     try:
         await client.connect(server, "r1", fps=args.fps)

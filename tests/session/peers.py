@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import numpy as np
 import soxr
@@ -14,6 +14,36 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from streamlit_rtc.rtc.loopback import AudioRecorder, fake_microphone
 from streamlit_rtc.session.audio_session import AudioStreamSession
+
+
+def peer_pair() -> tuple[RTCPeerConnection, RTCPeerConnection]:
+    """A (client, server) pair of aiortc peers without ICE servers (127.0.0.1 only)."""
+    config = RTCConfiguration(iceServers=[])
+    return RTCPeerConnection(config), RTCPeerConnection(config)
+
+
+async def negotiate(
+    client: RTCPeerConnection,
+    server: RTCPeerConnection,
+    attach_outputs: Callable[[RTCPeerConnection], None],
+) -> float:
+    """Offer from ``client``, answer from ``server``; returns when both are connected.
+
+    ``attach_outputs(server)`` runs between the two, once the server has a
+    transceiver per offered track (as streamlit-webrtc's worker does): it puts
+    the session's outgoing tracks on them. Returns the ``time.monotonic()``
+    at which both peers were seen connected.
+    """
+    await client.setLocalDescription(await client.createOffer())
+    await server.setRemoteDescription(client.localDescription)
+    attach_outputs(server)
+    await server.setLocalDescription(await server.createAnswer())
+    await client.setRemoteDescription(server.localDescription)
+    for _ in range(1000):
+        if client.connectionState == "connected" == server.connectionState:
+            return time.monotonic()
+        await asyncio.sleep(0.01)
+    raise ConnectionError("loopback peers did not connect")
 
 
 def at_48k(audio: np.ndarray, rate: int, tail_s: float = 0.0) -> np.ndarray:
@@ -26,9 +56,7 @@ class Connection:
 
     def __init__(self, session: AudioStreamSession, mic: np.ndarray | None, loop_mic: bool) -> None:
         self.session = session
-        config = RTCConfiguration(iceServers=[])
-        self.client = RTCPeerConnection(config)
-        self.server = RTCPeerConnection(config)
+        self.client, self.server = peer_pair()
         self.mic: MediaStreamTrack | None = (
             fake_microphone(mic, loop=loop_mic) if session.mode.sends else None
         )
@@ -55,21 +83,14 @@ class Connection:
             )
         else:
             self.client.addTransceiver("audio", direction="recvonly")
-        await self.client.setLocalDescription(await self.client.createOffer())
-        await self.server.setRemoteDescription(self.client.localDescription)
-        if session.source_track is not None:
-            for transceiver in self.server.getTransceivers():
-                transceiver.sender.replaceTrack(session.source_track)
-                transceiver.direction = "sendrecv" if session.mode.sends else "sendonly"
-        await self.server.setLocalDescription(await self.server.createAnswer())
-        await self.client.setRemoteDescription(self.server.localDescription)
-        for _ in range(1000):
-            if self.client.connectionState == "connected" == self.server.connectionState:
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise ConnectionError("loopback peers did not connect")
-        self.connected_at = time.monotonic()
+
+        def attach_outputs(server: RTCPeerConnection) -> None:
+            if session.source_track is not None:
+                for transceiver in server.getTransceivers():
+                    transceiver.sender.replaceTrack(session.source_track)
+                    transceiver.direction = "sendrecv" if session.mode.sends else "sendonly"
+
+        self.connected_at = await negotiate(self.client, self.server, attach_outputs)
 
     def audio_after(self, since_s: float = 0.0) -> np.ndarray:
         """Received audio as mono float in [-1, 1] (first channel)."""

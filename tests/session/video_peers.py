@@ -16,11 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection
+from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 
 from streamlit_rtc.rtc import PacedVideoSourceTrack, VideoSink
 from streamlit_rtc.rtc.loopback import AudioRecorder, fake_microphone
+
+from .peers import negotiate, peer_pair
 
 W, H = 320, 240
 BITS = 12
@@ -94,9 +96,7 @@ class VideoConnection:
 
     def __init__(self, session: Any, camera: NumberedCamera | None, fps: float, audio: bool):
         self.session = session
-        config = RTCConfiguration(iceServers=[])
-        self.client = RTCPeerConnection(config)
-        self.server = RTCPeerConnection(config)
+        self.client, self.server = peer_pair()
         sends = session.mode.sends
         self.camera_track = (
             PacedVideoSourceTrack(camera.next_frame, fps=fps, width=W, height=H)
@@ -130,22 +130,15 @@ class VideoConnection:
                 self.client.addTransceiver(track, direction="sendrecv" if receives else "sendonly")
             elif kind == "video" or self.mic is not None or session.source_track is not None:
                 self.client.addTransceiver(kind, direction="recvonly")
-        await self.client.setLocalDescription(await self.client.createOffer())
-        await self.server.setRemoteDescription(self.client.localDescription)
-        for transceiver in self.server.getTransceivers():
-            out = session.video_track if transceiver.kind == "video" else session.source_track
-            if out is not None:
-                transceiver.sender.replaceTrack(out)
-                transceiver.direction = "sendrecv" if session.mode.sends else "sendonly"
-        await self.server.setLocalDescription(await self.server.createAnswer())
-        await self.client.setRemoteDescription(self.server.localDescription)
-        for _ in range(1000):
-            if self.client.connectionState == "connected" == self.server.connectionState:
-                break
-            await asyncio.sleep(0.01)
-        else:
-            raise ConnectionError("loopback peers did not connect")
-        self.connected_at = time.monotonic()
+
+        def attach_outputs(server: RTCPeerConnection) -> None:
+            for transceiver in server.getTransceivers():
+                out = session.video_track if transceiver.kind == "video" else session.source_track
+                if out is not None:
+                    transceiver.sender.replaceTrack(out)
+                    transceiver.direction = "sendrecv" if session.mode.sends else "sendonly"
+
+        self.connected_at = await negotiate(self.client, self.server, attach_outputs)
 
     async def close(self) -> None:
         for track in (self.camera_track, self.mic):
