@@ -8,9 +8,13 @@ so that each hit is attributed to the frame that produced it.
 
 * ``recall``: positives whose phrase led to a ``stopword`` event (a hit of
   "computer" for "ok computer" counts: the request is cut at the same place).
-* ``false_triggers`` / ``false_triggers_per_min``: ``stopword`` events
-  anywhere else, per minute of speech that holds no stop phrase (negatives,
-  near-misses, noise, and the requests after the phrases).
+* ``recall_any_phrase`` / ``wrong_phrase``: positives where a *different*
+  configured phrase was reported at the phrase (e.g. "ok computer" when the
+  speaker said "computer"): the request is still cut at the right place, but
+  the event names the wrong phrase. Counted as misses in ``recall``.
+* ``false_triggers`` / ``false_triggers_per_min``: ``stopword`` events where
+  no stop phrase was said, per minute of speech that holds no stop phrase
+  (negatives, near-misses, noise, and the requests after the phrases).
 * ``delay_ms``: from the true end of the phrase to the ``stopword`` event:
   the end of the frame that carried the hit plus the wall time that
   ``receive`` took on it (median, p95).
@@ -110,6 +114,7 @@ def score(manifest: list[dict[str, Any]], starts: list[float], events: list[Any]
     hits = [(t, s) for t, s in events if s.event is StatusEvent.STOPWORD]
     used: set[int] = set()
     delays, missed = [], []
+    wrong: list[tuple[str, str]] = []  # (file, phrase heard instead)
     positives = 0
     phrase_s = 0.0
     for item, start in zip(manifest, starts, strict=True):
@@ -118,16 +123,17 @@ def score(manifest: list[dict[str, Any]], starts: list[float], events: list[Any]
         positives += 1
         phrase_s += item["phrase_end_s"] - item["phrase_start_s"]
         lo, hi = start + item["phrase_start_s"], start + item["duration_s"] + GAP_S
-        match = [
-            i
-            for i, (t, s) in enumerate(hits)
-            if lo <= s.stream_time_s <= hi and item["phrase"].endswith(str(s.detail))
-        ]
+        here = [i for i, (t, s) in enumerate(hits) if lo <= s.stream_time_s <= hi]
+        match = [i for i in here if item["phrase"].endswith(str(hits[i][1].detail))]
         if match:
             used.update(match)
             delays.append(hits[match[0]][0] - (start + item["phrase_end_s"]))
         else:
             missed.append(item["file"])
+            if here:  # a phrase was said and one was heard, but not this one
+                used.update(here)
+                wrong.append((item["file"], str(hits[here[0]][1].detail)))
+    # a trigger where no stop phrase was said at all
     false = [(s.stream_time_s, s.detail) for i, (_, s) in enumerate(hits) if i not in used]
     total_s = starts[-1] + manifest[-1]["duration_s"]
     gaps_s = GAP_S * len(manifest)
@@ -137,6 +143,8 @@ def score(manifest: list[dict[str, Any]], starts: list[float], events: list[Any]
         "files": len(manifest),
         "positives": positives,
         "recall": round(len(delays) / positives, 4),
+        "recall_any_phrase": round((len(delays) + len(wrong)) / positives, 4),
+        "wrong_phrase": wrong,
         "false_triggers": len(false),
         "false_triggers_per_min": round(len(false) / speech_without_phrase_min, 3),
         "minutes_without_phrase": round(speech_without_phrase_min, 2),

@@ -15,7 +15,8 @@ files, stream time keeps counting) and prints ONE JSON object:
   of audio.
 
 Usage: ``python bench/stopwords_detector.py [--threshold-per-phone 3] [--no-verify]
-[--min-margin 0] [--fixtures DIR]`` (``DIR`` holds WAVs and a ``manifest.json``).
+[--min-margin 0] [--multiword-accept 20 | --always-verify] [--fixtures DIR]``
+(``DIR`` holds WAVs and a ``manifest.json``).
 """
 
 from __future__ import annotations
@@ -102,6 +103,7 @@ def run(detector: PocketSphinxDetector) -> dict[str, object]:
         "phone_loop_penalty": detector.phone_loop_penalty,
         "verify": detector.verify,
         "min_margin": detector.min_margin,
+        "multiword_accept": detector.multiword_accept,
         "files": len(manifest),
         "positives": n_pos,
         "recall": round(tp / max(1, n_pos), 4),
@@ -129,6 +131,11 @@ def main() -> None:
     parser.add_argument("--threshold-per-phone", type=float, default=None)
     parser.add_argument("--phone-loop-penalty", type=float, default=None)
     parser.add_argument("--min-margin", type=float, default=None)
+    parser.add_argument(
+        "--multiword-accept", type=float, default=None,
+        help="stage-1 margin (natural log) that reports a multi-word phrase without stage 2",
+    )
+    parser.add_argument("--always-verify", action="store_true", help="multiword_accept=None")
     parser.add_argument("--no-verify", action="store_true", help="stage 1 (keyphrase) only")
     parser.add_argument("--fixtures", type=Path, default=None, help="other fixture dir")
     args = parser.parse_args()
@@ -140,6 +147,10 @@ def main() -> None:
         kwargs["phone_loop_penalty"] = args.phone_loop_penalty
     if args.min_margin is not None:
         kwargs["min_margin"] = args.min_margin
+    if args.multiword_accept is not None:
+        kwargs["multiword_accept"] = args.multiword_accept
+    if args.always_verify:
+        kwargs["multiword_accept"] = None
     if args.no_verify:
         kwargs["verify"] = False
     if args.fixtures is not None:

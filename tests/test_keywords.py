@@ -38,8 +38,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "stopwords"
 MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
 RATE = 16000
 
-MEASURED_RECALL = 0.46  # bench/stopwords_detector.py, 2026-11-21 (26 of 56 positives)
-MIN_RECALL = 0.42  # the measured value minus two files
+MEASURED_RECALL = 0.68  # bench/stopwords_detector.py (38 of 56 positives)
+MIN_RECALL = 0.64  # the measured value minus two files
 END_TOLERANCE_S = 0.25
 
 
@@ -195,7 +195,9 @@ def test_stream_time_across_odd_chunks(
 ) -> None:
     """Hits keep stream time when audio arrives in odd chunk sizes after a quiet prefix."""
     checked = 0
-    for item in _detected(results):
+    # 8, not 4: the quiet prefix shifts the live CMN, and the first few detections
+    # (single-word, stage-2 verified) may not survive it; this test is about time.
+    for item in _detected(results, 8):
         audio = load(item["file"])
         prefix = load("noise_brown.wav")[: int(1.37 * RATE)] // 8  # quiet noise first
         stream = detector.start_stream()

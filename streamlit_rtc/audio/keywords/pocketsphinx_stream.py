@@ -1,0 +1,188 @@
+"""One live stream of the offline stop-phrase detector: decoder, audio ring, candidates.
+
+Made by :meth:`.PocketSphinxDetector.start_stream`; the detector holds the
+configuration and the near-miss verifier, this holds what is per stream.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .types import KeywordHit
+
+if TYPE_CHECKING:
+    from .pocketsphinx_detector import PocketSphinxDetector
+
+LOG = logging.getLogger(__name__)
+
+FRAME_S = 0.01  # pocketsphinx frames are 10 ms
+# kws_search.c reports a hit's prob as (keyphrase score - phone-loop score - KWS_MAX) in
+# logmath units shifted right by SENSCR_SHIFT (10 bits); see _kws_margin().
+_KWS_MAX = 1500
+_SENSCR_SHIFT = 10
+_SLICE = 320  # feed the decoder 20 ms at a time so hits are seen promptly
+
+
+class PocketSphinxStream:
+    """Per-stream state: keyphrase decoder, audio ring buffer, pending candidates.
+
+    Stage-1 hits become candidates; a candidate is verified (stage 2) once
+    ``post_s`` of audio after its end is buffered.  Candidates overlapping an
+    already reported hit, or each other, are merged (the longer phrase wins,
+    so "ok computer" is reported once, not also as "computer").
+    """
+
+    def __init__(self, detector: PocketSphinxDetector, decoder: Any) -> None:
+        self._det = detector
+        self._dec = decoder
+        self._canonical = dict(detector._canonical)
+        self._rate = detector.sample_rate
+        self._max_utt = int(detector.max_utterance_s * self._rate)
+        self._verifier = detector.verifier() if detector.verify else None
+        # ring buffer: enough for the longest phrase (~0.6 s per word) plus margins
+        longest = max(detector._n_words.values())
+        self._ring_len = int((detector.pre_s + detector.post_s + 0.8 * longest + 1.0) * self._rate)
+        self._ring = np.zeros(self._ring_len, dtype=np.int16)
+        self._pos = 0  # samples fed so far (stream time)
+        self._utt_start = 0  # stream sample index where the current utterance began
+        self._pending: list[KeywordHit] = []
+        self._last_end = -1.0  # end of the last reported hit (stream seconds)
+        self._sure: set[KeywordHit] = set()  # candidates accepted from stage 1 alone
+        self._logmath = decoder.logmath
+        self._dec.start_utt()
+
+    @property
+    def stream_time_s(self) -> float:
+        """Seconds of audio fed so far."""
+        return self._pos / self._rate
+
+    def _restart(self) -> None:
+        self._dec.end_utt()
+        self._dec.start_utt()
+        self._utt_start = self._pos
+
+    def reset(self) -> None:
+        """Forget the decoder's search state and pending candidates; time keeps counting."""
+        self._restart()
+        self._pending.clear()
+        self._sure.clear()
+
+    def _push(self, part: np.ndarray) -> None:
+        n = len(part)
+        idx = (self._pos + np.arange(n)) % self._ring_len
+        self._ring[idx] = part
+        self._pos += n
+
+    def _window(self, start_s: float, end_s: float) -> np.ndarray:
+        lo = max(int(start_s * self._rate), self._pos - self._ring_len + 1, 0)
+        hi = min(int(end_s * self._rate), self._pos)
+        if hi <= lo:
+            return np.zeros(0, dtype=np.int16)
+        return self._ring[np.arange(lo, hi) % self._ring_len]
+
+    def feed(self, audio: np.ndarray) -> list[KeywordHit]:
+        """Decode int16 mono audio (any length); return new (verified) hits."""
+        chunk = np.asarray(audio).reshape(-1)
+        if chunk.dtype != np.int16:
+            raise TypeError(f"expected int16 mono audio, got {chunk.dtype}")
+        hits: list[KeywordHit] = []
+        for start in range(0, len(chunk), _SLICE):
+            part = chunk[start : start + _SLICE]
+            self._dec.process_raw(part.tobytes(), False, False)
+            self._push(part)
+            if self._dec.hyp() is not None:
+                self._add_candidates(self._collect())
+                self._restart()  # each hit is reported once
+            elif self._pos - self._utt_start >= self._max_utt:
+                self._restart()
+            hits.extend(self._due())
+        return hits
+
+    def _add_candidates(self, found: list[KeywordHit]) -> None:
+        for hit in found:
+            if hit.start_s < self._last_end:
+                continue  # overlaps a hit already reported
+            merged = False
+            for i, old in enumerate(self._pending):
+                if hit.start_s < old.end_s and old.start_s < hit.end_s:
+                    merged = True
+                    if self._det._n_words[hit.phrase] > self._det._n_words[old.phrase]:
+                        self._pending[i] = hit
+                    elif hit in self._sure and hit.phrase == old.phrase:
+                        self._pending[i] = hit  # the re-report is strong enough
+            if not merged:
+                self._pending.append(hit)
+
+    def _due(self) -> list[KeywordHit]:
+        now = self.stream_time_s
+        out: list[KeywordHit] = []
+        keep: list[KeywordHit] = []
+        for cand in self._pending:
+            sure = cand in self._sure
+            if self._verifier is not None and not sure and now < cand.end_s + self._det.post_s:
+                keep.append(cand)
+                continue
+            if cand.start_s < self._last_end:
+                continue
+            hit = cand if sure else self._verify(cand)
+            self._sure.discard(cand)
+            if hit is not None:
+                self._last_end = hit.end_s
+                out.append(hit)
+        self._pending = keep
+        self._sure.intersection_update(keep)  # bounded: only pending candidates
+        return out
+
+    def _verify(self, cand: KeywordHit) -> KeywordHit | None:
+        if self._verifier is None:
+            return cand
+        w0 = cand.start_s - self._det.pre_s
+        window = self._window(w0, cand.end_s + self._det.post_s)
+        verdict = self._verifier.verify(cand.phrase, window, self._dec.get_cmn())
+        ok = verdict.margin > self._det.min_margin
+        LOG.debug(
+            "candidate %s margin %.1f (%s vs %s): %s",
+            cand,
+            verdict.margin,
+            verdict.winner,
+            verdict.rival,
+            "accept" if ok else "reject",
+        )
+        if not ok:
+            return None
+        # The earlier of the two estimates: the alignment can run into the next word,
+        # and a phrase tail left in the request hurts less than a clipped request.
+        end = cand.end_s
+        if verdict.end_frame is not None:
+            end = min(end, max(w0, 0.0) + (verdict.end_frame + 1) * FRAME_S)
+        return KeywordHit(cand.phrase, cand.start_s, max(end, cand.start_s), verdict.margin)
+
+    def _collect(self) -> list[KeywordHit]:
+        base = self._utt_start / self._rate
+        out = []
+        for seg in self._dec.seg():
+            key = seg.word.strip()
+            canon = self._canonical.get(key)
+            if canon is None:
+                continue
+            margin = self._kws_margin(seg.prob)
+            hit = KeywordHit(
+                phrase=canon,
+                start_s=base + seg.start_frame * FRAME_S,
+                end_s=base + (seg.end_frame + 1) * FRAME_S,
+                score=margin,
+            )
+            accept = self._det.multiword_accept
+            if accept is not None and key in self._det._multiword and margin >= accept:
+                self._sure.add(hit)
+            LOG.debug("keyword candidate %s%s", hit, " (sure)" if hit in self._sure else "")
+            out.append(hit)
+        return out
+
+    def _kws_margin(self, prob: float) -> float:
+        """Keyphrase score minus phone-loop score (natural log) of a stage-1 hit."""
+        units = (self._logmath.log(max(prob, 1e-300)) + _KWS_MAX) * (1 << _SENSCR_SHIFT)
+        return float(self._logmath.log_to_ln(int(units))) if units else 0.0
