@@ -201,7 +201,7 @@ def webrtc(
     slot.inputs = list(inputs or [])
     slot.folder = OutputsFolder(list(outputs or []), on_additional_outputs)
     if trigger and mode_ is Mode.RECEIVE:
-        slot.triggered = True
+        slot.trigger()
     if slot.live_session is not None and slot.live_session.stopped:
         # It ended on the server (a finished generator, CloseStream) between two
         # runs: stop the browser, don't let it look live on a fresh session.
@@ -213,7 +213,7 @@ def webrtc(
     desired: bool | None = None
     if slot.end_pending:
         desired = False
-    elif mode_ is Mode.RECEIVE and slot.triggered:
+    elif mode_ is Mode.RECEIVE and slot.trigger_pending():
         desired = True
 
     ctx = _compat.webrtc_streamer_fixed(
@@ -229,6 +229,8 @@ def webrtc(
         translations=translations,
     )
     live = bool(ctx.state.playing or ctx.state.signalling)
+    if live:
+        slot.triggered_at = None  # the browser acted on the trigger
     busy = False
     if live and not slot.end_pending:
         if not registry.reserve(key, slot.holder, concurrency_limit):
@@ -238,7 +240,6 @@ def webrtc(
             slot.end_pending = True
     if not live:
         slot.end_pending = False
-        slot.triggered = False
         slot.live_session = None
         if session.started and not session.stopped:
             session.stop(None)  # STOP clicked, or the browser left

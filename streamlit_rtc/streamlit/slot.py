@@ -8,6 +8,7 @@ except for :class:`AudioStreamSession`'s own thread-safe methods.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +28,9 @@ Session = AudioStreamSession | VideoStreamSession
 
 logger = logging.getLogger(__name__)
 
+TRIGGER_HOLD_S = 15.0
+"""How long a receive stream's trigger keeps asking the browser to start."""
+
 
 @dataclass
 class StreamSlot:
@@ -36,7 +40,8 @@ class StreamSlot:
     holder: str
     session: Session | None = None
     inputs: list[Any] = field(default_factory=list)
-    triggered: bool = False
+    triggered_at: float | None = None
+    """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
     end_pending: bool = False
     """The server ended the stream; keep asking the browser to stop until it has."""
     live_session: Session | None = None
@@ -58,6 +63,23 @@ class StreamSlot:
     """Without a live view: the conversation is active, poll every 0.25 s instead of 1 s."""
     quiet_since: float = 0.0
     seen_version: int = -1
+
+    def trigger(self) -> None:
+        """``trigger`` was true in this run: ask the browser to start until it has."""
+        self.triggered_at = time.monotonic()
+
+    def trigger_pending(self) -> bool:
+        """A trigger the browser has not acted on yet, at most ``TRIGGER_HOLD_S`` old.
+
+        Held over several runs because a rerun right after the click (a
+        widget moved, an output arrived) must not swallow it before the
+        component saw it.
+        """
+        if self.triggered_at is None:
+            return False
+        if time.monotonic() - self.triggered_at > TRIGGER_HOLD_S:
+            self.triggered_at = None
+        return self.triggered_at is not None
 
     def drain(self, state: Any) -> int:
         """Apply queued outputs to ``state`` (script thread); returns how many."""

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright
+from playwright.sync_api import Error as PlaywrightError
 
 LOGGER = logging.getLogger(__name__)
 
@@ -392,6 +393,23 @@ def wait_for_no_component_frame(page: Page, timeout: float = 15.0) -> None:
             return
         page.wait_for_timeout(100)
     raise TimeoutError(f"the webrtc component iframe was still mounted after {timeout}s")
+
+
+def wait_for_component_start(page: Page, timeout_s: float) -> bool:
+    """True once any component iframe shows START (the stream ended).
+
+    Searches all frames: when a stream ends on the server Streamlit may
+    remount the component's iframe.
+    """
+    for _ in range(int(timeout_s * 4)):
+        for child in page.frames[1:]:
+            try:
+                if child.get_by_role("button", name=_START_RE).count() > 0:
+                    return True
+            except PlaywrightError:  # the iframe detached while we looked
+                continue
+        page.wait_for_timeout(250)
+    return False
 
 
 def click_start(frame: Frame, timeout: float = 10.0) -> None:

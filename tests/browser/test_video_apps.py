@@ -16,7 +16,6 @@ half pure blue.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +33,6 @@ W, H = 640, 480
 RED, BLUE = (255, 0, 0), (0, 0, 255)
 CYAN, YELLOW = (0, 255, 255), (255, 255, 0)
 TOLERANCE = 40
-START = re.compile(r"^\s*start\s*$", re.IGNORECASE)
 
 VIDEO_READY_JS = """() => {
   const v = document.querySelector('video');
@@ -103,6 +101,22 @@ def camera_page(camera_browser: Browser) -> Iterator[Page]:
         context.close()
 
 
+def wait_for_video(frame: Frame, timeout_s: float = 30.0) -> None:
+    """Wait until the page's <video> plays; on timeout say what the browser saw."""
+    try:
+        frame.wait_for_function(VIDEO_READY_JS, timeout=timeout_s * 1000)
+    except PlaywrightError as exc:
+        video = frame.evaluate(
+            "() => { const v = document.querySelector('video');"
+            " return v && [v.readyState, v.videoWidth, v.currentTime]; }"
+        )
+        buttons = frame.get_by_role("button").all_inner_texts()
+        raise AssertionError(
+            f"no video within {timeout_s:g} s: video (readyState, width, time) {video}, "
+            f"buttons {buttons}, peer {bh.read_stats(frame)}"
+        ) from exc
+
+
 def halves(frame: Frame, page: Page) -> tuple[np.ndarray, np.ndarray]:
     """Mean colour of the central part of the left and right halves of the shown video."""
     png = frame.locator("video").first.screenshot(timeout=10_000)
@@ -136,7 +150,7 @@ def test_filter_app_shows_the_effect_and_follows_the_slider(
     server = streamlit_app(APPS / "video_filter.py", env=bh.LOOPBACK_ENV)
     frame = bh.open_app(camera_page, server.url)
     bh.click_start(frame)
-    frame.wait_for_function(VIDEO_READY_JS, timeout=30_000)
+    wait_for_video(frame)
 
     inverted = wait_for_colours(frame, camera_page, CYAN, YELLOW)
     assert near(inverted[0], CYAN) and near(inverted[1], YELLOW), inverted
@@ -157,7 +171,7 @@ def test_audio_video_echo_mirrors_the_camera_and_plays_the_microphone(
     server = streamlit_app(APPS / "audio_video_echo.py", env=bh.LOOPBACK_ENV)
     frame = bh.open_app(camera_page, server.url)
     bh.click_start(frame)
-    frame.wait_for_function(VIDEO_READY_JS, timeout=30_000)
+    wait_for_video(frame)
 
     mirrored = wait_for_colours(frame, camera_page, BLUE, RED)
     assert near(mirrored[0], BLUE) and near(mirrored[1], RED), mirrored
@@ -179,30 +193,17 @@ def test_video_stream_plays_generated_frames_and_ends_with_the_generator(
     server = streamlit_app(APPS / "video_stream.py", env=bh.LOOPBACK_ENV)
     frame = bh.open_app(camera_page, server.url)
     camera_page.get_by_role("button", name="Start").click()
-    frame.wait_for_function(VIDEO_READY_JS, timeout=30_000)
+    wait_for_video(frame)
     left, right = halves(frame, camera_page)
     # generated colour sweep: blue-ish on the left, red-ish on the right
     assert left[2] > left[0] + 60 and right[0] > right[2] + 60, (left, right)
 
     # 5 s of frames (the slider's default), then the server ends the stream
     # and the component shows START again (Streamlit may remount its iframe).
-    assert wait_for_component_start(camera_page, timeout_s=20), "the stream did not end"
+    assert bh.wait_for_component_start(camera_page, timeout_s=20), "the stream did not end"
     summary = camera_page.get_by_text("frames in")
     summary.wait_for(timeout=10_000)
     text = summary.inner_text()
     assert text.startswith("150 frames"), text
     seconds = float(text.split(" in ")[1].split()[0])
     assert 4.5 <= seconds <= 7.0, text  # shown at the requested 30 fps
-
-
-def wait_for_component_start(page: Page, timeout_s: float) -> bool:
-    """True once a component iframe shows START (and no STOP)."""
-    for _ in range(int(timeout_s * 4)):
-        for child in page.frames[1:]:
-            try:
-                if child.get_by_role("button", name=START).count() > 0:
-                    return True
-            except PlaywrightError:  # the iframe detached while we looked
-                continue
-        page.wait_for_timeout(250)
-    return False
