@@ -17,12 +17,9 @@ turns into a failure the day it passes, so the marker gets removed.
 
 from __future__ import annotations
 
-import json
-import wave
-from pathlib import Path
-
 import numpy as np
 import pytest
+from stopword_fixtures import MANIFEST, RATE, load, phrases
 
 from streamlit_rtc.audio.keywords import (
     KeywordDetector,
@@ -34,27 +31,9 @@ from streamlit_rtc.audio.keywords import (
     normalize_phrase,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "stopwords"
-MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
-RATE = 16000
-
 MEASURED_RECALL = 0.68  # bench/stopwords_detector.py (38 of 56 positives)
 MIN_RECALL = 0.64  # the measured value minus two files
 END_TOLERANCE_S = 0.25
-
-
-def load(name: str) -> np.ndarray:
-    with wave.open(str(FIXTURES / name), "rb") as w:
-        assert w.getframerate() == RATE and w.getnchannels() == 1
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-
-
-def phrases() -> list[StopPhrase]:
-    return [
-        StopPhrase("computer"),
-        StopPhrase("ok computer", alternatives=("okay computer",)),
-        StopPhrase("hello iris"),
-    ]
 
 
 @pytest.fixture(scope="module")

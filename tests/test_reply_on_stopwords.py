@@ -9,17 +9,15 @@ request after the phrase, and nothing else may ever reach ``fn``.
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
-import wave
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import soxr
+from stopword_fixtures import MANIFEST, RATE, floor, load, phrases
 
 from streamlit_rtc import (
     AdditionalOutputs,
@@ -31,25 +29,9 @@ from streamlit_rtc import (
     StopPhrase,
 )
 
-FIXTURES = Path(__file__).parent / "fixtures" / "stopwords"
-MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
-RATE = 16000
 TAIL_S = 0.15  # silence after the request in every fixture (make_stopword_fixtures.TAIL_S)
 PHRASE_TAIL_TOLERANCE_S = 0.12  # how much of the phrase's last phone may remain
 REQUEST_HEAD_TOLERANCE_S = 0.03  # how much of the request's onset may be cut
-
-
-def load(name: str) -> np.ndarray:
-    with wave.open(str(FIXTURES / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-
-
-def phrases() -> list[StopPhrase]:
-    return [
-        StopPhrase("computer"),
-        StopPhrase("ok computer", alternatives=("okay computer",)),
-        StopPhrase("hello iris"),
-    ]
 
 
 class Recorder:
@@ -205,12 +187,6 @@ def test_no_reply_without_the_phrase(handler: ReplyOnStopWords, kind: str) -> No
 )
 def test_no_reply_to_near_misses(handler: ReplyOnStopWords) -> None:
     no_reply_without_the_phrase(handler, "nearmiss")
-
-
-def floor(seconds: float, seed: int = 0) -> np.ndarray:
-    """The fixtures' faint noise floor (no microphone delivers digital silence)."""
-    rng = np.random.default_rng(seed)
-    return (rng.standard_normal(int(seconds * RATE)) * 16).astype(np.int16)
 
 
 def say_until_heard(sim: HandlerSimulator, candidates: list[dict[str, Any]]) -> dict[str, Any]:

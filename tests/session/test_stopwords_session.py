@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import wave
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from stopword_fixtures import MANIFEST, RATE, floor, load
 
 from streamlit_rtc import HandlerSimulator, ReplyOnStopWords, StatusEvent, StopPhrase
 from streamlit_rtc.session.audio_session import AudioStreamSession
@@ -18,21 +16,6 @@ from streamlit_rtc.session.audio_session import AudioStreamSession
 from .peers import at_48k, connected
 
 pytestmark = pytest.mark.rtc
-
-FIXTURES = Path(__file__).parent.parent / "fixtures" / "stopwords"
-MANIFEST = json.loads((FIXTURES / "manifest.json").read_text())
-RATE = 16000
-
-
-def load(name: str) -> np.ndarray:
-    with wave.open(str(FIXTURES / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-
-
-def floor(seconds: float, seed: int) -> np.ndarray:
-    """A faint noise floor (-66 dBFS), as a microphone delivers between words."""
-    rng = np.random.default_rng(seed)
-    return (rng.standard_normal(int(seconds * RATE)) * 16).astype(np.int16)
 
 
 def test_the_phrase_then_a_request_is_answered_and_plain_speech_is_not() -> None:
