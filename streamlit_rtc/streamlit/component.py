@@ -162,7 +162,9 @@ def webrtc(
     ``mode``: ``"send-receive"`` (talk and listen), ``"send"`` (the handler
     only listens) or ``"receive"`` (``handler`` is a generator function
     streamed to the browser, started when ``trigger`` is true, e.g.
-    ``st.button("Generate")``). ``inputs`` are passed to the running handler
+    ``st.button("Generate")``; a trigger is kept for up to 15 s until the
+    browser has started, so a rerun right after the click does not lose
+    it). ``inputs`` are passed to the running handler
     on every rerun (``latest_args`` / extra arguments of reply functions).
     ``time_limit`` ends a stream N seconds after it connects;
     ``concurrency_limit`` caps live streams of this ``key`` across the server
