@@ -142,6 +142,36 @@ def test_each_heard_phrase_gets_one_reply(positive_runs: list[PositiveRun]) -> N
         assert len(r.pauses) == 1 and r.stopwords[0].sim_time_s <= r.pauses[0].sim_time_s
 
 
+def test_the_phrase_reported_is_the_phrase_said(positive_runs: list[PositiveRun]) -> None:
+    # or its last word(s): "computer" for "ok computer" cuts the request at the same place
+    wrong = [
+        (r.item["file"], r.stopwords[0].status.detail)
+        for r in positive_runs
+        if r.stopwords and not r.item["phrase"].endswith(str(r.stopwords[0].status.detail))
+    ]
+    assert not wrong
+
+
+def test_a_shorter_phrase_is_not_reported_as_a_longer_one(handler: ReplyOnStopWords) -> None:
+    """ "computer" said after a pause is not "ok computer" with an "ok" made of the pause.
+
+    These three files back to back, as one live stream, made the keyphrase
+    search place "ok" on the 80-90 ms before "computer" in the second one.
+    """
+    names = [
+        "pos_en-gb-scotland_s150_computer_pause.wav",
+        "pos_en-gb-scotland_s190_computer_nopause.wav",
+        "pos_en-gb-scotland_s190_computer_oneshot.wav",
+    ]
+    parts = []
+    for i, name in enumerate(names):
+        parts += [load(name), floor(1.0, seed=i)]
+    sim = run(with_fn(handler, Recorder()), np.concatenate(parts))
+    heard = [e.status.detail for e in sim.events(StatusEvent.STOPWORD)]
+    assert heard, "none of the three was heard"
+    assert set(heard) == {"computer"}, heard
+
+
 def test_reply_gets_the_request_without_the_phrase_mostly(
     positive_runs: list[PositiveRun],
 ) -> None:

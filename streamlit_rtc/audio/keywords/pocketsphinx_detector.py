@@ -13,7 +13,9 @@ feeds them all into ONE live stream; false triggers count every extra hit):
    ``cmn="live"`` (the model's ``feat.params`` asks for batch CMN).
 2. **Merging**: pocketsphinx re-reports the same detection after the
    decoder restart, and "computer" fires inside "ok computer"; hits that
-   overlap a pending or already reported hit are merged (longer phrase wins).
+   overlap a pending or already reported hit are merged (longer phrase wins,
+   unless the words it adds in front had under 0.15 s each: the search
+   sometimes makes "ok" of the pause before a plain "computer").
 3. **Stage 2 -- near-miss verification** (:mod:`.verifier`): the candidate
    window (``pre_s`` before, ``post_s`` after, from a bounded ring buffer) is
    decoded with the grammar ``phrase | competitors`` and with the competitors

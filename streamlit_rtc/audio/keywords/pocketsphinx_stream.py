@@ -24,6 +24,10 @@ FRAME_S = 0.01  # pocketsphinx frames are 10 ms
 _KWS_MAX = 1500
 _SENSCR_SHIFT = 10
 _SLICE = 320  # feed the decoder 20 ms at a time so hits are seen promptly
+# Shortest time one extra leading word of a phrase takes ("ok" of "ok computer"): the
+# keyphrase search sometimes places it on 80-90 ms of the pause before the phrase.
+MIN_PREFIX_WORD_S = 0.15
+SAME_END_S = 0.1  # two hits ending this close end on the same word
 
 
 class PocketSphinxStream:
@@ -109,12 +113,28 @@ class PocketSphinxStream:
             for i, old in enumerate(self._pending):
                 if hit.start_s < old.end_s and old.start_s < hit.end_s:
                     merged = True
-                    if self._det._n_words[hit.phrase] > self._det._n_words[old.phrase]:
-                        self._pending[i] = hit
-                    elif hit in self._sure and hit.phrase == old.phrase:
-                        self._pending[i] = hit  # the re-report is strong enough
+                    self._pending[i] = self._merge(old, hit)
             if not merged:
                 self._pending.append(hit)
+
+    def _merge(self, old: KeywordHit, new: KeywordHit) -> KeywordHit:
+        """One candidate for two overlapping ones: the longer phrase, unless it is implausible."""
+        n_old, n_new = self._det._n_words[old.phrase], self._det._n_words[new.phrase]
+        if n_old == n_new:
+            return new if new in self._sure and new.phrase == old.phrase else old
+        long, short = (new, old) if n_new > n_old else (old, new)
+        long_words, short_words = long.phrase.split(), short.phrase.split()
+        same_end = abs(short.end_s - long.end_s) <= SAME_END_S
+        if same_end and long_words[-len(short_words) :] == short_words:
+            # "ok computer" over "computer": the words before the shorter phrase
+            # must have had time to be said, else the search made them up.
+            prefix_s = short.start_s - long.start_s
+            if prefix_s < MIN_PREFIX_WORD_S * (len(long_words) - len(short_words)):
+                LOG.debug("%s: only %.2f s before %r; taking the shorter", long, prefix_s, short)
+                if long in self._sure:
+                    self._sure.add(short)  # the same words, scored well
+                return short
+        return long
 
     def _due(self) -> list[KeywordHit]:
         now = self.stream_time_s
