@@ -232,7 +232,7 @@ def webrtc(
     )
     live = bool(ctx.state.playing or ctx.state.signalling)
     if live:
-        slot.triggered_at = None  # the browser acted on the trigger
+        slot.trigger_done()
     busy = False
     if live and not slot.end_pending:
         if not registry.reserve(key, slot.holder, concurrency_limit):

@@ -81,6 +81,10 @@ class StreamSlot:
             self.triggered_at = None
         return self.triggered_at is not None
 
+    def trigger_done(self) -> None:
+        """The browser is live: the trigger did its job."""
+        self.triggered_at = None
+
     def drain(self, state: Any) -> int:
         """Apply queued outputs to ``state`` (script thread); returns how many."""
         items = self.leftover

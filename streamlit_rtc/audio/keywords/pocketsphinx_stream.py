@@ -52,9 +52,9 @@ class PocketSphinxStream:
         self._ring = np.zeros(self._ring_len, dtype=np.int16)
         self._pos = 0  # samples fed so far (stream time)
         self._utt_start = 0  # stream sample index where the current utterance began
-        self._pending: list[KeywordHit] = []
+        # candidates, each with whether stage 1 alone accepts it ("sure": no stage 2)
+        self._pending: list[tuple[KeywordHit, bool]] = []
         self._last_end = -1.0  # end of the last reported hit (stream seconds)
-        self._sure: set[KeywordHit] = set()  # candidates accepted from stage 1 alone
         self._logmath = decoder.logmath
         self._dec.start_utt()
 
@@ -72,7 +72,6 @@ class PocketSphinxStream:
         """Forget the decoder's search state and pending candidates; time keeps counting."""
         self._restart()
         self._pending.clear()
-        self._sure.clear()
 
     def _push(self, part: np.ndarray) -> None:
         n = len(part)
@@ -105,24 +104,30 @@ class PocketSphinxStream:
             hits.extend(self._due())
         return hits
 
-    def _add_candidates(self, found: list[KeywordHit]) -> None:
-        for hit in found:
+    def _add_candidates(self, found: list[tuple[KeywordHit, bool]]) -> None:
+        for cand in found:
+            hit = cand[0]
             if hit.start_s < self._last_end:
                 continue  # overlaps a hit already reported
             merged = False
-            for i, old in enumerate(self._pending):
+            for i, (old, _) in enumerate(self._pending):
                 if hit.start_s < old.end_s and old.start_s < hit.end_s:
                     merged = True
-                    self._pending[i] = self._merge(old, hit)
+                    self._pending[i] = self._merge(self._pending[i], cand)
             if not merged:
-                self._pending.append(hit)
+                self._pending.append(cand)
 
-    def _merge(self, old: KeywordHit, new: KeywordHit) -> KeywordHit:
+    def _merge(
+        self, old_cand: tuple[KeywordHit, bool], new_cand: tuple[KeywordHit, bool]
+    ) -> tuple[KeywordHit, bool]:
         """One candidate for two overlapping ones: the longer phrase, unless it is implausible."""
+        (old, _), (new, new_sure) = old_cand, new_cand
         n_old, n_new = self._det._n_words[old.phrase], self._det._n_words[new.phrase]
         if n_old == n_new:
-            return new if new in self._sure and new.phrase == old.phrase else old
-        long, short = (new, old) if n_new > n_old else (old, new)
+            return new_cand if new_sure and new.phrase == old.phrase else old_cand
+        (long, long_sure), (short, short_sure) = (
+            (new_cand, old_cand) if n_new > n_old else (old_cand, new_cand)
+        )
         long_words, short_words = long.phrase.split(), short.phrase.split()
         same_end = abs(short.end_s - long.end_s) <= SAME_END_S
         if same_end and long_words[-len(short_words) :] == short_words:
@@ -131,29 +136,24 @@ class PocketSphinxStream:
             prefix_s = short.start_s - long.start_s
             if prefix_s < MIN_PREFIX_WORD_S * (len(long_words) - len(short_words)):
                 LOG.debug("%s: only %.2f s before %r; taking the shorter", long, prefix_s, short)
-                if long in self._sure:
-                    self._sure.add(short)  # the same words, scored well
-                return short
-        return long
+                return short, short_sure or long_sure  # the same words, scored well
+        return long, long_sure
 
     def _due(self) -> list[KeywordHit]:
         now = self.stream_time_s
         out: list[KeywordHit] = []
-        keep: list[KeywordHit] = []
-        for cand in self._pending:
-            sure = cand in self._sure
+        keep: list[tuple[KeywordHit, bool]] = []
+        for cand, sure in self._pending:
             if self._verifier is not None and not sure and now < cand.end_s + self._det.post_s:
-                keep.append(cand)
+                keep.append((cand, sure))
                 continue
             if cand.start_s < self._last_end:
                 continue
             hit = cand if sure else self._verify(cand)
-            self._sure.discard(cand)
             if hit is not None:
                 self._last_end = hit.end_s
                 out.append(hit)
         self._pending = keep
-        self._sure.intersection_update(keep)  # bounded: only pending candidates
         return out
 
     def _verify(self, cand: KeywordHit) -> KeywordHit | None:
@@ -180,7 +180,8 @@ class PocketSphinxStream:
             end = min(end, max(w0, 0.0) + (verdict.end_frame + 1) * FRAME_S)
         return KeywordHit(cand.phrase, cand.start_s, max(end, cand.start_s), verdict.margin)
 
-    def _collect(self) -> list[KeywordHit]:
+    def _collect(self) -> list[tuple[KeywordHit, bool]]:
+        """This utterance's stage-1 hits, each with whether it is sure (``multiword_accept``)."""
         base = self._utt_start / self._rate
         out = []
         for seg in self._dec.seg():
@@ -196,10 +197,9 @@ class PocketSphinxStream:
                 score=margin,
             )
             accept = self._det.multiword_accept
-            if accept is not None and key in self._det._multiword and margin >= accept:
-                self._sure.add(hit)
-            LOG.debug("keyword candidate %s%s", hit, " (sure)" if hit in self._sure else "")
-            out.append(hit)
+            sure = accept is not None and key in self._det._multiword and margin >= accept
+            LOG.debug("keyword candidate %s%s", hit, " (sure)" if sure else "")
+            out.append((hit, sure))
         return out
 
     def _kws_margin(self, prob: float) -> float:
