@@ -1,17 +1,21 @@
 """Run a handler headless on a simulated clock: browser-format frames in, played frames out.
 
-This is what the transport does, minus the network and the threads: every
-20 ms input frame is converted and passed to ``receive``, ``emit`` is pumped
-while less than ``lookahead_s`` of audio is queued, and output frames are
-"played" at real-time pace on the simulated clock. Tests, benchmarks and
-users checking their own handlers get exact, repeatable timings.
+This is what the transport does, minus the network: every 20 ms input frame
+is converted and passed to ``receive``, ``emit`` is pumped while less than
+``lookahead_s`` of audio is queued, and output frames are "played" at
+real-time pace on the simulated clock. User code runs through the same
+:class:`~streamlit_rtc.core.bridge.CodeBridge` as live (``start_up`` next to
+the stream, async code on a private loop, errors named and recorded), so
+what passes here passes live. Tests, benchmarks and users checking their own
+handlers get exact, repeatable timings for everything but the real time an
+async handler's own tasks take.
 """
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,13 +24,20 @@ import numpy as np
 from .audio.input import InputAdapter
 from .audio.output import AudioOutput
 from .audio.resample import StreamResampler
-from .core.handler import StreamHandlerBase
-from .core.messages import AdditionalOutputs, CloseStream, InvalidEmitError
+from .core.bridge import CodeBridge, UserCodeError, user_message
+from .core.context import Connection, Context, MessageKind
+from .core.emit import parse_audio_emit
+from .core.handler import AsyncStreamHandler, StreamHandler, StreamHandlerBase
+from .core.messages import AdditionalOutputs, CloseStream
 from .core.status import Status, StatusEvent
+from .reply.generator import GeneratorHandler
 
 __all__ = ["HandlerSimulator", "TimedStatus"]
 
 logger = logging.getLogger(__name__)
+
+STARTUP_WAIT_S = 1.0
+"""How long (real time) the first frame waits for a quick ``start_up`` to finish."""
 
 
 @dataclass(frozen=True)
@@ -47,21 +58,40 @@ class _Record:
     outputs: list[tuple[float, AdditionalOutputs]] = field(default_factory=list)
     closed: CloseStream | None = None
     frames: list[np.ndarray] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    """Errors that ended the stream, as the page would show them."""
+    messages: list[tuple[str, Any]] = field(default_factory=list)
+    """``(kind, payload)`` from ``send_message`` / ``Warning``."""
 
 
 class HandlerSimulator:
-    """Drives one connection of ``handler`` (a prototype: it is copied, as the transport does)."""
+    """Drives one connection of ``handler`` (a prototype: it is copied, as the transport does).
+
+    ``handler`` may also be a generator function: it is streamed as
+    ``mode="receive"`` streams are. An exception in user code ends the run
+    and is recorded in ``record.errors`` with the message the page shows.
+    Call :meth:`close` at the end (it runs ``shutdown`` and stops the bridge).
+    """
 
     def __init__(
         self,
-        handler: StreamHandlerBase,
+        handler: StreamHandlerBase | Callable[..., Any],
         input_rate: int = 48000,
         input_channels: int = 2,
         frame_ms: int = 20,
         output_channels: int = 2,
         lookahead_s: float = 0.2,
     ) -> None:
-        self.handler = handler.copy()
+        if not isinstance(handler, StreamHandlerBase):
+            if not callable(handler):
+                raise TypeError(f"expected a handler or a generator function, got {handler!r}")
+            handler = GeneratorHandler(handler)
+        if not isinstance(handler, (StreamHandler, AsyncStreamHandler)):
+            raise TypeError(
+                f"{type(handler).__name__} is not an audio handler: the simulator drives "
+                "StreamHandler / AsyncStreamHandler subclasses and generator functions"
+            )
+        self.handler: StreamHandler | AsyncStreamHandler = handler.copy()  # type: ignore[assignment]
         self.input_rate, self.input_channels = input_rate, input_channels
         self.frame_size = input_rate * frame_ms // 1000
         self.frame_s = frame_ms / 1000
@@ -79,44 +109,70 @@ class HandlerSimulator:
         )
         h.attach_playback(self.output)
         h.status.add_listener(lambda s: self.record.statuses.append(TimedStatus(s, self.time_s)))
+        self.connection = Connection(Context("simulator"), post=self._post)
+        self.bridge = CodeBridge(f"sim-{type(h).__name__}", self.connection)
+        h.attach_bridge(self.bridge)
+        use_simulated_clock = getattr(h, "use_simulated_clock", None)
+        if use_simulated_clock is not None:
+            use_simulated_clock()
         self._input = InputAdapter(h.input_sample_rate, h.expected_layout)
         self._played = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._call(h.start_up)
+        self._fatal = False
+        self._started = threading.Event()
+        self._lock = threading.Lock()
+        self.bridge.start_concurrently(
+            h.method_name("start_up"), h.start_up, self._on_error, on_done=self._started.set
+        )
+        self._started.wait(STARTUP_WAIT_S)
 
-    def _call(self, method: Any, *args: Any) -> Any:
-        result = method(*args)
-        if inspect.isawaitable(result):
-            if self._loop is None:
-                self._loop = asyncio.new_event_loop()
-            result = self._loop.run_until_complete(result)
-        return result
+    def _post(self, kind: MessageKind, payload: Any) -> None:
+        with self._lock:
+            self.record.messages.append((kind, payload))
+        if kind == "error":
+            self.record.errors.append(str(payload))
+
+    def _on_error(self, exc: UserCodeError) -> None:
+        logger.error("%s", exc.user_message, exc_info=exc.cause)
+        with self._lock:
+            self.record.errors.append(exc.user_message)
+            self._fatal = True
 
     def _on_close(self, close: CloseStream) -> None:
         self.record.closed = close
 
     @property
     def closed(self) -> bool:
-        return self.record.closed is not None
+        """The stream ended: ``CloseStream``, or an error in user code."""
+        return self.record.closed is not None or self._fatal
 
     def step(self, frame: np.ndarray) -> None:
         """Feed one interleaved int16 input frame and advance the clock by one frame."""
+        if self.closed:
+            return
         rate, samples = self._input.convert(frame, self.input_rate, self.input_channels)
-        if samples.shape[1]:
-            self._call(self.handler.receive, (rate, samples))
-        self._pump()
+        try:
+            if samples.shape[1]:
+                receive = self.handler.method_name("receive")
+                self.bridge.call(receive, self.handler.receive, (rate, samples))
+            self._pump()
+        except UserCodeError as exc:
+            self._on_error(exc)
+        except Exception as exc:  # an invalid emit: the page shows it and the stream ends
+            self._on_error(UserCodeError(self.handler.method_name("emit"), exc))
         self.time_s += self.frame_s
         self._play_until(self.time_s)
 
     def _pump(self) -> None:
         while not self.closed and self.output.pending_s() < self.lookahead_s:
-            item = self._call(self.handler.emit)
-            if item is None:
+            h = self.handler
+            if isinstance(h, StreamHandler):
+                parts = h.next_output()
+            else:
+                item = self.bridge.call(h.method_name("emit"), h.emit)
+                parts = None if item is None else parse_audio_emit(item)
+            if parts is None:
                 return
-            try:
-                self.output.handle(item)
-            except InvalidEmitError as exc:
-                self.handler.report_status(StatusEvent.ERROR, str(exc))
+            self.output.route(parts)
 
     def _play_until(self, t: float) -> None:
         out = self.output.buffer
@@ -144,6 +200,10 @@ class HandlerSimulator:
                 break
         return self
 
+    def run_silence(self, seconds: float) -> HandlerSimulator:
+        """Feed ``seconds`` of silence (a receive-mode stream, or waiting for a reply)."""
+        return self.run(np.zeros(round(seconds * self.input_rate), dtype=np.int16), self.input_rate)
+
     # -- results -----------------------------------------------------------------
     def events(self, event: StatusEvent) -> list[TimedStatus]:
         return [s for s in self.record.statuses if s.event is event]
@@ -168,8 +228,18 @@ class HandlerSimulator:
                 spans.append((start, end))
         return spans
 
-    def close(self) -> None:
-        self._call(self.handler.shutdown)
+    def close(self) -> list[str]:
+        """Run ``shutdown``, stop the bridge; names of user code still running (none is good)."""
+        try:
+            self.bridge.call(self.handler.method_name("shutdown"), self.handler.shutdown)
+        except UserCodeError as exc:
+            logger.error("%s", exc.user_message, exc_info=exc.cause)
+            self.record.errors.append(user_message(exc))
         self.output.close()
-        if self._loop is not None:
-            self._loop.close()
+        return self.bridge.close()
+
+    def __enter__(self) -> HandlerSimulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

@@ -111,10 +111,19 @@ def test_latest_args_start_with_the_stream_placeholder() -> None:
 def test_wait_for_args_sync_times_out_instead_of_hanging() -> None:
     h = EchoHandler()
     h.set_args(["old"])
+    h.reset()  # fastrtc: the values were used; the next wait is for fresh ones
     start = time.monotonic()
     assert h.wait_for_args_sync(timeout=0.1) is False
     assert time.monotonic() - start < 1.0
     assert h.latest_args == [WEBRTC_VALUE, "old"]
+
+
+def test_wait_for_args_returns_at_once_when_values_are_set() -> None:
+    h = EchoHandler()
+    h.set_args(["now"])
+    start = time.monotonic()
+    assert h.wait_for_args_sync(timeout=5) is True
+    assert time.monotonic() - start < 0.5
 
 
 def test_wait_for_args_sync_returns_when_values_arrive() -> None:
@@ -124,11 +133,28 @@ def test_wait_for_args_sync_returns_when_values_arrive() -> None:
     assert h.latest_args[1] == "fresh"
 
 
-def test_wait_for_args_uses_the_provider() -> None:
+def test_a_page_that_keeps_inputs_current_answers_a_wait_at_once_even_after_reset() -> None:
     h = EchoHandler()
-    h.stream_args.set_provider(lambda: ["from page"])
+    h.stream_args.kept_current = True  # what the Streamlit adapter sets: it pushes every change
+    h.set_args(["from page"])
+    h.reset()
     assert h.wait_for_args_sync(timeout=5)
     assert h.latest_args == [WEBRTC_VALUE, "from page"]
+
+
+def test_args_set_is_awaitable_in_async_code_and_waitable_in_sync_code() -> None:
+    h = EchoHandler()
+    threading.Timer(0.05, lambda: h.set_args(["late"])).start()
+    assert h.args_set.wait(5) is True  # sync: blocks
+
+    h.reset()
+
+    async def waiter() -> list[object]:
+        threading.Timer(0.05, lambda: h.set_args(["later"])).start()
+        await h.args_set.wait()  # fastrtc's `await self.args_set.wait()`
+        return h.latest_args
+
+    assert asyncio.run(waiter()) == [WEBRTC_VALUE, "later"]
 
 
 def test_async_wait_for_args() -> None:

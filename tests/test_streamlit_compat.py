@@ -20,6 +20,8 @@ KEY = "runner.postScriptGC"
 
 @pytest.fixture
 def restore_option() -> Iterator[None]:
+    # Other tests in this process may have run webrtc(), which turns it off.
+    config.set_option(KEY, True, where_defined=ConfigOption.DEFAULT_DEFINITION)
     yield
     config.set_option(KEY, True, where_defined=ConfigOption.DEFAULT_DEFINITION)
 

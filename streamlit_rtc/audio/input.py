@@ -7,7 +7,7 @@ import numpy as np
 from ..core.handler import Layout
 from .resample import StreamResampler
 
-__all__ = ["InputAdapter", "to_channels_first"]
+__all__ = ["InputAdapter", "remix", "to_channels_first"]
 
 
 def to_channels_first(samples: np.ndarray, channels: int) -> np.ndarray:
@@ -21,9 +21,14 @@ def to_channels_first(samples: np.ndarray, channels: int) -> np.ndarray:
 
 
 def remix(samples: np.ndarray, layout: Layout) -> np.ndarray:
-    """``(channels, N)`` int16 as mono (average) or stereo (duplicate) ``(1|2, N)``."""
+    """``(channels, N)`` int16 or float32 as mono (average) or stereo (duplicate) ``(1|2, N)``.
+
+    The one channel remix of the package: input frames and handler output both use it.
+    """
     channels = samples.shape[0]
     if layout == "mono" and channels == 2:
+        if samples.dtype != np.int16:
+            return samples.mean(axis=0, keepdims=True, dtype=np.float32)
         mixed = (samples[0].astype(np.int32) + samples[1].astype(np.int32)) // 2
         return mixed.astype(np.int16)[np.newaxis, :]
     if layout == "stereo" and channels == 1:

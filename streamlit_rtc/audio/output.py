@@ -17,8 +17,9 @@ from collections.abc import Callable
 import numpy as np
 
 from ..core.convert import audio_to_int16
-from ..core.emit import AudioChunk, parse_audio_emit
+from ..core.emit import AudioChunk, EmitParts, parse_audio_emit
 from ..core.messages import AdditionalOutputs, CloseStream
+from .input import remix
 from .resample import StreamResampler
 
 __all__ = ["AudioOutput", "OutputBuffer", "OutputConverter"]
@@ -40,18 +41,8 @@ class OutputConverter:
         self.rate, self.channels = rate, channels
         self._resampler: StreamResampler | None = None
 
-    def _remix(self, samples: np.ndarray) -> np.ndarray:
-        if samples.shape[0] == self.channels:
-            return samples
-        if self.channels == 2:
-            return np.repeat(samples, 2, axis=0)
-        if samples.dtype == np.int16:
-            mixed = (samples[0].astype(np.int32) + samples[1].astype(np.int32)) // 2
-            return mixed.astype(np.int16)[np.newaxis, :]
-        return samples.mean(axis=0, keepdims=True, dtype=np.float32)
-
     def convert(self, chunk: AudioChunk) -> np.ndarray:
-        samples = self._remix(chunk.samples)
+        samples = remix(chunk.samples, "stereo" if self.channels == 2 else "mono")
         out: list[np.ndarray] = []
         if self._resampler is not None and self._resampler.in_rate != chunk.rate:
             out.append(self.flush())
@@ -219,11 +210,21 @@ class AudioOutput:
         return self.buffer.epoch
 
     def handle(self, item: object, epoch: int | None = None, timeout: float | None = None) -> bool:
-        """Route one emitted value; False if its audio was dropped by a clear in the meantime.
+        """Parse and route one emitted value (see :meth:`route`).
 
         Raises :class:`InvalidEmitError` for a value that is not a valid emit.
         """
-        parts = parse_audio_emit(item)
+        return self.route(parse_audio_emit(item), epoch, timeout)
+
+    def would_block(self, chunk: AudioChunk) -> bool:
+        """Whether writing ``chunk`` now would wait for room in the buffer."""
+        needed = chunk.samples.shape[1] * self.buffer.rate / chunk.rate
+        return needed > self.buffer.space()
+
+    def route(
+        self, parts: EmitParts, epoch: int | None = None, timeout: float | None = None
+    ) -> bool:
+        """Route one parsed output; False if its audio was dropped by a clear in the meantime."""
         written = True
         if parts.audio is not None and not self.discard_audio:
             target = self.epoch if epoch is None else epoch

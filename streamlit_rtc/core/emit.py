@@ -8,6 +8,7 @@ instead of becoming choppy audio.
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,11 +16,19 @@ import numpy as np
 
 from .messages import AdditionalOutputs, CloseStream, InvalidEmitError
 
-__all__ = ["ACCEPTED_FORMS", "AudioChunk", "EmitParts", "describe", "parse_audio_emit"]
+__all__ = [
+    "ACCEPTED_FORMS",
+    "AudioChunk",
+    "EmitParts",
+    "describe",
+    "parse_audio_emit",
+    "positive_int",
+]
 
 ACCEPTED_FORMS = (
     "accepted: (rate, array), (rate, array, 'mono'|'stereo'), "
-    "((rate, array), AdditionalOutputs(...)), AdditionalOutputs(...), CloseStream(...) or None; "
+    "((rate, array), AdditionalOutputs(...)), ((rate, array), CloseStream(...)), "
+    "AdditionalOutputs(...), CloseStream(...) or None; "
     "rate a positive int; array int16, or float32 in [-1, 1], shaped (N,), (1, N) "
     "or (2, N) for stereo"
 )
@@ -61,12 +70,22 @@ def describe(value: Any) -> str:
     return type(value).__name__
 
 
+def positive_int(name: str, value: object) -> int:
+    """``value`` as an int if it is a positive integer (numpy ints too), else ValueError.
+
+    The one positive-number check of the package (rates, frame sizes, counts).
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) > 0:
+        return int(value)
+    raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 def _fail(value: Any, problem: str) -> InvalidEmitError:
     return InvalidEmitError(f"invalid audio output {describe(value)}: {problem}. {ACCEPTED_FORMS}")
 
 
 def _check_rate(item: Any, rate: Any) -> int:
-    if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)):
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Integral):
         raise _fail(item, f"the sample rate must be an int, got {type(rate).__name__}")
     if rate <= 0:
         raise _fail(item, f"the sample rate must be positive, got {rate}")
@@ -133,8 +152,14 @@ def parse_audio_emit(item: Any) -> EmitParts:
         raise _fail(item, "a bare array has no sample rate; yield (rate, array)")
     if not isinstance(item, tuple):
         raise _fail(item, f"{type(item).__name__} is not an audio output")
-    if len(item) == 2 and isinstance(item[1], AdditionalOutputs):
+    if len(item) == 2 and isinstance(item[1], (AdditionalOutputs, CloseStream)):
+        extra = item[1]
         if not isinstance(item[0], tuple):
-            raise _fail(item, "pair AdditionalOutputs with an audio tuple: ((rate, array), outs)")
-        return EmitParts(audio=_parse_audio(item[0]), outputs=item[1])
+            what = type(extra).__name__
+            second = "outs" if isinstance(extra, AdditionalOutputs) else "CloseStream(...)"
+            raise _fail(item, f"pair {what} with an audio tuple: ((rate, array), {second})")
+        audio = _parse_audio(item[0])
+        if isinstance(extra, CloseStream):
+            return EmitParts(audio=audio, close=extra)
+        return EmitParts(audio=audio, outputs=extra)
     return EmitParts(audio=_parse_audio(item))

@@ -8,6 +8,7 @@ connection so every user gets a private instance, then ``start_up`` once,
 
 from __future__ import annotations
 
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Sequence
@@ -15,7 +16,10 @@ from typing import Any, Literal, Protocol, TypeAlias
 
 import numpy as np
 
-from .args import StreamArgs
+from .args import ArgsEvent, StreamArgs
+from .bridge import CodeBridge
+from .context import post_message
+from .emit import EmitParts, parse_audio_emit, positive_int
 from .messages import AdditionalOutputs, CloseStream
 from .status import Status, StatusEvent, StatusHub
 
@@ -25,6 +29,7 @@ __all__ = [
     "AudioEmitType",
     "AudioFrame",
     "AudioVideoStreamHandler",
+    "EmitType",
     "Layout",
     "PlaybackControl",
     "StreamHandler",
@@ -40,15 +45,25 @@ AudioEmitType: TypeAlias = (
     tuple[int, np.ndarray]
     | tuple[int, np.ndarray, str]
     | tuple[tuple[int, np.ndarray], AdditionalOutputs]
+    | tuple[tuple[int, np.ndarray], CloseStream]
     | AdditionalOutputs
     | CloseStream
     | None
 )
+EmitType: TypeAlias = AudioEmitType
+"""fastrtc's older name for :data:`AudioEmitType`."""
 VideoEmitType: TypeAlias = (
-    np.ndarray | tuple[np.ndarray, AdditionalOutputs] | AdditionalOutputs | CloseStream | None
+    np.ndarray
+    | tuple[np.ndarray, AdditionalOutputs]
+    | tuple[np.ndarray, CloseStream]
+    | AdditionalOutputs
+    | CloseStream
+    | None
 )
 
 _LAYOUTS = ("mono", "stereo")
+
+logger = logging.getLogger(__name__)
 
 
 class PlaybackControl(Protocol):
@@ -63,12 +78,6 @@ class PlaybackControl(Protocol):
     def pending_s(self) -> float:
         """Seconds of audio queued and not yet played."""
         ...
-
-
-def _check_rate(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{name} must be a positive int (samples per second), got {value!r}")
-    return int(value)
 
 
 class StreamHandlerBase(ABC):
@@ -87,11 +96,11 @@ class StreamHandlerBase(ABC):
                 f"expected_layout must be 'mono' or 'stereo', got {expected_layout!r}"
             )
         self.expected_layout: Layout = expected_layout
-        self.output_sample_rate = _check_rate("output_sample_rate", output_sample_rate)
-        self.input_sample_rate = _check_rate("input_sample_rate", input_sample_rate)
+        self.output_sample_rate = positive_int("output_sample_rate", output_sample_rate)
+        self.input_sample_rate = positive_int("input_sample_rate", input_sample_rate)
         if output_frame_size is None:
             output_frame_size = self.output_sample_rate // 50
-        self.output_frame_size = _check_rate("output_frame_size", output_frame_size)
+        self.output_frame_size = positive_int("output_frame_size", output_frame_size)
         if isinstance(fps, bool) or not isinstance(fps, (int, float)) or not 0 < fps <= 240:
             raise ValueError(f"fps must be a number in (0, 240], got {fps!r}")
         self.fps = fps
@@ -99,6 +108,9 @@ class StreamHandlerBase(ABC):
         self.status = StatusHub()
         self._playback: PlaybackControl | None = None
         self._created = time.monotonic()
+        self._bridge: CodeBridge | None = None
+        self._owns_bridge = False
+        self._phone_mode = False
 
     # -- copying ---------------------------------------------------------------
     @abstractmethod
@@ -114,28 +126,103 @@ class StreamHandlerBase(ABC):
         """Runs once when the connection ends: release what the handler holds."""
         return None
 
+    # -- the bridge that runs user code ---------------------------------------------
+    def attach_bridge(self, bridge: CodeBridge) -> None:
+        """The connection's bridge: user code of this handler runs through it."""
+        self._bridge, self._owns_bridge = bridge, False
+
+    @property
+    def bridge(self) -> CodeBridge:
+        """The attached bridge; a private one when the handler is driven by hand."""
+        if self._bridge is None:
+            self._bridge, self._owns_bridge = CodeBridge(type(self).__name__), True
+        return self._bridge
+
+    def _close_own_bridge(self) -> None:
+        """Close the bridge this handler made for itself (hand-driven use)."""
+        if self._owns_bridge and self._bridge is not None:
+            bridge, self._bridge, self._owns_bridge = self._bridge, None, False
+            bridge.close()
+
+    def method_name(self, method: str) -> str:
+        """``"MyHandler.emit()"``: how messages about user code name it."""
+        return f"{type(self).__name__}.{method}()"
+
+    @property
+    def loop(self) -> Any:
+        """The loop this connection's async user code runs on (fastrtc's ``loop``)."""
+        return self.bridge.loop
+
     # -- extra inputs ----------------------------------------------------------
     @property
     def latest_args(self) -> list[Any]:
         """Current values of the stream's extra inputs; index 0 stands for the stream itself."""
         return self._args.latest
 
+    @latest_args.setter
+    def latest_args(self, values: Sequence[Any]) -> None:
+        self._args.set_full(list(values))
+
     @property
-    def args_set(self) -> Any:
-        """An event set once input values have arrived (``threading.Event``)."""
+    def args_set(self) -> ArgsEvent:
+        """Set once input values arrived; ``wait()`` blocks in sync code, ``await`` it in async."""
         return self._args.args_set
 
     def set_args(self, inputs: Sequence[Any]) -> None:
         """Give the handler new input values (the adapter does this on every script run)."""
         self._args.set(inputs)
 
+    def reset(self) -> None:
+        """Mark the inputs as used: the next :meth:`wait_for_args` asks for fresh ones (fastrtc)."""
+        self._args.args_set.clear()
+
+    async def fetch_args(self) -> None:
+        """Ask the page for fresh input values (they arrive through :meth:`set_args`)."""
+        self._args.request()
+
     def wait_for_args_sync(self, timeout: float = 10.0) -> bool:
         """Wait for fresh input values; False (old values kept) after ``timeout`` s."""
+        if self._phone_mode:
+            self._args.args_set.set()
+            return True
         return self._args.wait_sync(timeout)
 
     async def wait_for_args(self, timeout: float = 10.0) -> bool:
         """Async form of :meth:`wait_for_args_sync`; never blocks the event loop."""
+        if self._phone_mode:
+            self._args.args_set.set()
+            return True
         return await self._args.wait_async(timeout)
+
+    @property
+    def phone_mode(self) -> bool:
+        """fastrtc's telephone mode: no page to ask for inputs (always False in Streamlit)."""
+        return self._phone_mode
+
+    @phone_mode.setter
+    def phone_mode(self, value: bool) -> None:
+        self._phone_mode = bool(value)
+
+    # -- messages to the page ------------------------------------------------------
+    def send_message_sync(self, msg: Any) -> None:
+        """Deliver ``msg`` to this connection's page now (shown with the stream's status)."""
+        if not self._post("message", msg):
+            logger.warning(
+                "%s: send_message(%r) outside a running stream: no page to deliver it to",
+                type(self).__name__,
+                msg,
+            )
+
+    async def send_message(self, msg: Any) -> None:
+        """Async form of :meth:`send_message_sync` (it never blocks)."""
+        self.send_message_sync(msg)
+
+    def _post(self, kind: Any, payload: Any) -> bool:
+        bridge = self._bridge
+        if bridge is not None and bridge.connection is not None:
+            bridge.connection.post(kind, payload)
+            return True
+        return post_message(kind, payload)
 
     @property
     def stream_args(self) -> StreamArgs:
@@ -159,6 +246,10 @@ class StreamHandlerBase(ABC):
         if self._playback is not None:
             self._playback.clear()
 
+    def clear_queue(self) -> None:
+        """fastrtc's name for :meth:`clear_output`: drop queued audio at once (barge-in)."""
+        self.clear_output()
+
     def _flush_output(self) -> None:
         if self._playback is not None:
             self._playback.flush()
@@ -177,6 +268,15 @@ class StreamHandler(StreamHandlerBase):
     @abstractmethod
     def emit(self) -> AudioEmitType:
         """The next output, or None when nothing is ready."""
+
+    def next_output(self) -> EmitParts | None:
+        """What the transport plays next: ``emit()`` through the bridge, parsed once.
+
+        Library handlers that run user code themselves (ReplyOnPause) override
+        it to hand over what they already parsed.
+        """
+        item = self.bridge.call(self.method_name("emit"), self.emit)
+        return None if item is None else parse_audio_emit(item)
 
 
 class AsyncStreamHandler(StreamHandlerBase):

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Status", "StatusEvent", "StatusHub"]
+__all__ = ["Status", "StatusEvent", "StatusHub", "StreamState"]
 
 
 class StatusEvent(str, enum.Enum):
@@ -68,3 +68,14 @@ class StatusHub:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(status)
+
+
+class StreamState(str, enum.Enum):
+    """Where a conversation is, for the page to show."""
+
+    CONNECTING = "connecting"
+    LISTENING = "listening"
+    USER_SPEAKING = "user speaking"
+    THINKING = "thinking"
+    RESPONDING = "responding"
+    STOPPED = "stopped"

@@ -24,7 +24,8 @@ from .messages import AdditionalOutputs, CloseStream, InvalidEmitError
 __all__ = ["VIDEO_ACCEPTED_FORMS", "VideoEmitParts", "check_video_frame", "parse_video_emit"]
 
 VIDEO_ACCEPTED_FORMS = (
-    "accepted: frame, (frame, AdditionalOutputs(...)), AdditionalOutputs(...), "
+    "accepted: frame, (frame, AdditionalOutputs(...)), (frame, CloseStream(...)), "
+    "AdditionalOutputs(...), "
     "CloseStream(...) or None; frame a numpy array shaped (height, width, 3), dtype uint8, RGB"
 )
 
@@ -105,6 +106,8 @@ def parse_video_emit(item: Any) -> VideoEmitParts:
     if isinstance(item, tuple):
         if len(item) == 2 and isinstance(item[1], AdditionalOutputs):
             return VideoEmitParts(frame=check_video_frame(item[0], item), outputs=item[1])
+        if len(item) == 2 and isinstance(item[1], CloseStream):
+            return VideoEmitParts(frame=check_video_frame(item[0], item), close=item[1])
         if len(item) in (2, 3) and isinstance(item[0], (int, np.integer)):
             raise _fail(item, "this looks like audio (rate, array); a video stream needs frames")
         raise _fail(item, f"a {len(item)}-tuple is not a video output")

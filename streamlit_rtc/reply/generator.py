@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
-from ..core.emit import parse_audio_emit
+from ..core.bridge import Steps
+from ..core.emit import EmitParts, parse_audio_emit
 from ..core.handler import AudioEmitType, AudioFrame, StreamHandler
 from ..core.messages import CloseStream
-from .runner import ReplyRunner
 
 __all__ = ["GeneratorHandler"]
 
@@ -23,7 +22,8 @@ class GeneratorHandler(StreamHandler):
     When the generator is exhausted and its audio has played, ``emit``
     returns ``CloseStream("")`` so the transport ends the stream, as the
     seed's server-to-client streams do. Errors end the stream with the
-    error's message.
+    error's message. ``fn`` may be a sync or async generator function; it
+    runs through the connection's bridge like all user code.
     """
 
     def __init__(
@@ -36,9 +36,8 @@ class GeneratorHandler(StreamHandler):
         if not callable(fn):
             raise TypeError(f"mode='receive' needs a generator function, got {type(fn).__name__}")
         self.fn = fn
-        self._runner: ReplyRunner | None = None
+        self._steps: Steps | None = None
         self._done = False
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def copy(self) -> GeneratorHandler:
         return GeneratorHandler(self.fn, self.output_sample_rate, self.output_frame_size)
@@ -46,33 +45,40 @@ class GeneratorHandler(StreamHandler):
     def receive(self, frame: AudioFrame) -> None:
         """Receive-only streams get no input."""
 
-    def _get_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-        return self._loop
+    def method_name(self, method: str) -> str:
+        if method == "emit":
+            return f"{getattr(self.fn, '__name__', 'the generator')}()"
+        return super().method_name(method)
 
     def emit(self) -> AudioEmitType:
-        if self._done:
-            return CloseStream("") if self._pending_output_s() == 0 else None
-        if self._runner is None:
-            self._runner = ReplyRunner(self.fn(*self.latest_args[1:]), self._get_loop)
-        try:
-            item = self._runner.step()
-        except StopIteration:
-            self._done = True
-            self._flush_output()
-            return None
-        parse_audio_emit(item)
+        item, _ = self._next_item()
         result: AudioEmitType = item
         return result
 
+    def next_output(self) -> EmitParts | None:
+        """The next yielded value, parsed once (what the transport plays)."""
+        return self._next_item()[1]
+
+    def _next_item(self) -> tuple[Any, EmitParts | None]:
+        if self._done:
+            if self._pending_output_s() == 0:
+                close = CloseStream("")
+                return close, EmitParts(close=close)
+            return None, None
+        name = self.method_name("emit")
+        if self._steps is None:
+            produced = self.bridge.call(name, self.fn, *self.latest_args[1:])
+            self._steps = self.bridge.steps(name, produced)
+        try:
+            item = self._steps.step()
+        except StopIteration:
+            self._done = True
+            self._flush_output()
+            return None, None
+        return item, parse_audio_emit(item)
+
     def shutdown(self) -> None:
-        runner, self._runner = self._runner, None
-        if runner is not None:
-            try:
-                runner.close()
-            except Exception:
-                logger.exception("closing the stream generator raised")
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
+        steps, self._steps = self._steps, None
+        if steps is not None:
+            steps.close()
+        self._close_own_bridge()

@@ -14,7 +14,6 @@ it needs no event loop, WebRTC or Streamlit.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import threading
@@ -26,20 +25,34 @@ import numpy as np
 from ..audio.input import remix
 from ..audio.resample import StreamResampler
 from ..audio.vad import SileroVAD, VADModel, VADWindows
-from ..core.emit import parse_audio_emit
+from ..core.bridge import Steps, UserCodeError, user_message
+from ..core.emit import EmitParts, parse_audio_emit
 from ..core.handler import AudioEmitType, AudioFrame, Layout, StreamHandler
 from ..core.messages import WebRTCError
 from ..core.status import StatusEvent
 from ..core.turn import PauseOptions, TurnDetector, TurnEvent, TurnEventKind
-from .runner import ReplyRunner
+from ..core.turn_options import AlgoOptions, ModelOptions, pause_options_from
 from .utterance import UtteranceRecorder
 
-__all__ = ["ReplyFn", "ReplyOnPause"]
+__all__ = ["ReplyFn", "ReplyOnPause", "user_message"]
 
 logger = logging.getLogger(__name__)
 
 ReplyFn = Callable[..., Any]
 """``fn((rate, int16 (1, N)), *extra_inputs)``: a generator (sync or async) of emit values."""
+
+
+def _takes_more_than(fn: Callable[..., Any] | None, count: int) -> bool:
+    """Whether ``fn`` accepts more than ``count`` positional arguments (fastrtc's test)."""
+    if fn is None:
+        return False
+    try:
+        params = list(inspect.signature(fn).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return True
+    return len(params) > count
 
 
 def _required_positional(fn: Callable[..., Any]) -> int:
@@ -50,13 +63,6 @@ def _required_positional(fn: Callable[..., Any]) -> int:
         return 1
     kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
-
-
-def user_message(exc: BaseException) -> str:
-    """What the end user sees for an exception raised by handler code."""
-    if isinstance(exc, WebRTCError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
 
 
 class _Turn:
@@ -85,13 +91,17 @@ class ReplyOnPause(StreamHandler):
         self,
         fn: ReplyFn,
         startup_fn: Callable[..., Any] | None = None,
-        options: PauseOptions | None = None,
-        model: VADModel | None = None,
+        algo_options: AlgoOptions | None = None,
+        model_options: ModelOptions = None,
         can_interrupt: bool = True,
         expected_layout: Layout = "mono",
         output_sample_rate: int = 24000,
         output_frame_size: int | None = None,
         input_sample_rate: int = 48000,
+        model: VADModel | None = None,
+        needs_args: bool = False,
+        *,
+        options: PauseOptions | None = None,
         args_timeout_s: float = 5.0,
     ) -> None:
         super().__init__(
@@ -106,12 +116,14 @@ class ReplyOnPause(StreamHandler):
             raise TypeError(f"startup_fn must be callable, got {type(startup_fn).__name__}")
         self.fn = fn
         self.startup_fn = startup_fn
-        self.options = options or PauseOptions()
+        self.algo_options = algo_options
+        self.model_options = model_options
+        self.needs_args = bool(needs_args)
+        self.options = pause_options_from(options or PauseOptions(), algo_options, model_options)
         # Load the model now (once per process), never on a live stream's first frame.
         self.model: VADModel = model if model is not None else SileroVAD.shared()
         self.can_interrupt = can_interrupt
         self.args_timeout_s = args_timeout_s
-        self._required = _required_positional(fn)
         self._lock = threading.RLock()
         self._vad: VADWindows | None = None
         self._vad_resampler: StreamResampler | None = None
@@ -126,20 +138,22 @@ class ReplyOnPause(StreamHandler):
             max_s=opts.max_continuous_speech_s + opts.pre_roll_s + opts.pause_s + 1.0,
         )
         self._pending: _Turn | None = None
-        self._runner: ReplyRunner | None = None
+        self._runner: Steps | None = None
         self._runner_epoch = 0
         self._epoch = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- prototype and lifecycle --------------------------------------------------
     def copy(self) -> ReplyOnPause:
-        return type(self)(**self._copy_kwargs())
+        clone = type(self)(**self._copy_kwargs())
+        clone.algo_options, clone.model_options = self.algo_options, self.model_options
+        return clone
 
     def _copy_kwargs(self) -> dict[str, Any]:
         return {
             "fn": self.fn,
             "startup_fn": self.startup_fn,
-            "options": self.options,
+            "needs_args": self.needs_args,
+            "options": self.options,  # algo_options / model_options already applied
             "model": self.model,
             "can_interrupt": self.can_interrupt,
             "expected_layout": self.expected_layout,
@@ -161,9 +175,7 @@ class ReplyOnPause(StreamHandler):
             self._epoch += 1
         if runner is not None:
             self._close_runner(runner)
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
+        self._close_own_bridge()
 
     def stream_time_s(self) -> float:
         return self._recorder.now_s
@@ -277,6 +289,16 @@ class ReplyOnPause(StreamHandler):
 
     # -- output side -------------------------------------------------------------
     def emit(self) -> AudioEmitType:
+        """The next value the reply yields (as yielded), or None; see :meth:`next_output`."""
+        item, _ = self._next_item()
+        result: AudioEmitType = item
+        return result
+
+    def next_output(self) -> EmitParts | None:
+        """The next value the reply yields, parsed once (what the transport plays)."""
+        return self._next_item()[1]
+
+    def _next_item(self) -> tuple[Any, EmitParts | None]:
         with self._lock:
             runner, stale, turn = self._runner, None, None
             if runner is not None and self._runner_epoch != self._epoch:
@@ -289,21 +311,27 @@ class ReplyOnPause(StreamHandler):
         if runner is None and turn is not None:
             runner = self._start_reply(turn, epoch)
         if runner is None:
-            return None
+            return None, None
         return self._step(runner)
 
-    def _start_reply(self, turn: _Turn, epoch: int) -> ReplyRunner | None:
+    def _reply_name(self, startup: bool) -> str:
+        fn = self.startup_fn if startup else self.fn
+        what = "startup_fn" if startup else "reply function"
+        return f"{type(self).__name__} {what} {getattr(fn, '__name__', type(fn).__name__)}()"
+
+    def _start_reply(self, turn: _Turn, epoch: int) -> Steps | None:
+        name = self._reply_name(turn.startup)
         try:
             args = self._reply_args(turn.startup)
             if turn.startup:
                 assert self.startup_fn is not None
-                produced = self.startup_fn(*args)
+                produced = self.bridge.call(name, self.startup_fn, *args)
             else:
                 assert turn.audio is not None
                 produced = self.fn((self.input_sample_rate, turn.audio), *args)
-            runner = ReplyRunner(produced, self._get_loop)
+            runner = self.bridge.steps(name, produced)
         except Exception as exc:
-            self._report_error(exc)
+            self._report_error(exc if isinstance(exc, UserCodeError) else UserCodeError(name, exc))
             return None
         with self._lock:
             if epoch == self._epoch:
@@ -312,29 +340,28 @@ class ReplyOnPause(StreamHandler):
         self._close_runner(runner)
         return None
 
-    def _step(self, runner: ReplyRunner) -> AudioEmitType:
+    def _step(self, runner: Steps) -> tuple[Any, EmitParts | None]:
         first = not runner.started
         try:
             item = runner.step()
-            parse_audio_emit(item)  # a bad yield ends this turn with a clear error
+            parts = parse_audio_emit(item)  # a bad yield ends this turn with a clear error
         except StopIteration:
             self._end_reply(runner, interrupted=False)
-            return None
+            return None, None
         except Exception as exc:
             self._end_reply(runner, interrupted=True)
             self._report_error(exc)
-            return None
+            return None, None
         with self._lock:
             current = self._runner is runner and self._runner_epoch == self._epoch
         if not current:
             self._end_reply(runner, interrupted=True)
-            return None
+            return None, None
         if first:
             self.report_status(StatusEvent.RESPONSE_STARTING)
-        result: AudioEmitType = item
-        return result
+        return item, parts
 
-    def _end_reply(self, runner: ReplyRunner, interrupted: bool) -> None:
+    def _end_reply(self, runner: Steps, interrupted: bool) -> None:
         with self._lock:
             if self._runner is runner:
                 self._runner = None
@@ -343,31 +370,36 @@ class ReplyOnPause(StreamHandler):
             self._flush_output()
             self.report_status(StatusEvent.RESPONSE_DONE)
 
-    def _close_runner(self, runner: ReplyRunner) -> None:
-        try:
-            runner.close()
-        except Exception:
-            logger.exception("closing a reply generator raised")
+    def _close_runner(self, runner: Steps) -> None:
+        runner.close()
 
     def _report_error(self, exc: BaseException) -> None:
-        logger.error("reply function failed: %s", user_message(exc), exc_info=exc)
-        self.report_status(StatusEvent.ERROR, user_message(exc))
+        message = user_message(exc)
+        cause = exc.cause if isinstance(exc, UserCodeError) else exc
+        logger.error("%s", message, exc_info=cause)
+        self.report_status(StatusEvent.ERROR, message)
 
     def _reply_args(self, startup: bool) -> list[Any]:
-        extra_needed = 0 if startup else max(0, self._required - 1)
-        args = self.stream_args
-        if args.has_provider or (extra_needed and not self.args_set.is_set()):
-            self.wait_for_args_sync(self.args_timeout_s)
+        """The extra inputs for a reply, fresh (fastrtc asks the page at every turn).
+
+        As in fastrtc, a function that takes only the audio (``startup_fn``:
+        nothing) gets no inputs; one that takes more, or ``needs_args=True``,
+        gets ``latest_args[1:]``.
+        """
+        fn = self.startup_fn if startup else self.fn
+        base = 0 if startup else 1
+        if not (self.needs_args or _takes_more_than(fn, base)):
+            return []
+        self.wait_for_args_sync(self.args_timeout_s)
         values = self.latest_args[1:]
+        extra_needed = max(0, _required_positional(fn) - base) if fn is not None else 0
         if len(values) < extra_needed:
             raise WebRTCError(
-                f"{getattr(self.fn, '__name__', 'fn')} takes {extra_needed} extra input(s) "
+                f"{getattr(fn, '__name__', 'fn')} takes {extra_needed} extra input(s) "
                 f"but the stream has {len(values)}: pass them with inputs=[...] "
                 "(or set_args([...]) when driving the handler yourself)"
             )
         return values
 
-    def _get_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None or self._loop.is_closed():
-            self._loop = asyncio.new_event_loop()
-        return self._loop
+    def use_simulated_clock(self) -> None:
+        """Driven on a simulated clock (``HandlerSimulator``): no background threads."""

@@ -20,11 +20,13 @@ import numpy as np
 
 from ..audio.keywords.types import KeywordHit, StopPhrase, as_stop_phrases
 from ..audio.vad import VADModel
+from ..core.bridge import user_message
 from ..core.handler import Layout
 from ..core.status import StatusEvent
 from ..core.turn import PauseOptions
+from ..core.turn_options import AlgoOptions, ModelOptions
 from .keyword_watch import KeywordWatcher
-from .reply_on_pause import ReplyFn, ReplyOnPause, _Turn, user_message
+from .reply_on_pause import ReplyFn, ReplyOnPause, _Turn
 
 __all__ = ["ReplyOnStopWords"]
 
@@ -55,13 +57,17 @@ class ReplyOnStopWords(ReplyOnPause):
         fn: ReplyFn,
         stop_words: Sequence[Any],
         startup_fn: Callable[..., Any] | None = None,
-        options: PauseOptions | None = None,
-        model: VADModel | None = None,
+        algo_options: AlgoOptions | None = None,
+        model_options: ModelOptions = None,
         can_interrupt: bool = True,
         expected_layout: Layout = "mono",
         output_sample_rate: int = 24000,
         output_frame_size: int | None = None,
         input_sample_rate: int = 48000,
+        model: VADModel | None = None,
+        needs_args: bool = False,
+        *,
+        options: PauseOptions | None = None,
         args_timeout_s: float = 5.0,
         detector: Any = None,
         detect_in_thread: bool = True,
@@ -69,14 +75,17 @@ class ReplyOnStopWords(ReplyOnPause):
     ) -> None:
         super().__init__(
             fn,
-            startup_fn=startup_fn,
+            startup_fn,
+            algo_options,
+            model_options,
+            can_interrupt,
+            expected_layout,
+            output_sample_rate,
+            output_frame_size,
+            input_sample_rate,
+            model,
+            needs_args,
             options=options,
-            model=model,
-            can_interrupt=can_interrupt,
-            expected_layout=expected_layout,
-            output_sample_rate=output_sample_rate,
-            output_frame_size=output_frame_size,
-            input_sample_rate=input_sample_rate,
             args_timeout_s=args_timeout_s,
         )
         self.stop_words: list[StopPhrase] = list(as_stop_phrases(stop_words))
@@ -113,6 +122,10 @@ class ReplyOnStopWords(ReplyOnPause):
             "detect_in_thread": self.detect_in_thread,
             "armed_timeout_s": self.armed_timeout_s,
         }
+
+    def use_simulated_clock(self) -> None:
+        """On a simulated clock the detector runs inline: a thread would fall behind the clock."""
+        self.detect_in_thread = False
 
     @property
     def armed(self) -> bool:

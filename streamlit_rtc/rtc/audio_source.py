@@ -14,8 +14,9 @@ from typing import Any
 import av
 import numpy as np
 
+from ..core.emit import describe, positive_int
 from .convert import LAYOUT_BY_CHANNELS, planar_int16_to_audio_frame
-from .paced_pull import SLOW_PULL_S, PacedPullTrack, SourceStats, describe, positive_int
+from .paced_pull import SLOW_PULL_S, PacedPullTrack, SourceStats
 
 __all__ = ["SLOW_PULL_S", "AudioFramePull", "PacedAudioSourceTrack", "SourceStats", "positive_int"]
 

@@ -12,7 +12,6 @@ encoder (an encoder exception would end the RTP sender for good).
 from __future__ import annotations
 
 import logging
-import numbers
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -150,17 +149,3 @@ class PacedPullTrack(ThreadSafeStopTrack, ABC, Generic[T]):
 
     def _accepted(self, data: T) -> None:
         """Called with every usable pulled frame (e.g. to repeat it later)."""
-
-
-def positive_int(name: str, value: object) -> int:
-    """``value`` as an int if it is a positive integer (numpy ints too), else ValueError."""
-    if isinstance(value, (numbers.Integral)) and not isinstance(value, bool) and int(value) > 0:
-        return int(value)
-    raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
-def describe(data: object) -> str:
-    """A short description of a pulled value for log messages."""
-    if hasattr(data, "dtype") and hasattr(data, "shape"):
-        return f"ndarray dtype={data.dtype} shape={data.shape}"
-    return type(data).__name__

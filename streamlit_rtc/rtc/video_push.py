@@ -25,8 +25,8 @@ import av
 import numpy as np
 from aiortc.mediastreams import MediaStreamError
 
+from ..core.emit import positive_int
 from .convert import rgb_to_video_frame
-from .paced_pull import positive_int
 from .threadsafe import ThreadSafeStopTrack
 
 __all__ = ["PushStats", "PushedVideoTrack"]

@@ -15,8 +15,9 @@ from typing import Any
 import av
 import numpy as np
 
+from ..core.emit import describe, positive_int
 from .convert import rgb_to_video_frame
-from .paced_pull import PacedPullTrack, describe, positive_int
+from .paced_pull import PacedPullTrack
 
 VIDEO_CLOCK_RATE = 90000
 VIDEO_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK_RATE)

@@ -80,7 +80,13 @@ class AudioStreamSession(SessionLifecycle):
             self._setup_video(h)
         lanes = [self.video_lane] if self.video_lane is not None else []
         self.workers = HandlerWorkers(
-            h, self.output, on_fatal=self._on_fatal, name=name, lanes=lanes
+            h,
+            self.output,
+            on_fatal=self._on_fatal,
+            name=name,
+            lanes=lanes,
+            connection=self.connection,
+            on_notice=self.mailbox.error,
         )
         self.sink = (
             MicrophoneSink(self._on_mic_frame, on_ended=self._on_mic_ended) if mode.sends else None
@@ -140,7 +146,7 @@ class AudioStreamSession(SessionLifecycle):
         self.workers.start()
 
     def _stop_work(self) -> None:
-        self.workers.stop()
+        self._report_leftovers(self.workers.stop())
         self._stop_tracks()
 
     def _stop_tracks(self) -> None:

@@ -14,10 +14,12 @@ import asyncio
 import logging
 import threading
 import time
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
+from ..core.context import Connection, Context, MessageKind
 from ..core.handler import StreamHandlerBase
 from .mailbox import SessionMailbox
 from .modes import Mode
@@ -48,6 +50,8 @@ class SessionLifecycle(ABC):
         self.time_limit = time_limit
         self.name = name
         self.mailbox = mailbox or SessionMailbox()
+        self.webrtc_id = uuid.uuid4().hex
+        self.connection = Connection(Context(self.webrtc_id), post=self._post)
         self._on_stopped = on_stopped
         self._admit = admit
         self._busy_message = busy_message
@@ -120,6 +124,18 @@ class SessionLifecycle(ABC):
                 self._timer.daemon = True
                 self._timer.start()
         logger.info("%s: started (%s)", self.name, self.mode.value)
+
+    def _post(self, kind: MessageKind, payload: Any) -> None:
+        """A message from user code to the page (``send_message``, ``Warning``)."""
+        self.mailbox.message(kind, payload)
+
+    def _report_leftovers(self, still_running: list[str]) -> None:
+        """User code that did not return when the stream ended: say so in the page."""
+        if still_running:
+            self.mailbox.error(
+                f"{', '.join(still_running)} did not return when the stream ended; "
+                "it keeps a thread busy until it does (check for blocking calls without a timeout)"
+            )
 
     # -- ends ----------------------------------------------------------------------
     def _on_time_limit(self) -> None:

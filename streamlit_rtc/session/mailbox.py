@@ -6,28 +6,17 @@ bounded and guarded by one lock, and nothing here touches Streamlit.
 
 from __future__ import annotations
 
-import enum
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ..core.messages import AdditionalOutputs
-from ..core.status import Status, StatusEvent
+from ..core.status import Status, StatusEvent, StreamState
 
 __all__ = ["SessionMailbox", "Snapshot", "StreamState"]
-
-
-class StreamState(str, enum.Enum):
-    """Where a conversation is, for the page to show."""
-
-    CONNECTING = "connecting"
-    LISTENING = "listening"
-    USER_SPEAKING = "user speaking"
-    THINKING = "thinking"
-    RESPONDING = "responding"
-    STOPPED = "stopped"
 
 
 _NEXT_STATE = {
@@ -52,12 +41,17 @@ class Snapshot:
     error_count: int
     last_events: dict[StatusEvent, Status]
     """The latest status of each kind (e.g. when the stop phrase was last heard)."""
+    messages: tuple[tuple[str, Any], ...] = field(default=())
+    """Recent ``(kind, payload)`` messages from handler code: ``send_message``, ``Warning``."""
+    message_count: int = 0
 
 
 class SessionMailbox:
     """Collects a stream's state for the script thread; bounded everywhere."""
 
-    def __init__(self, max_errors: int = 20, max_outputs: int = 1000) -> None:
+    def __init__(
+        self, max_errors: int = 20, max_outputs: int = 1000, max_messages: int = 20
+    ) -> None:
         self._lock = threading.Lock()
         self._state = StreamState.CONNECTING
         self._last_status: Status | None = None
@@ -66,6 +60,8 @@ class SessionMailbox:
         self._error_count = 0
         self._end_message: str | None = None
         self._started_at: float | None = None
+        self._messages: deque[tuple[str, Any]] = deque(maxlen=max_messages)
+        self._message_count = 0
         self._outputs: deque[AdditionalOutputs] = deque()
         self._max_outputs = max_outputs
         self.outputs_dropped = 0
@@ -98,6 +94,17 @@ class SessionMailbox:
             self.version += 1
             self._errors.append(message)
             self._error_count += 1
+        self._changed()
+
+    def message(self, kind: str, payload: Any) -> None:
+        """A message from handler code (``send_message``, ``Warning``); ``error`` joins errors."""
+        if kind == "error":
+            self.error(str(payload))
+            return
+        with self._lock:
+            self.version += 1
+            self._messages.append((kind, payload))
+            self._message_count += 1
         self._changed()
 
     def put_outputs(self, outputs: AdditionalOutputs) -> None:
@@ -144,4 +151,6 @@ class SessionMailbox:
                 self._started_at,
                 self._error_count,
                 dict(self._last_events),
+                tuple(self._messages),
+                self._message_count,
             )

@@ -18,7 +18,6 @@ go to the session.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import queue
 import threading
@@ -30,12 +29,11 @@ from typing import Any, Generic, TypeVar
 import av
 import numpy as np
 
+from ..core.bridge import CodeBridge, Steps, user_message
 from ..core.handler import AsyncAudioVideoStreamHandler, AudioVideoStreamHandler
 from ..core.messages import AdditionalOutputs, CloseStream
 from ..core.video_emit import parse_video_emit
 from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
-from ..reply.reply_on_pause import user_message
-from ..reply.runner import ReplyRunner
 from ..rtc.convert import video_frame_to_rgb
 
 __all__ = [
@@ -127,7 +125,6 @@ class _Lane:
         self.inbox: LatestSlot[Arrival] = LatestSlot()
         self.stats = LaneStats()
         self._ignored_frames = 0
-        self._loop: asyncio.AbstractEventLoop | None = None
 
     def on_frame(self, frame: av.VideoFrame) -> None:
         """Sink callback (event loop): keep the newest frame, never block."""
@@ -153,22 +150,11 @@ class _Lane:
             return False
         return True
 
-    def _fatal(self, exc: BaseException, where: str, stop: threading.Event) -> None:
+    def _fatal(self, exc: BaseException, stop: threading.Event) -> None:
         if stop.is_set():
             return
-        logger.error("%s: video %s raised", self._name, where, exc_info=exc)
+        logger.error("%s: %s", self._name, user_message(exc), exc_info=exc)
         self._callbacks.on_fatal(user_message(exc))
-
-    def _private_loop(self) -> asyncio.AbstractEventLoop:
-        """A loop for async user functions, driven from the worker thread."""
-        if self._loop is None:
-            self._loop = asyncio.new_event_loop()
-        return self._loop
-
-    def _close_loop(self) -> None:
-        if self._loop is not None:
-            self._loop.close()
-            self._loop = None
 
 
 class FunctionLane(_Lane):
@@ -192,33 +178,32 @@ class FunctionLane(_Lane):
 
     def run(self, stop: threading.Event) -> None:
         """Worker loop: newest frame -> RGB -> fn -> validated outputs."""
-        try:
-            while not stop.is_set():
-                taken = self.inbox.take(POLL_S)
-                if taken is None:
-                    continue
-                arrived, frame = taken
-                started = time.monotonic()
-                try:
-                    result = self.handler.process(video_frame_to_rgb(frame))
-                    runner = ReplyRunner(result, self._private_loop)
-                    while True:
-                        try:
-                            item = runner.step()
-                        except StopIteration:
-                            break
-                        if not self._deliver(item):
-                            runner.close()
-                            return
-                except Exception as exc:
-                    self._fatal(exc, "function", stop)
-                    return
-                done = time.monotonic()
-                self.stats.processed += 1
-                self.stats.busy_s += done - started
-                self.stats.last_latency_s = done - arrived
-        finally:
-            self._close_loop()
+        bridge = self.handler.bridge
+        name = _function_name(self.handler.fn)
+        while not stop.is_set():
+            taken = self.inbox.take(POLL_S)
+            if taken is None:
+                continue
+            arrived, frame = taken
+            started = time.monotonic()
+            try:
+                result = bridge.call(name, self.handler.process, video_frame_to_rgb(frame))
+                steps = bridge.steps(name, result)
+                while True:
+                    try:
+                        item = steps.step()
+                    except StopIteration:
+                        break
+                    if not self._deliver(item):
+                        steps.close()
+                        return
+            except Exception as exc:
+                self._fatal(exc, stop)
+                return
+            done = time.monotonic()
+            self.stats.processed += 1
+            self.stats.busy_s += done - started
+            self.stats.last_latency_s = done - arrived
 
 
 class HandlerLane(_Lane):
@@ -249,25 +234,25 @@ class HandlerLane(_Lane):
             if taken is None:
                 continue
             try:
-                handler.video_receive(video_frame_to_rgb(taken[1]))
+                name = handler.method_name("video_receive")
+                handler.bridge.call(name, handler.video_receive, video_frame_to_rgb(taken[1]))
             except Exception as exc:
-                self._fatal(exc, "video_receive()", stop)
+                self._fatal(exc, stop)
                 return
             self.stats.processed += 1
 
     def _emit_sync(self, stop: threading.Event) -> None:
         handler = self.handler
         assert isinstance(handler, AudioVideoStreamHandler)
+        name = handler.method_name("video_emit")
         due = time.monotonic()
         while not stop.is_set():
             try:
-                result = handler.video_emit()
-                if inspect.isawaitable(result):
-                    raise TypeError("video_emit() of a sync handler must not be async")
+                result = handler.bridge.call(name, handler.video_emit)
                 if not self._deliver(result):
                     return
             except Exception as exc:
-                self._fatal(exc, "video_emit()", stop)
+                self._fatal(exc, stop)
                 return
             due = _next_due(due, self.period_s)
             stop.wait(max(0.0, due - time.monotonic()))
@@ -281,25 +266,33 @@ class HandlerLane(_Lane):
                 await asyncio.sleep(ASYNC_POLL_S)
                 continue
             try:
-                await handler.video_receive(video_frame_to_rgb(taken[1]))
+                name = handler.method_name("video_receive")
+                rgb = video_frame_to_rgb(taken[1])
+                await handler.bridge.acall(name, handler.video_receive, rgb)
             except Exception as exc:
-                self._fatal(exc, "video_receive()", stop)
+                self._fatal(exc, stop)
                 return
             self.stats.processed += 1
 
     async def _emit_async(self, stop: threading.Event) -> None:
         handler = self.handler
         assert isinstance(handler, AsyncAudioVideoStreamHandler)
+        name = handler.method_name("video_emit")
         due = time.monotonic()
         while not stop.is_set():
             try:
-                if not self._deliver(await handler.video_emit()):
+                if not self._deliver(await handler.bridge.acall(name, handler.video_emit)):
                     return
             except Exception as exc:
-                self._fatal(exc, "video_emit()", stop)
+                self._fatal(exc, stop)
                 return
             due = _next_due(due, self.period_s)
             await asyncio.sleep(max(0.0, due - time.monotonic()))
+
+
+def _function_name(fn: Any) -> str:
+    """``"detect()"``: how messages name a user's video function."""
+    return f"{getattr(fn, '__name__', type(fn).__name__)}()"
 
 
 def _next_due(due: float, period_s: float) -> float:
@@ -355,12 +348,14 @@ class GeneratorLane(_Lane):
     def run(self, stop: threading.Event) -> None:
         """Worker loop: step the generator until it ends, then close once it has played."""
         self._stop = stop
-        runner: ReplyRunner | None = None
+        steps: Steps | None = None
+        bridge: CodeBridge = self.handler.bridge
+        name = _function_name(self.handler.fn)
         try:
-            runner = ReplyRunner(self.handler.start(), self._private_loop)
+            steps = bridge.steps(name, bridge.call(name, self.handler.start))
             while not stop.is_set():
                 try:
-                    item = runner.step()
+                    item = steps.step()
                 except StopIteration:
                     break
                 if not self._deliver(item):
@@ -372,11 +367,7 @@ class GeneratorLane(_Lane):
             if not stop.wait(max(3 * self.period_s, END_GRACE_S)):
                 self._callbacks.on_close(CloseStream(""))
         except Exception as exc:
-            self._fatal(exc, "generator", stop)
+            self._fatal(exc, stop)
         finally:
-            if runner is not None:
-                try:
-                    runner.close()
-                except Exception:
-                    logger.exception("%s: closing the video generator raised", self._name)
-            self._close_loop()
+            if steps is not None:
+                steps.close()

@@ -17,8 +17,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+from ..core.bridge import CodeBridge
 from ..core.messages import AdditionalOutputs, CloseStream
 from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
 from ..rtc.video_push import PushedVideoTrack
@@ -28,36 +30,28 @@ from .lifecycle import SessionLifecycle
 from .mailbox import SessionMailbox
 from .modes import Mode
 from .video_lane import FunctionLane, GeneratorLane, LaneCallbacks, SyncTarget
-from .workers import join_threads
 
 __all__ = ["LaneThreads", "VideoStreamSession"]
 
 logger = logging.getLogger(__name__)
 
-JOIN_TIMEOUT_S = 2.0
-
 
 class LaneThreads:
-    """Starts a lane's worker threads and stops them (stop event, bounded join)."""
+    """Starts a lane's worker threads on the connection's bridge and stops them."""
 
-    def __init__(self, targets: list[tuple[str, SyncTarget]], name: str) -> None:
+    def __init__(self, targets: list[tuple[str, SyncTarget]], bridge: CodeBridge) -> None:
         self._targets = targets
-        self._name = name
+        self.bridge = bridge
         self.stop_event = threading.Event()
-        self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
         for role, target in self._targets:
-            thread = threading.Thread(
-                target=target, args=(self.stop_event,), name=f"{self._name}-{role}", daemon=True
-            )
-            self._threads.append(thread)
-            thread.start()
+            self.bridge.thread(role, partial(target, self.stop_event))
 
-    def stop(self) -> bool:
-        """Signal and join; True when every thread ended within the timeout."""
+    def stop(self) -> list[str]:
+        """Signal, join, close the bridge; names of user code still running."""
         self.stop_event.set()
-        return not join_threads(self._threads, f"{self._name}: video code", JOIN_TIMEOUT_S)
+        return self.bridge.close()
 
 
 class VideoStreamSession(SessionLifecycle):
@@ -111,7 +105,9 @@ class VideoStreamSession(SessionLifecycle):
                 f"a video session needs a video function or generator, got "
                 f"{type(prototype).__name__}"
             )
-        self.workers = LaneThreads(self.lane.sync_targets(), name)
+        bridge = CodeBridge(name, self.connection)
+        self.handler.attach_bridge(bridge)
+        self.workers = LaneThreads(self.lane.sync_targets(), bridge)
 
     # -- media callbacks (event loop) ----------------------------------------------
     def _on_camera_frame(self, frame: Any) -> None:
@@ -138,7 +134,7 @@ class VideoStreamSession(SessionLifecycle):
         self.workers.start()
 
     def _stop_work(self) -> None:
-        self.workers.stop()
+        self._report_leftovers(self.workers.stop())
         if self.video_track is not None:
             self.video_track.stop()
         if self.video_sink is not None:

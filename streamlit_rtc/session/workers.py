@@ -1,21 +1,23 @@
-"""Run one handler's receive and emit loops off the server's event loop.
+"""Drive one handler's receive and emit loops through its connection's :class:`CodeBridge`.
 
 Sync handlers get two threads (input, output), so a slow ``emit`` (a model
 generating a reply) never delays ``receive`` (barge-in detection). Async
-handlers get one thread running a private event loop with both loops as
-tasks. The transport only calls :meth:`HandlerWorkers.push_frame`, which
-never blocks; when the handler falls behind, the oldest input frames are
-dropped (and counted) instead of queueing without bound.
+handlers run both loops as tasks on the bridge's private event loop.
+``start_up`` runs next to them (fastrtc's behaviour: a realtime API's session
+loop lives there), never before them. The transport only calls
+:meth:`HandlerWorkers.push_frame`, which never blocks; when the handler falls
+behind, the oldest input frames are dropped (and counted) instead of
+queueing without bound, and a method that does not return is named.
 
 Extra *lanes* (the video half of an audio-video handler) add their own
-threads, or tasks on the same private loop, so one handler instance sees
-both tracks and an async handler's state lives on one loop.
+threads, or tasks on the same loop, so one handler instance sees both
+tracks and an async handler's state lives on one loop.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
+import concurrent.futures
 import logging
 import threading
 import time
@@ -27,10 +29,12 @@ import numpy as np
 
 from ..audio.input import InputAdapter
 from ..audio.output import AudioOutput
+from ..core.bridge import JOIN_TIMEOUT_S, CodeBridge, UserCodeError, join_threads
+from ..core.context import Connection
+from ..core.emit import parse_audio_emit
 from ..core.handler import AsyncStreamHandler, StreamHandler, StreamHandlerBase
-from ..reply.reply_on_pause import user_message
 
-__all__ = ["HandlerWorkers"]
+__all__ = ["HandlerWorkers", "join_threads"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +42,8 @@ Frame = tuple[np.ndarray, int, int]
 """Interleaved int16 samples, sample rate, channel count."""
 
 IDLE_WAIT_S = 0.01
-JOIN_TIMEOUT_S = 2.0
+STUCK_AFTER_S = 1.0
+"""A receive() running this long while input piles up is reported by name."""
 
 
 class WorkerLane(Protocol):
@@ -53,31 +58,8 @@ class WorkerLane(Protocol):
         ...
 
 
-def join_threads(
-    threads: list[threading.Thread], what: str, timeout: float = JOIN_TIMEOUT_S
-) -> list[str]:
-    """Join ``threads`` (not the calling one) within ``timeout`` in all; names left alive.
-
-    A thread still running user code is logged, not killed: Python cannot stop it.
-    """
-    deadline = time.monotonic() + timeout
-    current = threading.current_thread()
-    for thread in threads:
-        if thread is not current:
-            thread.join(max(0.0, deadline - time.monotonic()))
-    alive = [t.name for t in threads if t.is_alive() and t is not current]
-    if alive:
-        logger.warning(
-            "%s did not return within %.0f s: %s left running",
-            what,
-            timeout,
-            ", ".join(alive),
-        )
-    return alive
-
-
 class HandlerWorkers:
-    """Threads (or a private loop) that drive one handler instance for one connection."""
+    """The loops that drive one handler instance for one connection."""
 
     def __init__(
         self,
@@ -87,17 +69,23 @@ class HandlerWorkers:
         inbox_frames: int = 50,
         name: str = "stream",
         lanes: Sequence[WorkerLane] = (),
+        connection: Connection | None = None,
+        on_notice: Callable[[str], None] | None = None,
     ) -> None:
         self.handler = handler
         self._lanes = list(lanes)
         self.output = output
         self._on_fatal = on_fatal
+        self._on_notice = on_notice
         self._name = name
+        self.bridge = CodeBridge(name, connection)
+        handler.attach_bridge(self.bridge)
         self._inbox: deque[Frame] = deque(maxlen=inbox_frames)
         self._inbox_ready = threading.Condition()
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
+        self._tasks: list[concurrent.futures.Future[Any]] = []
         self._adapter = InputAdapter(handler.input_sample_rate, handler.expected_layout)
         self._sync_handler = handler if isinstance(handler, StreamHandler) else None
         self._async_handler = handler if isinstance(handler, AsyncStreamHandler) else None
@@ -107,71 +95,125 @@ class HandlerWorkers:
             )
         self._async = self._async_handler is not None
         self.dropped_frames = 0
+        self._named_stuck = False
+        self._started = False
 
     # -- called by the transport (event loop): never blocks ---------------------------
     def push_frame(self, samples: np.ndarray, rate: int, channels: int) -> None:
         with self._inbox_ready:
             if len(self._inbox) == self._inbox.maxlen:
                 self.dropped_frames += 1
-                if self.dropped_frames in (1, 100) or self.dropped_frames % 1000 == 0:
-                    logger.warning(
-                        "%s: the handler is slower than real time; %d input frames dropped",
-                        self._name,
-                        self.dropped_frames,
-                    )
+                self._report_backlog()
             self._inbox.append((samples, rate, channels))
             self._inbox_ready.notify()
 
+    def _report_backlog(self) -> None:
+        receive = self.handler.method_name("receive")
+        stuck = self.bridge.stuck(receive, STUCK_AFTER_S)
+        if stuck is not None:
+            if not self._named_stuck:
+                self._named_stuck = True
+                message = (
+                    f"{receive} has not returned for {stuck:.1f} s: input audio is being "
+                    "dropped. receive() must return quickly; move slow work to emit() "
+                    "or a background task"
+                )
+                logger.error("%s: %s", self._name, message)
+                if self._on_notice is not None:
+                    self._on_notice(message)
+            return
+        if self.dropped_frames in (1, 100) or self.dropped_frames % 1000 == 0:
+            logger.warning(
+                "%s: %s is slower than real time; %d input frames dropped",
+                self._name,
+                receive,
+                self.dropped_frames,
+            )
+
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        if self._threads:
+        if self._started:
             return
+        self._started = True
+        handler = self.handler
+        self.bridge.start_concurrently(
+            handler.method_name("start_up"), handler.start_up, self._fatal
+        )
         if self._async:
-            targets = [(self._run_async, "loop")]
-        else:
-            targets = [(self._run_input, "input"), (self._run_output, "output")]
-        for target, role in targets:
-            thread = threading.Thread(target=target, name=f"{self._name}-{role}", daemon=True)
-            self._threads.append(thread)
-            thread.start()
-        if not self._async:
-            for lane in self._lanes:
-                for role, body in lane.sync_targets():
-                    thread = threading.Thread(
-                        target=body, args=(self._stop,), name=f"{self._name}-{role}", daemon=True
-                    )
-                    self._threads.append(thread)
-                    thread.start()
+            bodies = [self._async_receive(), self._async_emit()]
+            bodies += [body(self._stop) for lane in self._lanes for body in lane.async_targets()]
+            self._tasks = [self.bridge.submit(self._guard(body)) for body in bodies]
+            return
+        targets: list[tuple[str, Callable[[], None]]] = [
+            ("input", self._run_input),
+            ("output", self._run_output),
+        ]
+        for lane in self._lanes:
+            for role, body in lane.sync_targets():
+                targets.append((role, _bind(body, self._stop)))
+        for role, target in targets:
+            self._threads.append(self.bridge.thread(role, target))
+
+    async def _guard(self, body: Awaitable[None]) -> None:
+        try:
+            await body
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            self._fatal(exc)
 
     @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
-    def stop(self) -> bool:
-        """Stop the loops and wait for them; True when every thread ended in time."""
+    def stop(self) -> list[str]:
+        """Stop the loops, run ``shutdown``, close the bridge; names of code still running."""
         self._stop.set()
         self._wake.set()
         with self._inbox_ready:
             self._inbox_ready.notify_all()
         self.output.close()
-        alive = join_threads(self._threads, f"{self._name}: handler code")
-        if not self._async:
-            self._safe(self.handler.shutdown, "shutdown")
-        return not alive
+        deadline = time.monotonic() + JOIN_TIMEOUT_S
+        if self._tasks:
+            concurrent.futures.wait(self._tasks, timeout=JOIN_TIMEOUT_S)
+        alive = join_threads(
+            self._threads, f"{self._name}: handler code", max(0.0, deadline - time.monotonic())
+        )
+        still = self._shutdown()
+        running = self.bridge.close()
+        names = sorted({*alive, *still, *running})
+        return names
 
-    def _fatal(self, exc: BaseException, where: str) -> None:
+    def _shutdown(self) -> list[str]:
+        """The handler's ``shutdown`` (sync or async), bounded: names it if it hangs."""
+        if not self._started:
+            return []
+        method = self.handler.method_name("shutdown")
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                self.bridge.call(method, self.handler.shutdown)
+            except UserCodeError as exc:
+                logger.error("%s: %s", self._name, exc.user_message, exc_info=exc.cause)
+                if self._on_notice is not None:
+                    self._on_notice(exc.user_message)
+            finally:
+                done.set()
+
+        self.bridge.thread("shutdown", run)
+        if done.wait(JOIN_TIMEOUT_S):
+            return []
+        logger.warning("%s: %s did not return within %.0f s", self._name, method, JOIN_TIMEOUT_S)
+        return [method]
+
+    def _fatal(self, exc: BaseException) -> None:
         if self._stop.is_set():
             return
-        logger.error("%s: handler %s raised", self._name, where, exc_info=exc)
-        self._on_fatal(user_message(exc))
-
-    def _safe(self, method: Callable[[], Any], where: str) -> None:
-        try:
-            result = method()
-            if inspect.isawaitable(result):
-                raise TypeError(f"{where}() returned an awaitable in a sync handler")
-        except Exception as exc:
-            logger.error("%s: handler %s raised", self._name, where, exc_info=exc)
+        if not isinstance(exc, UserCodeError):
+            exc = UserCodeError(f"{type(self.handler).__name__} (internal)", exc)
+        logger.error("%s: %s", self._name, exc.user_message, exc_info=exc.cause)
+        self._on_fatal(exc.user_message)
 
     # -- sync handlers ---------------------------------------------------------------
     def _next_frame(self, timeout: float) -> Frame | None:
@@ -183,6 +225,7 @@ class HandlerWorkers:
     def _run_input(self) -> None:
         assert self._sync_handler is not None
         receive = self._sync_handler.receive
+        method = self.handler.method_name("receive")
         while not self._stop.is_set():
             frame = self._next_frame(0.1)
             if frame is None:
@@ -190,108 +233,67 @@ class HandlerWorkers:
             try:
                 rate, samples = self._adapter.convert(*frame)
                 if samples.shape[1]:
-                    receive((rate, samples))
+                    self.bridge.call(method, receive, (rate, samples))
             except Exception as exc:
-                self._fatal(exc, "receive()")
+                self._fatal(exc)
                 return
             self._wake.set()
 
     def _run_output(self) -> None:
-        assert self._sync_handler is not None
-        emit = self._sync_handler.emit
-        try:
-            if inspect.isawaitable(self.handler.start_up()):
-                raise TypeError("start_up() of a sync handler must not be async")
-        except Exception as exc:
-            self._fatal(exc, "start_up()")
-            return
         while not self._stop.is_set():
             epoch = self.output.epoch
             try:
-                item = emit()
-                if item is None:
+                assert self._sync_handler is not None
+                parts = self._sync_handler.next_output()
+                if parts is None:
                     self._wake.wait(IDLE_WAIT_S)
                     self._wake.clear()
                     continue
-                self.output.handle(item, epoch)
+                self.output.route(parts, epoch)
             except Exception as exc:
-                self._fatal(exc, "emit()")
+                self._fatal(exc)
                 return
 
     # -- async handlers --------------------------------------------------------------
-    def _run_async(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            loop.run_until_complete(self._async_main())
-        except Exception as exc:
-            self._fatal(exc, "event loop")
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    async def _async_main(self) -> None:
-        handler = self.handler
-        try:
-            result = handler.start_up()
-            if inspect.isawaitable(result):
-                await result
-        except Exception as exc:
-            self._fatal(exc, "start_up()")
-            return
-        tasks = [
-            asyncio.ensure_future(self._async_receive()),
-            asyncio.ensure_future(self._async_emit()),
-        ]
-        tasks += [
-            asyncio.ensure_future(body(self._stop))
-            for lane in self._lanes
-            for body in lane.async_targets()
-        ]
-        while not self._stop.is_set() and not all(t.done() for t in tasks):
-            await asyncio.sleep(0.05)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        try:
-            result = handler.shutdown()
-            if inspect.isawaitable(result):
-                await asyncio.wait_for(result, JOIN_TIMEOUT_S / 2)
-        except Exception as exc:
-            logger.error("%s: handler shutdown() raised", self._name, exc_info=exc)
-
     async def _async_receive(self) -> None:
         assert self._async_handler is not None
         receive = self._async_handler.receive
+        method = self.handler.method_name("receive")
         while not self._stop.is_set():
             with self._inbox_ready:
                 frame = self._inbox.popleft() if self._inbox else None
             if frame is None:
                 await asyncio.sleep(IDLE_WAIT_S)
                 continue
-            try:
-                rate, samples = self._adapter.convert(*frame)
-                if samples.shape[1]:
-                    await receive((rate, samples))
-            except Exception as exc:
-                self._fatal(exc, "receive()")
-                return
+            rate, samples = self._adapter.convert(*frame)
+            if samples.shape[1]:
+                await self.bridge.acall(method, receive, (rate, samples))
 
     async def _async_emit(self) -> None:
         assert self._async_handler is not None
         emit = self._async_handler.emit
+        method = self.handler.method_name("emit")
         room_s = self.output.buffer.capacity / self.output.buffer.rate - 0.5
+        loop = asyncio.get_running_loop()
         while not self._stop.is_set():
             if self.output.pending_s() > room_s:
                 await asyncio.sleep(IDLE_WAIT_S)
                 continue
             epoch = self.output.epoch
-            try:
-                item = await emit()
-                if item is None:
-                    await asyncio.sleep(IDLE_WAIT_S)
-                    continue
-                self.output.handle(item, epoch, timeout=1.0)
-            except Exception as exc:
-                self._fatal(exc, "emit()")
-                return
+            item = await self.bridge.acall(method, emit)
+            if item is None:
+                await asyncio.sleep(IDLE_WAIT_S)
+                continue
+            parts = parse_audio_emit(item)
+            if parts.audio is not None and self.output.would_block(parts.audio):
+                # Writing waits for room: never on the loop the handler's tasks share.
+                await loop.run_in_executor(None, self.output.route, parts, epoch, None)
+            else:
+                self.output.route(parts, epoch, 1.0)
+
+
+def _bind(body: Callable[[threading.Event], None], stop: threading.Event) -> Callable[[], None]:
+    def run() -> None:
+        body(stop)
+
+    return run

@@ -193,7 +193,7 @@ def test_a_raising_handler_stops_its_session_and_the_other_keeps_working() -> No
 
     bad, good, hz = asyncio.run(scenario())
     assert bad.state is StreamState.STOPPED
-    assert bad.errors == ("RuntimeError: model crashed",)
+    assert bad.errors == ("Echo.receive() raised RuntimeError: model crashed",)
     assert bad.end_message == "RuntimeError: model crashed"
     assert good.errors == () and abs(hz - 660) < 10
 

@@ -309,7 +309,7 @@ def test_audio_video_handler_gets_both_tracks(handler_cls: type[Any]) -> None:
     # in at least one window
     assert max(counts) <= PACED_MAX and counts[-1] >= PACED_MIN, counts
     if handler_cls is AsyncAV:  # one private loop for audio and video
-        assert len(handler.threads) == 1 and "loop" in next(iter(handler.threads))
+        assert len(handler.threads) == 1 and "async" in next(iter(handler.threads))
 
 
 def test_audio_video_needs_an_audio_video_handler() -> None:

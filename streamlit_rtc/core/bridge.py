@@ -1,0 +1,423 @@
+"""One bridge for all user code, sync or async, with one set of rules.
+
+Every piece of code a user hands a stream — a handler's ``start_up``,
+``receive``, ``emit``, ``video_receive``, ``video_emit`` and ``shutdown``,
+reply generators, receive-mode generators, video functions — runs through
+the :class:`CodeBridge` of its connection:
+
+* Sync code runs on the worker thread that calls it. Coroutines and async
+  generators run on the bridge's private event loop (one thread per
+  connection, started on first use, never the server's loop); a worker
+  thread waits for them, async tasks on that loop await them.
+* ``start_up`` runs *concurrently* with ``receive``/``emit``, as fastrtc
+  does: async as a task on the private loop, sync on a thread of its own.
+  Closing the bridge cancels it (a realtime API's session loop lives there).
+* An exception becomes :class:`UserCodeError`, which names the method and
+  the exception, for the page.
+* Calls in progress are tracked (:meth:`CodeBridge.in_flight`), so a method
+  that never returns can be reported by name.
+* User code sees its connection through :data:`.context.current_connection`
+  (``get_current_context()``, ``Warning(...)``).
+
+Nothing here knows about WebRTC or Streamlit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import inspect
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from typing import Any, TypeVar
+
+from .context import Connection, current_connection
+from .messages import WebRTCError
+
+__all__ = ["CodeBridge", "Steps", "UserCodeError", "join_threads", "user_message"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+JOIN_TIMEOUT_S = 2.0
+"""How long closing waits for user code to return before it reports it by name."""
+
+
+def user_message(exc: BaseException) -> str:
+    """What the end user sees for an exception raised by user code."""
+    if isinstance(exc, UserCodeError):
+        return exc.user_message
+    if isinstance(exc, WebRTCError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+class UserCodeError(Exception):
+    """User code raised: ``method`` names where (``"MyHandler.start_up()"``), ``cause`` what."""
+
+    def __init__(self, method: str, cause: BaseException) -> None:
+        self.method = method
+        self.cause = cause
+        super().__init__(self.user_message)
+
+    @property
+    def user_message(self) -> str:
+        """The page's message: a ``WebRTCError`` as written, anything else with its name."""
+        if isinstance(self.cause, WebRTCError):
+            return str(self.cause)
+        return f"{self.method} raised {type(self.cause).__name__}: {self.cause}"
+
+
+def join_threads(
+    threads: list[threading.Thread], what: str, timeout: float = JOIN_TIMEOUT_S
+) -> list[str]:
+    """Join ``threads`` (not the calling one) within ``timeout`` in all; names left alive.
+
+    A thread still running user code is logged, not killed: Python cannot stop it.
+    """
+    deadline = time.monotonic() + timeout
+    current = threading.current_thread()
+    for thread in threads:
+        if thread is not current:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    alive = [t.name for t in threads if t.is_alive() and t is not current]
+    if alive:
+        logger.warning(
+            "%s did not return within %.0f s: %s left running", what, timeout, ", ".join(alive)
+        )
+    return alive
+
+
+class CodeBridge:
+    """Runs one connection's user code; see the module docstring for the rules."""
+
+    def __init__(self, name: str = "stream", connection: Connection | None = None) -> None:
+        self.name = name
+        self.connection = connection
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
+        self._tasks: set[concurrent.futures.Future[Any]] = set()
+        self._calls: dict[int, tuple[str, float]] = {}
+        self._call_ids = 0
+        self._closed = False
+
+    # -- the private loop ------------------------------------------------------------
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The private event loop, running on its own thread (started on first use)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError(f"{self.name}: the stream has ended")
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                ready = threading.Event()
+                thread = threading.Thread(
+                    target=self._run_loop,
+                    args=(loop, ready),
+                    name=f"{self.name}-async",
+                    daemon=True,
+                )
+                thread.start()
+                ready.wait()
+                self._loop, self._loop_thread = loop, thread
+            return self._loop
+
+    def _run_loop(self, loop: asyncio.AbstractEventLoop, ready: threading.Event) -> None:
+        asyncio.set_event_loop(loop)
+        self.enter()
+        loop.call_soon(ready.set)
+        try:
+            loop.run_forever()
+        finally:
+            try:
+                self._cancel_leftover_tasks(loop)
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            except Exception:
+                logger.exception("%s: closing the private loop failed", self.name)
+            loop.close()
+
+    def _cancel_leftover_tasks(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Cancel tasks user code started itself, and let them finish (bounded)."""
+        tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+        if not tasks:
+            return
+        for task in tasks:
+            task.cancel()
+        gathered = asyncio.gather(*tasks, return_exceptions=True)
+        try:
+            loop.run_until_complete(asyncio.wait_for(gathered, JOIN_TIMEOUT_S))
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            names = ", ".join(sorted({t.get_coro().__qualname__ for t in tasks if not t.done()}))
+            logger.warning("%s: tasks ignored cancellation at the end: %s", self.name, names)
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def on_loop_thread(self) -> bool:
+        return self._loop_thread is threading.current_thread()
+
+    def enter(self) -> None:
+        """Make this connection current on the calling thread (worker threads call it first)."""
+        if self.connection is not None:
+            current_connection.set(self.connection)
+
+    async def _scoped(self, awaitable: Awaitable[T]) -> T:
+        self.enter()
+        return await awaitable
+
+    # -- tracking ----------------------------------------------------------------------
+    def _begin(self, method: str) -> int:
+        with self._lock:
+            self._call_ids += 1
+            self._calls[self._call_ids] = (method, time.monotonic())
+            return self._call_ids
+
+    def _end(self, call_id: int) -> None:
+        with self._lock:
+            self._calls.pop(call_id, None)
+
+    def in_flight(self) -> list[tuple[str, float]]:
+        """``(method, seconds running)`` of every call in progress, longest first."""
+        now = time.monotonic()
+        with self._lock:
+            calls = [(method, now - started) for method, started in self._calls.values()]
+        return sorted(calls, key=lambda c: -c[1])
+
+    def stuck(self, method: str, after_s: float) -> float | None:
+        """How long ``method`` has been running, if longer than ``after_s``; else None."""
+        for name, running in self.in_flight():
+            if name == method and running > after_s:
+                return running
+        return None
+
+    # -- calls from worker threads -------------------------------------------------
+    def call(self, method: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` on this thread; an awaitable result is awaited on the private loop.
+
+        Raises :class:`UserCodeError` naming ``method``. Must not be called on
+        the private loop's thread (use :meth:`acall` there). The connection is
+        current for the call only (the calling thread's context is restored).
+        """
+        call_id = self._begin(method)
+        token = current_connection.set(self.connection)
+        try:
+            result = fn(*args)
+            if inspect.isawaitable(result):
+                result = self.wait(result)
+            return result
+        except UserCodeError:
+            raise
+        except Exception as exc:
+            raise UserCodeError(method, exc) from exc
+        finally:
+            current_connection.reset(token)
+            self._end(call_id)
+
+    async def acall(self, method: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """:meth:`call` for code already on the private loop (async handlers' tasks)."""
+        call_id = self._begin(method)
+        try:
+            result = fn(*args)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        except UserCodeError:
+            raise
+        except Exception as exc:
+            raise UserCodeError(method, exc) from exc
+        finally:
+            self._end(call_id)
+
+    def wait(self, awaitable: Awaitable[T], timeout: float | None = None) -> T:
+        """Run ``awaitable`` on the private loop and wait for its result on this thread."""
+        if self.on_loop_thread():
+            raise RuntimeError("CodeBridge.wait() on the bridge's own loop would deadlock")
+        future = asyncio.run_coroutine_threadsafe(self._scoped(awaitable), self.loop)
+        with self._lock:
+            self._tasks.add(future)  # closing the bridge cancels the wait
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise TimeoutError(f"did not finish within {timeout:g} s") from None
+        except concurrent.futures.CancelledError:
+            raise asyncio.CancelledError() from None
+        finally:
+            self._forget(future)
+
+    def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Schedule ``coroutine`` as a task on the private loop; :meth:`close` cancels it."""
+        future = asyncio.run_coroutine_threadsafe(self._scoped(coroutine), self.loop)
+        with self._lock:
+            self._tasks.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: concurrent.futures.Future[Any]) -> None:
+        with self._lock:
+            self._tasks.discard(future)
+
+    def thread(self, role: str, target: Callable[[], None]) -> threading.Thread:
+        """Start ``target`` on a daemon thread of this connection (joined by :meth:`close`)."""
+
+        def body() -> None:
+            self.enter()
+            with contextlib.suppress(asyncio.CancelledError):
+                target()  # cancelled: the bridge closed while it waited for async code
+
+        thread = threading.Thread(target=body, name=f"{self.name}-{role}", daemon=True)
+        with self._lock:
+            self._threads.append(thread)
+        thread.start()
+        return thread
+
+    # -- start_up: concurrent with the stream ---------------------------------------
+    def start_concurrently(
+        self,
+        method: str,
+        fn: Callable[[], Any],
+        on_error: Callable[[UserCodeError], None],
+        on_done: Callable[[], None] | None = None,
+    ) -> None:
+        """Run ``fn`` (sync or async) next to the stream; an exception goes to ``on_error``.
+
+        Async: a task on the private loop. Sync: its own thread (a sync
+        ``start_up`` that returns an awaitable has it awaited on the loop).
+        Either way nothing waits for it, and :meth:`close` cancels it.
+        """
+        if inspect.iscoroutinefunction(fn):
+
+            async def run_async() -> None:
+                try:
+                    await self.acall(method, fn)
+                except UserCodeError as exc:
+                    on_error(exc)
+                finally:
+                    if on_done is not None:
+                        on_done()
+
+            self.submit(run_async())
+            return
+
+        def run_sync() -> None:
+            try:
+                self.call(method, fn)
+            except UserCodeError as exc:
+                if not self._closed:
+                    on_error(exc)
+            finally:
+                if on_done is not None:
+                    on_done()
+
+        self.thread(method.rsplit(".", 1)[-1].rstrip("()") or "start_up", run_sync)
+
+    # -- generators ----------------------------------------------------------------
+    def steps(self, method: str, produced: Any) -> Steps:
+        """Step through what user code returned: a (sync or async) generator, coroutine, value."""
+        return Steps(self, method, produced)
+
+    # -- the end -------------------------------------------------------------------
+    def close(self, timeout: float = JOIN_TIMEOUT_S) -> list[str]:
+        """Cancel tasks, stop the loop, join threads; returns what is still running (by name)."""
+        with self._lock:
+            if self._closed:
+                return []
+            self._closed = True
+            tasks = list(self._tasks)
+            loop, loop_thread = self._loop, self._loop_thread
+            threads = list(self._threads)
+        deadline = time.monotonic() + timeout
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            concurrent.futures.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(loop.stop)
+        waiting = [t for t in [*threads, loop_thread] if t is not None]
+        alive = join_threads(waiting, f"{self.name}: handler code", deadline - time.monotonic())
+        running = [method for method, _ in self.in_flight()]
+        if alive and running:
+            logger.warning("%s: still running after the stream ended: %s", self.name, running)
+        return running if alive else []
+
+
+class Steps:
+    """One emitted value per :meth:`step` from what a user function returned.
+
+    Accepted: a sync or async generator / iterator, a coroutine (its result is
+    one value), or a single value. Async parts run on the bridge's loop.
+    ``step`` raises ``StopIteration`` at the end and :class:`UserCodeError`
+    when the user code raised.
+    """
+
+    def __init__(self, bridge: CodeBridge, method: str, produced: Any) -> None:
+        self._bridge = bridge
+        self.method = method
+        self._sync: Iterator[Any] | None = None
+        self._async: AsyncIterator[Any] | None = None
+        self._single: list[Any] = []
+        self._pending_coroutine: Awaitable[Any] | None = None
+        if isinstance(produced, Iterator):
+            self._sync = produced
+        elif isinstance(produced, AsyncIterator):
+            self._async = produced
+        elif inspect.isawaitable(produced):
+            self._pending_coroutine = produced
+        elif produced is not None:
+            self._single = [produced]
+        self.started = False
+
+    def step(self) -> Any:
+        """The next emitted value; ``StopIteration`` at the end."""
+        self.started = True
+        bridge = self._bridge
+        call_id = bridge._begin(self.method)
+        token = current_connection.set(bridge.connection)
+        try:
+            if self._sync is not None:
+                return next(self._sync)
+            if self._async is not None:
+                try:
+                    return bridge.wait(self._async.__anext__())
+                except StopAsyncIteration:
+                    raise StopIteration from None
+            if self._pending_coroutine is not None:
+                coroutine, self._pending_coroutine = self._pending_coroutine, None
+                value = bridge.wait(coroutine)
+                if value is None:
+                    raise StopIteration
+                return value
+            if self._single:
+                return self._single.pop()
+            raise StopIteration
+        except (StopIteration, UserCodeError):
+            raise
+        except Exception as exc:
+            raise UserCodeError(self.method, exc) from exc
+        finally:
+            current_connection.reset(token)
+            bridge._end(call_id)
+
+    def close(self) -> None:
+        """Stop now: runs the generator's ``finally`` blocks (errors there are logged)."""
+        sync, self._sync = self._sync, None
+        agen, self._async = self._async, None
+        coroutine, self._pending_coroutine = self._pending_coroutine, None
+        self._single = []
+        try:
+            if sync is not None and hasattr(sync, "close"):
+                sync.close()
+            if agen is not None and hasattr(agen, "aclose") and not self._bridge.closed:
+                self._bridge.wait(agen.aclose(), timeout=JOIN_TIMEOUT_S)
+            if coroutine is not None and inspect.iscoroutine(coroutine):
+                coroutine.close()
+        except Exception:
+            logger.exception("%s: closing %s raised", self._bridge.name, self.method)
+
