@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from streamlit_rtc.testing import read_wav
+
 SPEECH = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "speech"
 
 
 def load(name: str) -> tuple[int, np.ndarray]:
-    with wave.open(str(SPEECH / name)) as w:
-        return w.getframerate(), np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    """A speech fixture as ``(rate, int16 (N,))``."""
+    return read_wav(SPEECH / name, mono=True)
 
 
 def manifest() -> dict[str, Any]:

@@ -37,7 +37,7 @@ from aiortc.mediastreams import MediaStreamTrack
 
 from bench._child_server import ChildServer, LoopServer
 from streamlit_rtc.rtc.audio_source import PacedAudioSourceTrack
-from streamlit_rtc.rtc.loopback import ArrayAudioSource, AudioRecorder
+from streamlit_rtc.testing import ArrayAudioSource, AudioRecorder
 
 logger = logging.getLogger("bench.rtc")
 

@@ -32,7 +32,6 @@ import json
 import logging
 import sys
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from streamlit_rtc import ReplyOnPause, ReplyOnStopWords, StatusEvent, StopPhrase
 from streamlit_rtc.audio.input import InputAdapter
 from streamlit_rtc.core.handler import StreamHandler
+from streamlit_rtc.testing import read_wav
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stopwords"
 RATE = 16000
@@ -62,8 +62,7 @@ def phrases() -> list[StopPhrase]:
 
 
 def load(name: str) -> np.ndarray:
-    with wave.open(str(FIXTURES / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    return read_wav(FIXTURES / name, mono=True)[1]
 
 
 def quiet_reply(audio: tuple[int, np.ndarray]) -> Iterator[Any]:

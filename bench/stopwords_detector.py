@@ -25,20 +25,19 @@ import argparse
 import json
 import logging
 import time
-import wave
 from pathlib import Path
 
 import numpy as np
 
 from streamlit_rtc.audio.keywords import PocketSphinxDetector, StopPhrase
+from streamlit_rtc.testing import read_wav
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stopwords"
 CHUNK = 320  # 20 ms at 16 kHz
 
 
 def load(name: str) -> np.ndarray:
-    with wave.open(str(FIXTURES / name), "rb") as w:
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    return read_wav(FIXTURES / name, mono=True)[1]
 
 
 def default_phrases() -> list[StopPhrase]:

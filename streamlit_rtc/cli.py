@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import wave
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
+from .audio.wav import read_wav
 from .core.status import StatusEvent
 from .core.turn import PauseOptions
 from .reply.reply_on_pause import ReplyOnPause
@@ -24,20 +24,11 @@ from .simulate import HandlerSimulator
 logger = logging.getLogger("streamlit_rtc.cli")
 
 
-def read_wav(path: str) -> tuple[int, np.ndarray]:
-    """A 16-bit WAV file as ``(rate, mono int16)``; stereo is averaged."""
-    with wave.open(path) as w:
-        if w.getsampwidth() != 2:
-            raise SystemExit(f"{path}: only 16-bit PCM WAV files are supported")
-        data = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
-        channels, rate = w.getnchannels(), w.getframerate()
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1).astype(np.int16)
-    return rate, data
-
-
 def turns(path: str, pause_s: float) -> int:
-    rate, audio = read_wav(path)
+    try:
+        rate, audio = read_wav(path, mono=True)  # stereo is averaged
+    except ValueError as exc:  # not 16-bit PCM: a message, not a traceback
+        raise SystemExit(str(exc)) from exc
 
     def echo(utterance: tuple[int, np.ndarray]) -> Iterator[Any]:
         yield utterance

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import wave
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from streamlit_rtc import StopPhrase
+from streamlit_rtc.testing import read_wav
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stopwords"
 MANIFEST: list[dict[str, Any]] = json.loads((FIXTURES / "manifest.json").read_text())
@@ -19,9 +19,9 @@ NOISE_FLOOR = 16  # int16 RMS (~ -66 dBFS), as in make_stopword_fixtures.py
 
 def load(name: str) -> np.ndarray:
     """A fixture's samples: 16 kHz mono int16."""
-    with wave.open(str(FIXTURES / name), "rb") as w:
-        assert w.getframerate() == RATE and w.getnchannels() == 1, name
-        return np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
+    rate, samples = read_wav(FIXTURES / name)
+    assert rate == RATE and samples.shape[1] == 1, name
+    return samples[:, 0]
 
 
 def phrases() -> list[StopPhrase]:

@@ -15,7 +15,6 @@ from .aiortc_patches import (
 from .audio_sink import AudioFrameCallback, MicrophoneSink
 from .audio_source import AudioFramePull, PacedAudioSourceTrack, SourceStats
 from .consumer import END_ERROR, END_STOPPED, END_TRACK_ENDED, SinkEnd, SinkStats, TrackConsumer
-from .looplag import LoopLag
 from .pacing import Pacer
 from .video_sink import VideoFrameCallback, VideoSink
 from .video_source import PacedVideoSourceTrack, VideoFramePull
@@ -26,7 +25,6 @@ __all__ = [
     "END_TRACK_ENDED",
     "AudioFrameCallback",
     "AudioFramePull",
-    "LoopLag",
     "MicrophoneSink",
     "PacedAudioSourceTrack",
     "PacedVideoSourceTrack",

@@ -1,10 +1,12 @@
 """Headless WebRTC loopback: two aiortc peers in one process, no browser.
 
-Used by the tests and the benchmarks to run the real media path (ICE,
-DTLS, SRTP, opus, jitter buffer) without a signalling server: the offer and
-answer are handed over directly in Python. The "client" plays the browser
-(a microphone paced like a real one, a recorder for what comes back); the
-"server" is wired with the library's sink and source tracks.
+Used by the tests and the benchmarks (ours and users') to run the real
+media path (ICE, DTLS, SRTP, opus, jitter buffer) without a signalling
+server: the offer and answer are handed over directly in Python. The
+"client" plays the browser (a microphone paced like a real one, a recorder
+for what comes back); the "server" is wired with the library's sink and
+source tracks. To play a WAV file into :func:`fake_microphone`, read it with
+:func:`streamlit_rtc.testing.read_wav` (``sample_rate=48000``).
 
 ``iceServers=[]`` avoids any network lookup. aioice never gathers
 127.0.0.1 by itself, so the peers meet on the host's interface address
@@ -18,10 +20,8 @@ import asyncio
 import contextlib
 import logging
 import time
-import wave
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 
 import numpy as np
@@ -29,8 +29,21 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.contrib.media import MediaRelay
 from aiortc.mediastreams import MediaStreamTrack
 
-from .audio_sink import AudioFrameCallback, MicrophoneSink
-from .audio_source import AudioFramePull, PacedAudioSourceTrack
+from ..rtc.audio_sink import AudioFrameCallback, MicrophoneSink
+from ..rtc.audio_source import AudioFramePull, PacedAudioSourceTrack
+
+__all__ = [
+    "BROWSER_FRAME_SIZE",
+    "BROWSER_SAMPLE_RATE",
+    "ArrayAudioSource",
+    "AudioLoopback",
+    "AudioRecorder",
+    "LoopbackPeers",
+    "ReceivedFrame",
+    "dominant_frequency",
+    "fake_microphone",
+    "sine",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -54,26 +67,6 @@ def sine(
     t = np.arange(n) / sample_rate
     mono = np.rint(amplitude * 32767 * np.sin(2 * np.pi * freq_hz * t)).astype(np.int16)
     return np.repeat(mono[:, None], channels, axis=1)
-
-
-def load_wav(path: str | Path, *, sample_rate: int | None = None) -> tuple[np.ndarray, int]:
-    """Read a 16-bit PCM WAV as int16 ``(samples, channels)`` and its rate.
-
-    With ``sample_rate`` the audio is resampled (soxr) to that rate, e.g.
-    48000 for :func:`fake_microphone` (espeak-ng writes 22050 Hz).
-    """
-    with wave.open(str(path), "rb") as wav:
-        if wav.getsampwidth() != 2:
-            raise ValueError(f"{path}: only 16-bit PCM WAV is supported")
-        channels = wav.getnchannels()
-        rate = wav.getframerate()
-        raw = wav.readframes(wav.getnframes())
-    samples = np.frombuffer(raw, dtype="<i2").astype(np.int16).reshape(-1, channels)
-    if sample_rate is None or sample_rate == rate:
-        return samples, rate
-    import soxr  # only needed here; a project dependency
-
-    return soxr.resample(samples, rate, sample_rate).astype(np.int16), sample_rate
 
 
 def dominant_frequency(samples: np.ndarray, sample_rate: int) -> float:
@@ -113,9 +106,11 @@ class ArrayAudioSource:
 
     @property
     def exhausted(self) -> bool:
+        """True once every sample was handed out (never with ``loop=True``)."""
         return not self._loop and self._pos >= self._planar.shape[1]
 
     def next_frame(self) -> np.ndarray | None:
+        """The next planar int16 ``(channels, frame_size)`` frame, or ``None`` at the end."""
         total = self._planar.shape[1]
         if total == 0 or self.exhausted:
             return None
@@ -180,6 +175,7 @@ class AudioRecorder:
         self.frames.append(ReceivedFrame(time.monotonic(), samples, rate, layout, pts_s))
 
     def arrivals(self) -> np.ndarray:
+        """Arrival time (``time.monotonic()``) of every frame, in order."""
         return np.array([f.arrival_s for f in self.frames])
 
     def count_between(self, start_s: float, end_s: float) -> int:
@@ -289,6 +285,8 @@ class AudioLoopback:
         self.connected_at: float | None = None
 
     async def start(self, timeout: float = 10.0) -> None:
+        """Connect the peers and start both sinks; ``connected_at`` is set when done."""
+
         def on_server_track(track: MediaStreamTrack) -> None:
             if track.kind == "audio":
                 self.sink.addTrack(self._relay.subscribe(track) if self._relay else track)

@@ -11,6 +11,8 @@ import asyncio
 import time
 from types import TracebackType
 
+__all__ = ["LoopLag"]
+
 
 class LoopLag:
     """Async context manager recording how late a ``tick_s`` sleep wakes up.

@@ -11,7 +11,7 @@ from typing import TypeVar
 import numpy as np
 import pytest
 
-from streamlit_rtc.rtc.looplag import LoopLag
+from streamlit_rtc.testing import LoopLag
 
 T = TypeVar("T")
 

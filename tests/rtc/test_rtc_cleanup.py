@@ -11,7 +11,7 @@ from aiortc.contrib.media import MediaRelay
 from rtc_helpers import EchoBuffer, wait_until
 
 from streamlit_rtc.rtc import PacedAudioSourceTrack
-from streamlit_rtc.rtc.loopback import AudioLoopback, sine
+from streamlit_rtc.testing import AudioLoopback, sine
 
 pytestmark = pytest.mark.rtc
 

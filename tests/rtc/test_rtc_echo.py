@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import wave
-
 import pytest
 from rtc_helpers import EchoBuffer, rms, wait_until
 
-from streamlit_rtc.rtc.loopback import AudioLoopback, dominant_frequency, load_wav, sine
+from streamlit_rtc.testing import AudioLoopback, dominant_frequency, read_wav, sine, write_wav
 
 pytestmark = pytest.mark.rtc
 
@@ -39,12 +37,9 @@ def test_echo_returns_the_tone(arun) -> None:
 
 def test_echo_from_a_wav_file(arun, tmp_path) -> None:
     path = tmp_path / "tone.wav"
-    with wave.open(str(path), "wb") as wav:  # 22050 Hz mono, like espeak-ng output
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(22050)
-        wav.writeframes(sine(300, 3, sample_rate=22050, channels=1).tobytes())
-    samples, rate = load_wav(path, sample_rate=48000)
+    # 22050 Hz mono, like espeak-ng output
+    write_wav(path, 22050, sine(300, 3, sample_rate=22050, channels=1))
+    rate, samples = read_wav(path, sample_rate=48000)
     assert rate == 48000 and samples.shape[1] == 1 and abs(len(samples) - 3 * 48000) < 10
     echo = EchoBuffer()
 

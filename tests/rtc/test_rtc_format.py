@@ -10,7 +10,7 @@ import pytest
 from rtc_helpers import ToneFrames, discard, measure_on_time, rms, wait_until
 
 from streamlit_rtc.rtc import PacedAudioSourceTrack
-from streamlit_rtc.rtc.loopback import AudioLoopback, dominant_frequency
+from streamlit_rtc.testing import AudioLoopback, dominant_frequency
 
 
 async def _pulled_in(tone: ToneFrames, seconds: float) -> int:

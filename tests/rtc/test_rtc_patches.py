@@ -21,7 +21,7 @@ from streamlit_rtc.rtc.aiortc_patches import (
     uninstall_fast_audio_level,
     uninstall_prompt_audio_receive,
 )
-from streamlit_rtc.rtc.loopback import AudioLoopback, sine
+from streamlit_rtc.testing import AudioLoopback, sine
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from rtc_helpers import ToneFrames, discard, rms, wait_until
 
-from streamlit_rtc.rtc.loopback import AudioLoopback, dominant_frequency
+from streamlit_rtc.testing import AudioLoopback, dominant_frequency
 
 pytestmark = pytest.mark.rtc
 

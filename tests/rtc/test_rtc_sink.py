@@ -12,7 +12,7 @@ import pytest
 from rtc_helpers import measure_on_time, wait_until
 
 from streamlit_rtc.rtc import END_STOPPED, END_TRACK_ENDED
-from streamlit_rtc.rtc.loopback import AudioLoopback, sine
+from streamlit_rtc.testing import AudioLoopback, sine
 
 pytestmark = pytest.mark.rtc
 

@@ -11,7 +11,7 @@ import pytest
 from rtc_helpers import measure_on_time, wait_until
 
 from streamlit_rtc.rtc import PacedVideoSourceTrack, VideoSink
-from streamlit_rtc.rtc.loopback import LoopbackPeers
+from streamlit_rtc.testing import LoopbackPeers
 
 pytestmark = pytest.mark.rtc
 

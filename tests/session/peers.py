@@ -12,8 +12,8 @@ import soxr
 from aiortc import RTCConfiguration, RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 
-from streamlit_rtc.rtc.loopback import AudioRecorder, fake_microphone
 from streamlit_rtc.session.audio_session import AudioStreamSession
+from streamlit_rtc.testing import AudioRecorder, fake_microphone
 
 
 def peer_pair() -> tuple[RTCPeerConnection, RTCPeerConnection]:

@@ -20,7 +20,7 @@ from aiortc import RTCPeerConnection
 from aiortc.mediastreams import MediaStreamTrack
 
 from streamlit_rtc.rtc import PacedVideoSourceTrack, VideoSink
-from streamlit_rtc.rtc.loopback import AudioRecorder, fake_microphone
+from streamlit_rtc.testing import AudioRecorder, fake_microphone
 
 from .peers import negotiate, peer_pair
 

@@ -1,0 +1,55 @@
+"""Test tooling for apps built on streamlit-rtc, and for streamlit-rtc itself.
+
+What a test of a handler or of the media path needs, without Streamlit and
+without a browser:
+
+* :class:`HandlerSimulator` (with :class:`TimedStatus`) drives a handler on
+  a simulated clock, as the component would (from :mod:`streamlit_rtc.simulate`).
+* :mod:`~streamlit_rtc.testing.loopback` runs the real WebRTC media path
+  between two aiortc peers in one process: :class:`AudioLoopback`,
+  :class:`LoopbackPeers`, a browser-like :func:`fake_microphone`,
+  :class:`AudioRecorder` for what comes back, test signals (:func:`sine`,
+  :func:`dominant_frequency`).
+* :class:`LoopLag` tells "the code paced wrongly" from "the machine was too
+  busy" by measuring event-loop wake-up lag.
+* :func:`read_wav` / :func:`write_wav` move 16-bit PCM WAV files to and from
+  int16 arrays.
+
+It lives outside the runtime packages so that nothing the component runs
+depends on it, and it never imports Streamlit. For peers on one machine,
+:func:`streamlit_rtc.rtc.ice.restrict_ice_to_loopback` keeps ICE on 127.0.0.1.
+"""
+
+from ..audio.wav import read_wav, write_wav
+from ..simulate import HandlerSimulator, TimedStatus
+from .loopback import (
+    BROWSER_FRAME_SIZE,
+    BROWSER_SAMPLE_RATE,
+    ArrayAudioSource,
+    AudioLoopback,
+    AudioRecorder,
+    LoopbackPeers,
+    ReceivedFrame,
+    dominant_frequency,
+    fake_microphone,
+    sine,
+)
+from .looplag import LoopLag
+
+__all__ = [
+    "BROWSER_FRAME_SIZE",
+    "BROWSER_SAMPLE_RATE",
+    "ArrayAudioSource",
+    "AudioLoopback",
+    "AudioRecorder",
+    "HandlerSimulator",
+    "LoopLag",
+    "LoopbackPeers",
+    "ReceivedFrame",
+    "TimedStatus",
+    "dominant_frequency",
+    "fake_microphone",
+    "read_wav",
+    "sine",
+    "write_wav",
+]
