@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-__all__ = ["AdditionalOutputs", "CloseStream", "InvalidEmitError", "WebRTCError"]
+from .context import post_message
+
+__all__ = ["AdditionalOutputs", "CloseStream", "InvalidEmitError", "Warning", "WebRTCError"]
+
+logger = logging.getLogger(__name__)
 
 
 class AdditionalOutputs:
@@ -48,3 +53,19 @@ class WebRTCError(Exception):
 
 class InvalidEmitError(TypeError):
     """A handler emitted or yielded a value the stream cannot play; the message says the fix."""
+
+
+# Named like fastrtc's function (and shadowing the builtin here) so ported apps keep their code.
+def Warning(message: str = "Warning issued.") -> None:
+    """Show ``message`` as a warning in the page of the connection whose handler code is running.
+
+    fastrtc's ``Warning``: call it from ``receive``, ``emit``, ``start_up`` or a
+    reply function to tell the user something without ending the stream
+    (e.g. "no speech recognised, try again"). It never blocks. Outside
+    handler code there is no page to show it in, so it is logged as a
+    warning instead.
+    """
+    if not isinstance(message, str):
+        raise TypeError(f"Warning() needs a str message, got {type(message).__name__}")
+    if not post_message("warning", message):
+        logger.warning("Warning() called outside handler code, not shown in a page: %s", message)

@@ -10,14 +10,16 @@ Frames are ``(H, W, 3)`` uint8 RGB. Nothing here knows about threads or WebRTC.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .handler import StreamHandlerBase
 
-__all__ = ["VideoFunctionHandler", "VideoGeneratorHandler"]
+__all__ = ["VideoFunctionHandler", "VideoGeneratorHandler", "VideoStreamHandler"]
 
 
 def _check_callable(fn: Any, what: str) -> None:
@@ -65,3 +67,35 @@ class VideoGeneratorHandler(StreamHandlerBase):
     def start(self) -> Any:
         """Call the generator function with the latest inputs (once per connection)."""
         return self.fn(*self.latest_args[1:])
+
+
+@dataclass
+class VideoStreamHandler:
+    """fastrtc's wrapper that gives a video function its options: ``fps`` and ``skip_frames``.
+
+    ``webrtc(key, VideoStreamHandler(fn, fps=15), modality="video")`` runs
+    ``fn`` as a bare function would run. ``fps`` is the frame rate of the
+    stream; for server-to-client video (``mode="receive"``) frames are sent at
+    that rate, while webcam input arrives at the rate the browser's camera
+    sends. ``skip_frames`` is accepted for fastrtc apps and has no further
+    effect: fastrtc's ``skip_frames=True`` makes a slow function skip to the
+    newest frame instead of working through a queue, and streamlit-rtc always
+    does that (it hands the function the newest frame, so a slow function
+    never builds a queue).
+    """
+
+    callable: Callable[..., Any]
+    fps: int = 30
+    skip_frames: bool = False
+
+    def __post_init__(self) -> None:
+        _check_callable(self.callable, "VideoStreamHandler.callable")
+        fps = self.fps
+        if isinstance(fps, bool) or not isinstance(fps, (int, float)):
+            raise TypeError(f"VideoStreamHandler.fps must be a number, got {fps!r}")
+        if not math.isfinite(fps) or fps <= 0:
+            raise ValueError(f"VideoStreamHandler.fps must be positive, got {fps!r}")
+        if not isinstance(self.skip_frames, bool):
+            raise TypeError(
+                f"VideoStreamHandler.skip_frames must be a bool, got {self.skip_frames!r}"
+            )
