@@ -1,9 +1,11 @@
 """streamlit-rtc: real-time voice and video AI apps in Streamlit.
 
 The public API keeps the names of the gradio_webrtc / fastrtc user guide, so
-porting an example is mechanical.
+porting an example is mechanical: ``from fastrtc import X`` becomes
+``from streamlit_rtc import X`` (the README lists every fastrtc name's status).
 """
 
+from .audio.encode import audio_to_bytes, audio_to_file
 from .audio.keywords import (
     KeywordDetector,
     KeywordHit,
@@ -14,6 +16,7 @@ from .audio.keywords import (
 )
 from .audio.vad import SileroVAD, VADModel, VADStream
 from .core.args import WEBRTC_VALUE
+from .core.context import Context, get_current_context
 from .core.convert import (
     aggregate_bytes_to_16bit,
     async_aggregate_bytes_to_16bit,
@@ -24,25 +27,48 @@ from .core.convert import (
 from .core.handler import (
     AsyncAudioVideoStreamHandler,
     AsyncStreamHandler,
+    AudioEmitType,
     AudioVideoStreamHandler,
+    EmitType,
     StreamHandler,
     StreamHandlerBase,
+    VideoEmitType,
 )
-from .core.messages import AdditionalOutputs, CloseStream, InvalidEmitError, WebRTCError
-from .core.status import Status, StatusEvent
+from .core.messages import (
+    AdditionalOutputs,
+    CloseStream,
+    InvalidEmitError,
+    Warning,
+    WebRTCError,
+)
+from .core.status import Status, StatusEvent, StreamState
 from .core.turn import PauseOptions
+from .core.turn_options import AlgoOptions, ModelOptions, SileroVadOptions
+from .core.video_handlers import VideoStreamHandler
+from .gradio_only import WebRTC, WebRTCData
 from .reply.reply_on_pause import ReplyOnPause
 from .reply.reply_on_stopwords import ReplyOnStopWords
 from .simulate import HandlerSimulator
 
 _ADAPTER_NAMES = {
     "LiveStatus",
+    "Stream",
     "StreamContext",
+    "UIArgs",
     "get_cloudflare_turn_credentials",
+    "get_cloudflare_turn_credentials_async",
     "get_hf_turn_credentials",
+    "get_hf_turn_credentials_async",
+    "get_turn_credentials",
+    "get_turn_credentials_async",
     "get_twilio_turn_credentials",
     "webrtc",
 }
+
+
+def get_silero_model() -> SileroVAD:
+    """fastrtc's name for the process-wide Silero VAD (loaded once, from the installed wheel)."""
+    return SileroVAD.shared()
 
 
 def __getattr__(name: str) -> object:
@@ -53,40 +79,63 @@ def __getattr__(name: str) -> object:
         return getattr(adapter, name)
     raise AttributeError(f"module 'streamlit_rtc' has no attribute {name!r}")
 
+
 __all__ = [
     "WEBRTC_VALUE",
     "AdditionalOutputs",
+    "AlgoOptions",
     "AsyncAudioVideoStreamHandler",
     "AsyncStreamHandler",
+    "AudioEmitType",
     "AudioVideoStreamHandler",
     "CloseStream",
+    "Context",
+    "EmitType",
     "HandlerSimulator",
     "InvalidEmitError",
     "KeywordDetector",
     "KeywordHit",
     "KeywordStream",
     "LiveStatus",
+    "ModelOptions",
     "PauseOptions",
     "PocketSphinxDetector",
     "ReplyOnPause",
     "ReplyOnStopWords",
     "SileroVAD",
+    "SileroVadOptions",
     "Status",
     "StatusEvent",
     "StopPhrase",
+    "Stream",
     "StreamContext",
     "StreamHandler",
     "StreamHandlerBase",
+    "StreamState",
     "TranscriptionDetector",
+    "UIArgs",
     "VADModel",
     "VADStream",
+    "VideoEmitType",
+    "VideoStreamHandler",
+    "Warning",
+    "WebRTC",
+    "WebRTCData",
     "WebRTCError",
     "aggregate_bytes_to_16bit",
     "async_aggregate_bytes_to_16bit",
+    "audio_to_bytes",
+    "audio_to_file",
     "audio_to_float32",
     "audio_to_int16",
     "get_cloudflare_turn_credentials",
+    "get_cloudflare_turn_credentials_async",
+    "get_current_context",
     "get_hf_turn_credentials",
+    "get_hf_turn_credentials_async",
+    "get_silero_model",
+    "get_turn_credentials",
+    "get_turn_credentials_async",
     "get_twilio_turn_credentials",
     "wait_for_item",
     "webrtc",

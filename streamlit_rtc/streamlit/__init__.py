@@ -3,15 +3,26 @@
 from .component import LiveStatus, StreamContext, webrtc
 from .credentials import (
     get_cloudflare_turn_credentials,
+    get_cloudflare_turn_credentials_async,
     get_hf_turn_credentials,
+    get_hf_turn_credentials_async,
+    get_turn_credentials,
+    get_turn_credentials_async,
     get_twilio_turn_credentials,
 )
+from .stream import Stream, UIArgs
 
 __all__ = [
     "LiveStatus",
+    "Stream",
     "StreamContext",
+    "UIArgs",
     "get_cloudflare_turn_credentials",
+    "get_cloudflare_turn_credentials_async",
     "get_hf_turn_credentials",
+    "get_hf_turn_credentials_async",
+    "get_turn_credentials",
+    "get_turn_credentials_async",
     "get_twilio_turn_credentials",
     "webrtc",
 ]

@@ -28,7 +28,11 @@ from ..core.handler import (
     StreamHandlerBase,
 )
 from ..core.status import Status
-from ..core.video_handlers import VideoFunctionHandler, VideoGeneratorHandler
+from ..core.video_handlers import (
+    VideoFunctionHandler,
+    VideoGeneratorHandler,
+    VideoStreamHandler,
+)
 from ..reply.generator import GeneratorHandler
 from ..rtc.aiortc_patches import tune_aiortc
 from ..session.concurrency import ConcurrencyRegistry
@@ -38,6 +42,7 @@ from ..session.outputs import OutputsFolder
 from . import _compat
 from . import live as live_refresh
 from .live import LiveStatus
+from .rtc_config import RtcConfigError, RTCConfiguration, resolve_rtc_configuration
 from .slot import StreamSlot, busy_message
 
 __all__ = ["LiveStatus", "StreamContext", "webrtc"]
@@ -62,6 +67,9 @@ class StreamContext:
     errors: tuple[str, ...]
     end_message: str | None
     """Why the last stream ended (time limit, ``CloseStream`` message, an error)."""
+    messages: tuple[tuple[str, Any], ...]
+    """Recent ``(kind, payload)`` from handler code: ``send_message`` (kind ``"message"``),
+    ``Warning(...)`` (kind ``"warning"``)."""
     busy: bool
     """The stream was refused because ``concurrency_limit`` live users were reached."""
     webrtc_context: Any
@@ -115,6 +123,10 @@ def _video_prototype(handler: Any, mode: Mode, modality: Modality, fps: float) -
         )
     if isinstance(handler, (VideoFunctionHandler, VideoGeneratorHandler)):
         return handler
+    if isinstance(handler, VideoStreamHandler):  # fastrtc's wrapper: a function and its fps
+        if mode is Mode.RECEIVE:
+            return VideoGeneratorHandler(handler.callable, fps=handler.fps)
+        return VideoFunctionHandler(handler.callable)
     if not callable(handler):
         raise TypeError(f"modality='video' needs a function, got {type(handler).__name__}")
     if mode is Mode.RECEIVE:
@@ -149,7 +161,7 @@ def webrtc(
     time_limit: float | None = None,
     concurrency_limit: int | None = None,
     trigger: bool | None = None,
-    rtc_configuration: dict[str, Any] | None = None,
+    rtc_configuration: RTCConfiguration | None = None,
     media_stream_constraints: dict[str, Any] | None = None,
     translations: dict[str, str] | None = None,
     outputs: Sequence[str] | None = None,
@@ -168,8 +180,10 @@ def webrtc(
     on every rerun (``latest_args`` / extra arguments of reply functions).
     ``time_limit`` ends a stream N seconds after it connects;
     ``concurrency_limit`` caps live streams of this ``key`` across the server
-    (None: no cap). ``rtc_configuration`` goes to the browser and the server
-    as is (e.g. ``get_twilio_turn_credentials()``).
+    (None: no cap). ``rtc_configuration`` goes to the browser and the server:
+    a dict (e.g. ``get_twilio_turn_credentials()``) or a sync or async
+    function returning one (e.g. ``get_cloudflare_turn_credentials_async``),
+    called once per connection because TURN credentials expire.
 
     ``AdditionalOutputs`` reach this browser session only, in order: with
     ``outputs=["history", ...]`` their values are written to those
@@ -200,8 +214,8 @@ def webrtc(
         prototype = _video_prototype(handler, mode_, modality_, fps)
     registry = _registry()
     slot = _slot(key)
-    slot.inputs = list(inputs or [])
     slot.folder = OutputsFolder(list(outputs or []), on_additional_outputs)
+    slot.set_inputs(list(inputs or []), st.session_state)
     if trigger and mode_ is Mode.RECEIVE:
         slot.trigger()
     if slot.live_session is not None and slot.live_session.stopped:
@@ -210,7 +224,8 @@ def webrtc(
         slot.end_pending = True
         slot.live_session = None
     session = slot.current(prototype, mode_, time_limit, registry, concurrency_limit, modality_)
-    session.set_inputs(slot.inputs)
+    slot.push_inputs()
+    ice = _rtc_configuration(slot, session, rtc_configuration)
 
     desired: bool | None = None
     if slot.end_pending:
@@ -221,7 +236,7 @@ def webrtc(
     ctx = _compat.webrtc_streamer_fixed(
         key=key,
         mode=_WEBRTC_MODES[mode_],
-        rtc_configuration=rtc_configuration,
+        rtc_configuration=ice,
         media_stream_constraints=media_stream_constraints or dict(_DEFAULT_CONSTRAINTS[modality_]),
         source_audio_track=session.source_track,
         sink_audio_track=session.sink,
@@ -267,6 +282,7 @@ def webrtc(
         last_status=snapshot.last_status,
         errors=shown.errors,
         end_message=shown.end_message,
+        messages=shown.messages,
         busy=busy or session.refused,
         webrtc_context=ctx,
     )
@@ -277,5 +293,24 @@ def webrtc(
     else:
         slot.fast = False
         if show_status:
-            live_refresh.render_status(context.errors, context.end_message)
+            live_refresh.render_status(context.errors, context.end_message, context.messages)
     return context
+
+
+def _rtc_configuration(
+    slot: StreamSlot, session: Any, value: RTCConfiguration | None
+) -> dict[str, Any] | None:
+    """The configuration for this slot's current connection, resolved once per connection."""
+    if not callable(value):
+        return resolve_rtc_configuration(value)
+    cached = slot.rtc_config
+    if cached is not None and cached[0] is session:
+        return cached[1]
+    try:
+        config = resolve_rtc_configuration(value)
+    except RtcConfigError as exc:
+        logger.error("%s: %s", slot.key, exc)
+        st.error(f"{exc}. Connecting without STUN/TURN servers.", icon=":material/error:")
+        config = None
+    slot.rtc_config = (session, config)
+    return config

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -45,6 +46,8 @@ class LiveStatus:
     remaining_s: float | None
     last_events: Mapping[StatusEvent, Status] = field(default_factory=dict)
     """The latest status of each kind, e.g. ``last_events.get(StatusEvent.STOPWORD)``."""
+    messages: tuple[tuple[str, Any], ...] = ()
+    """Recent ``(kind, payload)`` from handler code (``send_message``, ``Warning``)."""
 
 
 def schedule_poll(key: str, slot: StreamSlot, show_status: bool) -> None:
@@ -56,11 +59,22 @@ def schedule_poll(key: str, slot: StreamSlot, show_status: bool) -> None:
     st.fragment(run_every=poll)(live_poll)(key, show_status)
 
 
-def render_status(errors: tuple[str, ...], end_message: str | None) -> None:
+def render_status(
+    errors: tuple[str, ...],
+    end_message: str | None,
+    messages: tuple[tuple[str, Any], ...] = (),
+) -> None:
+    """Errors, the end message, warnings and the last ``send_message`` payload."""
     for message in errors[-3:]:
         st.error(message, icon=":material/error:")
     if end_message and end_message not in errors:
         st.info(end_message)
+    warnings = [str(payload) for kind, payload in messages if kind == "warning"]
+    for warning in warnings[-3:]:
+        st.warning(warning, icon=":material/warning:")
+    sent = [payload for kind, payload in messages if kind == "message"]
+    if sent:
+        st.caption(f"Message from the stream: {sent[-1]}")
 
 
 def live_slot(key: str) -> StreamSlot | None:
@@ -88,7 +102,7 @@ def live_poll(key: str, show_status: bool) -> None:
     ):
         st.rerun(scope="app")  # no live view: switch between idle and active polling
     if show_status:
-        render_status(snapshot.errors, None)
+        render_status(snapshot.errors, None, snapshot.messages)
         remaining = session.remaining_s()
         if remaining is not None and session.started:
             st.caption(f"{remaining:.0f} s left")
@@ -151,6 +165,7 @@ def live_view(key: str, render: Callable[[LiveStatus], None]) -> None:
                 errors=snap.errors,
                 remaining_s=session.remaining_s(),
                 last_events=snap.last_events,
+                messages=snap.messages,
             )
         render(status)
 

@@ -40,6 +40,11 @@ class StreamSlot:
     holder: str
     session: Session | None = None
     inputs: list[Any] = field(default_factory=list)
+    """The stream's input values as of the last script run (or the last applied output)."""
+    input_keys: dict[int, str] = field(default_factory=dict)
+    """Inputs that follow a session-state key the stream writes outputs to (position -> key)."""
+    rtc_config: tuple[Any, Any] | None = None
+    """``(session, resolved rtc_configuration)``: a function is called once per connection."""
     triggered_at: float | None = None
     """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
     end_pending: bool = False
@@ -85,13 +90,47 @@ class StreamSlot:
         """The browser is live: the trigger did its job."""
         self.triggered_at = None
 
+    def set_inputs(self, inputs: list[Any], state: Any) -> None:
+        """This run's input values; those that *are* an output key's value follow that key.
+
+        The seed's conversation pattern passes ``st.session_state["history"]``
+        in and writes the reply's history back to ``"history"`` as an output.
+        Outputs can be applied without a full script run (a live view), so
+        such an input is re-read from its key whenever outputs are applied:
+        every turn gets the current history.
+        """
+        self.inputs = inputs
+        self.input_keys = {}
+        for index, value in enumerate(inputs):
+            if isinstance(value, _IMMUTABLE):
+                continue  # identity says nothing about small ints, strings, None
+            for key in self.folder.keys:
+                if key in state and state[key] is value:
+                    self.input_keys[index] = key
+                    break
+
+    def push_inputs(self) -> None:
+        """Give the current session this slot's input values (script thread)."""
+        if self.session is not None:
+            self.session.set_inputs(list(self.inputs))
+
     def drain(self, state: Any) -> int:
-        """Apply queued outputs to ``state`` (script thread); returns how many."""
+        """Apply queued outputs to ``state`` (script thread); returns how many.
+
+        Inputs that follow an output key are refreshed and pushed at once, so
+        the next turn sees what this output changed, with or without a full run.
+        """
         items = self.leftover
         self.leftover = []
         if self.session is not None:
             items = items + self.session.mailbox.take_outputs()
-        return self.folder.apply(state, items)
+        applied = self.folder.apply(state, items)
+        if applied and self.input_keys:
+            for index, key in self.input_keys.items():
+                if key in state:
+                    self.inputs[index] = state[key]
+            self.push_inputs()
+        return applied
 
     def current(
         self,
@@ -130,7 +169,7 @@ class StreamSlot:
             session = VideoStreamSession(prototype, **options)
         else:
             session = AudioStreamSession(prototype, modality=modality, **options)
-        session.handler.stream_args.set_provider(lambda: list(self.inputs))
+        session.handler.stream_args.kept_current = True  # every run and applied output pushes
         self.session = session
         return session
 
@@ -151,6 +190,9 @@ class StreamSlot:
         if self.watcher is not None:
             self.watcher.stop()
             self.watcher = None
+
+
+_IMMUTABLE = (str, bytes, int, float, complex, bool, tuple, frozenset, type(None))
 
 
 def busy_message(limit: int | None) -> str:
