@@ -22,7 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from aiortc import RTCConfiguration
 
-from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
+from streamlit_rtc.testing.ice import restrict_ice_to_loopback
 
 logger = logging.getLogger("bench.child")
 

@@ -65,7 +65,7 @@ from streamlit_rtc.rtc.aiortc_patches import (
     install_prompt_audio_receive,
     uninstall_prompt_audio_receive,
 )
-from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
+from streamlit_rtc.testing.ice import restrict_ice_to_loopback
 
 logger = logging.getLogger("bench.e2e")
 

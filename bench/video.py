@@ -172,7 +172,7 @@ def main() -> dict[str, Any]:
     )
     for noisy in ("aioice", "aiortc"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
+    from streamlit_rtc.testing.ice import restrict_ice_to_loopback
 
     restrict_ice_to_loopback()
     result = asyncio.run(run(args))

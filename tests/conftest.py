@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
 from streamlit_rtc.testing import read_wav
+from streamlit_rtc.testing.ice import restrict_ice_to_loopback
 
 # Every WebRTC peer in the test process talks over 127.0.0.1 only.
 restrict_ice_to_loopback()

@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 
 OUTPUT_CHANNELS = 2
 OUTPUT_BUFFER_S = 2.0
+EMIT_CHECK_EVERY = 50
+"""Output pulls (20 ms each) between two checks for a blocking emit()."""
 
 
 class AudioStreamSession(SessionLifecycle):
@@ -73,6 +75,7 @@ class AudioStreamSession(SessionLifecycle):
         )
         h.attach_playback(self.output if mode.receives else None)
         h.status.add_listener(self.mailbox.on_status)
+        self._pulls = 0
         self.video_sink: RawVideoSink | None = None
         self.video_track: PushedVideoTrack | None = None
         self.video_lane: HandlerLane | None = None
@@ -124,6 +127,9 @@ class AudioStreamSession(SessionLifecycle):
 
     def _next_frame(self) -> np.ndarray | None:
         self.ensure_started()
+        self._pulls += 1
+        if self._pulls % EMIT_CHECK_EVERY == 0:
+            self.workers.check_emit()
         return self.output.read_frame()
 
     def _on_camera_frame(self, frame: Any) -> None:

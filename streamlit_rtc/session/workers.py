@@ -44,6 +44,8 @@ Frame = tuple[np.ndarray, int, int]
 IDLE_WAIT_S = 0.01
 STUCK_AFTER_S = 1.0
 """A receive() running this long while input piles up is reported by name."""
+EMIT_STUCK_AFTER_S = 2.0
+"""A handler's own emit() that has not returned for this long is reported by name."""
 
 
 class WorkerLane(Protocol):
@@ -96,6 +98,7 @@ class HandlerWorkers:
         self._async = self._async_handler is not None
         self.dropped_frames = 0
         self._named_stuck = False
+        self._named_emit_stuck = False
         self._started = False
 
     # -- called by the transport (event loop): never blocks ---------------------------
@@ -129,6 +132,31 @@ class HandlerWorkers:
                 receive,
                 self.dropped_frames,
             )
+
+    def check_emit(self) -> None:
+        """Name a user ``emit()`` that blocks (called now and then from the output track).
+
+        ``emit`` must return None when nothing is ready (fastrtc's rule); one
+        that waits holds back every output. Reported once per connection.
+        Library handlers (ReplyOnPause) are exempt: their replies may think.
+        """
+        if self._named_emit_stuck or self._sync_handler is not None and (
+            type(self._sync_handler).next_output is not StreamHandler.next_output
+        ):
+            return
+        emit = self.handler.method_name("emit")
+        stuck = self.bridge.stuck(emit, EMIT_STUCK_AFTER_S)
+        if stuck is None:
+            return
+        self._named_emit_stuck = True
+        message = (
+            f"{emit} has not returned for {stuck:.1f} s: emit() must not block; return "
+            "None when nothing is ready (e.g. queue.get_nowait(), or wait_for_item(queue) "
+            "in async handlers)"
+        )
+        logger.error("%s: %s", self._name, message)
+        if self._on_notice is not None:
+            self._on_notice(message)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:

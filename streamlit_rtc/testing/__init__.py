@@ -15,13 +15,16 @@ without a browser:
 * :func:`read_wav` / :func:`write_wav` move 16-bit PCM WAV files to and from
   int16 arrays.
 
+* :func:`restrict_ice_to_loopback` keeps this process's ICE on 127.0.0.1
+  (tests and benchmarks with peers on one machine).
+
 It lives outside the runtime packages so that nothing the component runs
-depends on it, and it never imports Streamlit. For peers on one machine,
-:func:`streamlit_rtc.rtc.ice.restrict_ice_to_loopback` keeps ICE on 127.0.0.1.
+depends on it, and it never imports Streamlit.
 """
 
 from ..audio.wav import read_wav, write_wav
 from ..simulate import HandlerSimulator, TimedStatus
+from .ice import restrict_ice_to_loopback
 from .loopback import (
     BROWSER_FRAME_SIZE,
     BROWSER_SAMPLE_RATE,
@@ -50,6 +53,7 @@ __all__ = [
     "dominant_frequency",
     "fake_microphone",
     "read_wav",
+    "restrict_ice_to_loopback",
     "sine",
     "write_wav",
 ]

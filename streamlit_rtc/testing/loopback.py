@@ -10,7 +10,7 @@ source tracks. To play a WAV file into :func:`fake_microphone`, read it with
 
 ``iceServers=[]`` avoids any network lookup. aioice never gathers
 127.0.0.1 by itself, so the peers meet on the host's interface address
-unless :func:`streamlit_rtc.rtc.ice.restrict_ice_to_loopback` was called
+unless :func:`streamlit_rtc.testing.ice.restrict_ice_to_loopback` was called
 (``tests/conftest.py`` does, for the whole test process).
 """
 

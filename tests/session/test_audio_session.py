@@ -194,8 +194,38 @@ def test_a_raising_handler_stops_its_session_and_the_other_keeps_working() -> No
     bad, good, hz = asyncio.run(scenario())
     assert bad.state is StreamState.STOPPED
     assert bad.errors == ("Echo.receive() raised RuntimeError: model crashed",)
-    assert bad.end_message == "RuntimeError: model crashed"
+    assert bad.end_message == "Echo.receive() raised RuntimeError: model crashed"
     assert good.errors == () and abs(hz - 660) < 10
+
+
+class BlockingEmit(Echo):
+    """Breaks fastrtc's rule: emit() waits for input instead of returning None."""
+
+    release = threading.Event()
+
+    def emit(self) -> AudioEmitType:
+        self.release.wait(30)
+        return None
+
+    def copy(self) -> BlockingEmit:
+        return BlockingEmit()
+
+
+def test_an_emit_that_blocks_is_named_in_the_page() -> None:
+    async def scenario() -> Any:
+        session = AudioStreamSession(BlockingEmit(), name="blocking")
+        async with connected(session, tone(440, 6.0), True):
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline and not session.mailbox.snapshot().errors:
+                await asyncio.sleep(0.1)
+            snapshot = session.mailbox.snapshot()
+            BlockingEmit.release.set()
+            return snapshot
+
+    snapshot = asyncio.run(scenario())
+    assert snapshot.errors, "a blocking emit() was not reported"
+    assert snapshot.errors[0].startswith("BlockingEmit.emit() has not returned for")
+    assert "must not block" in snapshot.errors[0]
 
 
 def test_every_thread_is_stopped_at_the_end() -> None:

@@ -8,6 +8,6 @@ loopback candidates only, so no media packet is addressed outside 127/8.
 import os
 
 if os.environ.get("STREAMLIT_RTC_TEST_LOOPBACK_ICE") == "1":
-    from streamlit_rtc.rtc.ice import restrict_ice_to_loopback
+    from streamlit_rtc.testing.ice import restrict_ice_to_loopback
 
     restrict_ice_to_loopback()
