@@ -198,42 +198,46 @@ class CodeBridge:
         return None
 
     # -- calls from worker threads -------------------------------------------------
+    @contextlib.contextmanager
+    def running(self, method: str, *, as_context: bool = True) -> Iterator[None]:
+        """Track ``method`` while the block runs user code; exceptions become UserCodeError.
+
+        With ``as_context`` the connection is current for the block only (the
+        calling thread's context is restored); tasks on the private loop have
+        it already.
+        """
+        call_id = self._begin(method)
+        token = current_connection.set(self.connection) if as_context else None
+        try:
+            yield
+        except (UserCodeError, StopIteration):
+            raise
+        except Exception as exc:
+            raise UserCodeError(method, exc) from exc
+        finally:
+            if token is not None:
+                current_connection.reset(token)
+            self._end(call_id)
+
     def call(self, method: str, fn: Callable[..., Any], *args: Any) -> Any:
         """``fn(*args)`` on this thread; an awaitable result is awaited on the private loop.
 
         Raises :class:`UserCodeError` naming ``method``. Must not be called on
-        the private loop's thread (use :meth:`acall` there). The connection is
-        current for the call only (the calling thread's context is restored).
+        the private loop's thread (use :meth:`acall` there).
         """
-        call_id = self._begin(method)
-        token = current_connection.set(self.connection)
-        try:
+        with self.running(method):
             result = fn(*args)
             if inspect.isawaitable(result):
                 result = self.wait(result)
             return result
-        except UserCodeError:
-            raise
-        except Exception as exc:
-            raise UserCodeError(method, exc) from exc
-        finally:
-            current_connection.reset(token)
-            self._end(call_id)
 
     async def acall(self, method: str, fn: Callable[..., Any], *args: Any) -> Any:
         """:meth:`call` for code already on the private loop (async handlers' tasks)."""
-        call_id = self._begin(method)
-        try:
+        with self.running(method, as_context=False):
             result = fn(*args)
             if inspect.isawaitable(result):
                 result = await result
             return result
-        except UserCodeError:
-            raise
-        except Exception as exc:
-            raise UserCodeError(method, exc) from exc
-        finally:
-            self._end(call_id)
 
     def wait(self, awaitable: Awaitable[T], timeout: float | None = None) -> T:
         """Run ``awaitable`` on the private loop and wait for its result on this thread."""
@@ -378,9 +382,7 @@ class Steps:
         """The next emitted value; ``StopIteration`` at the end."""
         self.started = True
         bridge = self._bridge
-        call_id = bridge._begin(self.method)
-        token = current_connection.set(bridge.connection)
-        try:
+        with bridge.running(self.method):
             if self._sync is not None:
                 return next(self._sync)
             if self._async is not None:
@@ -397,13 +399,6 @@ class Steps:
             if self._single:
                 return self._single.pop()
             raise StopIteration
-        except (StopIteration, UserCodeError):
-            raise
-        except Exception as exc:
-            raise UserCodeError(self.method, exc) from exc
-        finally:
-            current_connection.reset(token)
-            bridge._end(call_id)
 
     def close(self) -> None:
         """Stop now: runs the generator's ``finally`` blocks (errors there are logged)."""

@@ -97,8 +97,7 @@ class HandlerWorkers:
             )
         self._async = self._async_handler is not None
         self.dropped_frames = 0
-        self._named_stuck = False
-        self._named_emit_stuck = False
+        self._named_stuck: set[str] = set()
         self._started = False
 
     # -- called by the transport (event loop): never blocks ---------------------------
@@ -112,18 +111,11 @@ class HandlerWorkers:
 
     def _report_backlog(self) -> None:
         receive = self.handler.method_name("receive")
-        stuck = self.bridge.stuck(receive, STUCK_AFTER_S)
-        if stuck is not None:
-            if not self._named_stuck:
-                self._named_stuck = True
-                message = (
-                    f"{receive} has not returned for {stuck:.1f} s: input audio is being "
-                    "dropped. receive() must return quickly; move slow work to emit() "
-                    "or a background task"
-                )
-                logger.error("%s: %s", self._name, message)
-                if self._on_notice is not None:
-                    self._on_notice(message)
+        advice = (
+            "input audio is being dropped. receive() must return quickly; move slow work "
+            "to emit() or a background task"
+        )
+        if self._name_if_stuck(receive, STUCK_AFTER_S, advice):
             return
         if self.dropped_frames in (1, 100) or self.dropped_frames % 1000 == 0:
             logger.warning(
@@ -137,26 +129,31 @@ class HandlerWorkers:
         """Name a user ``emit()`` that blocks (called now and then from the output track).
 
         ``emit`` must return None when nothing is ready (fastrtc's rule); one
-        that waits holds back every output. Reported once per connection.
-        Library handlers (ReplyOnPause) are exempt: their replies may think.
+        that waits holds back every output. Library handlers that hand over
+        parsed outputs (ReplyOnPause) are exempt: their replies may think.
         """
-        if self._named_emit_stuck or self._sync_handler is not None and (
-            type(self._sync_handler).next_output is not StreamHandler.next_output
-        ):
+        sync = self._sync_handler
+        if sync is not None and type(sync).next_output is not StreamHandler.next_output:
             return
-        emit = self.handler.method_name("emit")
-        stuck = self.bridge.stuck(emit, EMIT_STUCK_AFTER_S)
-        if stuck is None:
-            return
-        self._named_emit_stuck = True
-        message = (
-            f"{emit} has not returned for {stuck:.1f} s: emit() must not block; return "
-            "None when nothing is ready (e.g. queue.get_nowait(), or wait_for_item(queue) "
-            "in async handlers)"
+        advice = (
+            "emit() must not block; return None when nothing is ready (e.g. "
+            "queue.get_nowait(), or wait_for_item(queue) in async handlers)"
         )
+        self._name_if_stuck(self.handler.method_name("emit"), EMIT_STUCK_AFTER_S, advice)
+
+    def _name_if_stuck(self, method: str, after_s: float, advice: str) -> bool:
+        """Say once, in the page, that ``method`` has run longer than ``after_s``; True if so."""
+        if method in self._named_stuck:
+            return True
+        stuck = self.bridge.stuck(method, after_s)
+        if stuck is None:
+            return False
+        self._named_stuck.add(method)
+        message = f"{method} has not returned for {stuck:.1f} s: {advice}"
         logger.error("%s: %s", self._name, message)
         if self._on_notice is not None:
             self._on_notice(message)
+        return True
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
