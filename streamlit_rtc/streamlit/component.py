@@ -218,10 +218,13 @@ def webrtc(
     slot.set_inputs(list(inputs or []), st.session_state)
     if trigger and mode_ is Mode.RECEIVE:
         slot.trigger()
-    if slot.live_session is None and slot.polling and slot.session is not None:
-        if slot.session.started:
-            # It started (and may have ended) between two runs, while the browser was live.
-            slot.live_session = slot.session
+    if (
+        slot.live_session is None
+        and slot.polling
+        and slot.session is not None
+        and slot.session.started
+    ):  # it started (and may have ended) between two runs, while the browser was live
+        slot.live_session = slot.session
     if slot.live_session is not None and slot.live_session.stopped:
         # It ended on the server (a finished generator, CloseStream) between two
         # runs: stop the browser, don't let it look live on a fresh session.
