@@ -24,10 +24,15 @@ import numpy as np
 from .audio.input import InputAdapter
 from .audio.output import AudioOutput
 from .audio.resample import StreamResampler
-from .core.bridge import CodeBridge, UserCodeError, user_message
+from .core.bridge import CodeBridge, NotReturnedError, UserCodeError, user_message
 from .core.context import Connection, Context, MessageKind
 from .core.emit import parse_audio_emit
-from .core.handler import AsyncStreamHandler, StreamHandler, StreamHandlerBase
+from .core.handler import (
+    EMIT_MUST_NOT_BLOCK,
+    AsyncStreamHandler,
+    StreamHandler,
+    StreamHandlerBase,
+)
 from .core.messages import AdditionalOutputs, CloseStream
 from .core.status import Status, StatusEvent
 from .reply.generator import GeneratorHandler
@@ -38,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 STARTUP_WAIT_S = 1.0
 """How long (real time) the first frame waits for a quick ``start_up`` to finish."""
+EMIT_WAIT_S = 2.0
+"""An async ``emit()`` still waiting after this long (real time) blocks, as a live stream says."""
 
 
 @dataclass(frozen=True)
@@ -168,11 +175,20 @@ class HandlerSimulator:
             if isinstance(h, StreamHandler):
                 parts = h.next_output()
             else:
-                item = self.bridge.call(h.method_name("emit"), h.emit)
+                item = self._async_emit(h)
                 parts = None if item is None else parse_audio_emit(item)
             if parts is None:
                 return
             self.output.route(parts)
+
+    def _async_emit(self, handler: AsyncStreamHandler) -> Any:
+        """``await emit()`` on the bridge, named like live when it does not return."""
+        method = handler.method_name("emit")
+        with self.bridge.running(method):
+            try:
+                return self.bridge.wait(handler.emit(), timeout=EMIT_WAIT_S)
+            except TimeoutError:
+                raise NotReturnedError(method, EMIT_WAIT_S, EMIT_MUST_NOT_BLOCK) from None
 
     def _play_until(self, t: float) -> None:
         out = self.output.buffer

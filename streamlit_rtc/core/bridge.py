@@ -37,7 +37,14 @@ from typing import Any, TypeVar
 from .context import Connection, current_connection
 from .messages import WebRTCError
 
-__all__ = ["CodeBridge", "Steps", "UserCodeError", "join_threads", "user_message"]
+__all__ = [
+    "CodeBridge",
+    "NotReturnedError",
+    "Steps",
+    "UserCodeError",
+    "join_threads",
+    "user_message",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +77,18 @@ class UserCodeError(Exception):
         if isinstance(self.cause, WebRTCError):
             return str(self.cause)
         return f"{self.method} raised {type(self.cause).__name__}: {self.cause}"
+
+
+class NotReturnedError(UserCodeError):
+    """User code that has not returned for too long, named with advice instead of a cause."""
+
+    def __init__(self, method: str, seconds: float, advice: str) -> None:
+        self.seconds, self.advice = seconds, advice
+        super().__init__(method, TimeoutError(advice))
+
+    @property
+    def user_message(self) -> str:
+        return f"{self.method} has not returned for {self.seconds:.1f} s: {self.advice}"
 
 
 def join_threads(

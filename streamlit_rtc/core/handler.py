@@ -24,6 +24,7 @@ from .messages import AdditionalOutputs, CloseStream
 from .status import Status, StatusEvent, StatusHub
 
 __all__ = [
+    "EMIT_MUST_NOT_BLOCK",
     "AsyncAudioVideoStreamHandler",
     "AsyncStreamHandler",
     "AudioEmitType",
@@ -62,6 +63,12 @@ VideoEmitType: TypeAlias = (
 )
 
 _LAYOUTS = ("mono", "stereo")
+
+EMIT_MUST_NOT_BLOCK = (
+    "emit() must not block; return None when nothing is ready (e.g. "
+    "queue.get_nowait(), or wait_for_item(queue) in async handlers)"
+)
+"""The advice given wherever a handler's ``emit()`` is found waiting."""
 
 logger = logging.getLogger(__name__)
 
@@ -288,7 +295,7 @@ class AsyncStreamHandler(StreamHandlerBase):
 
     @abstractmethod
     async def emit(self) -> AudioEmitType:
-        """The next output; may await until one is ready."""
+        """The next output, or None; await briefly at most (``wait_for_item(queue)``)."""
 
 
 class AudioVideoStreamHandler(StreamHandler):

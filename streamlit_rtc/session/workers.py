@@ -29,10 +29,15 @@ import numpy as np
 
 from ..audio.input import InputAdapter
 from ..audio.output import AudioOutput
-from ..core.bridge import JOIN_TIMEOUT_S, CodeBridge, UserCodeError, join_threads
+from ..core.bridge import JOIN_TIMEOUT_S, CodeBridge, NotReturnedError, UserCodeError, join_threads
 from ..core.context import Connection
 from ..core.emit import parse_audio_emit
-from ..core.handler import AsyncStreamHandler, StreamHandler, StreamHandlerBase
+from ..core.handler import (
+    EMIT_MUST_NOT_BLOCK,
+    AsyncStreamHandler,
+    StreamHandler,
+    StreamHandlerBase,
+)
 
 __all__ = ["HandlerWorkers", "join_threads"]
 
@@ -133,13 +138,10 @@ class HandlerWorkers:
         parsed outputs (ReplyOnPause) are exempt: their replies may think.
         """
         sync = self._sync_handler
-        if sync is not None and type(sync).next_output is not StreamHandler.next_output:
+        if sync is not None and _hands_over_parsed(sync):
             return
-        advice = (
-            "emit() must not block; return None when nothing is ready (e.g. "
-            "queue.get_nowait(), or wait_for_item(queue) in async handlers)"
-        )
-        self._name_if_stuck(self.handler.method_name("emit"), EMIT_STUCK_AFTER_S, advice)
+        emit = self.handler.method_name("emit")
+        self._name_if_stuck(emit, EMIT_STUCK_AFTER_S, EMIT_MUST_NOT_BLOCK)
 
     def _name_if_stuck(self, method: str, after_s: float, advice: str) -> bool:
         """Say once, in the page, that ``method`` has run longer than ``after_s``; True if so."""
@@ -149,7 +151,7 @@ class HandlerWorkers:
         if stuck is None:
             return False
         self._named_stuck.add(method)
-        message = f"{method} has not returned for {stuck:.1f} s: {advice}"
+        message = NotReturnedError(method, stuck, advice).user_message
         logger.error("%s: %s", self._name, message)
         if self._on_notice is not None:
             self._on_notice(message)
@@ -265,16 +267,18 @@ class HandlerWorkers:
             self._wake.set()
 
     def _run_output(self) -> None:
+        assert self._sync_handler is not None
+        handler = self._sync_handler
+        hands_parsed = _hands_over_parsed(handler)
         while not self._stop.is_set():
-            epoch = self.output.epoch
+            before = self.output.epoch
             try:
-                assert self._sync_handler is not None
-                parts = self._sync_handler.next_output()
+                parts = handler.next_output()
                 if parts is None:
                     self._wake.wait(IDLE_WAIT_S)
                     self._wake.clear()
                     continue
-                self.output.route(parts, epoch)
+                self.output.route(parts, before if hands_parsed else self.output.epoch)
             except Exception as exc:
                 self._fatal(exc)
                 return
@@ -304,17 +308,30 @@ class HandlerWorkers:
             if self.output.pending_s() > room_s:
                 await asyncio.sleep(IDLE_WAIT_S)
                 continue
-            epoch = self.output.epoch
             item = await self.bridge.acall(method, emit)
             if item is None:
                 await asyncio.sleep(IDLE_WAIT_S)
                 continue
+            # Read after emit() returns: what the handler queued after its own
+            # clear_queue() is new audio and plays (fastrtc's behaviour).
+            epoch = self.output.epoch
             parts = parse_audio_emit(item)
             if parts.audio is not None and self.output.would_block(parts.audio):
                 # Writing waits for room: never on the loop the handler's tasks share.
                 await loop.run_in_executor(None, self.output.route, parts, epoch, None)
             else:
                 self.output.route(parts, epoch, 1.0)
+
+
+def _hands_over_parsed(handler: StreamHandler) -> bool:
+    """A library handler (ReplyOnPause) that runs user code itself and parses what it yields.
+
+    Its output carries the epoch read *before* it was produced, so a reply
+    step that raced a barge-in is dropped; a user's own ``emit`` is judged
+    by the epoch *after* it returned: audio queued after its own
+    ``clear_queue()`` plays, as in fastrtc.
+    """
+    return type(handler).next_output is not StreamHandler.next_output
 
 
 def _bind(body: Callable[[threading.Event], None], stop: threading.Event) -> Callable[[], None]:
