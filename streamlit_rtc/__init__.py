@@ -14,6 +14,14 @@ from .audio.keywords import (
     StopPhrase,
     TranscriptionDetector,
 )
+from .audio.speech import (
+    PiperTTSOptions,
+    STTModel,
+    TTSModel,
+    TTSOptions,
+    get_stt_model,
+    get_tts_model,
+)
 from .audio.vad import SileroVAD, VADModel, VADStream
 from .core.args import WEBRTC_VALUE
 from .core.context import Context, get_current_context
@@ -99,9 +107,11 @@ __all__ = [
     "LiveStatus",
     "ModelOptions",
     "PauseOptions",
+    "PiperTTSOptions",
     "PocketSphinxDetector",
     "ReplyOnPause",
     "ReplyOnStopWords",
+    "STTModel",
     "SileroVAD",
     "SileroVadOptions",
     "Status",
@@ -112,6 +122,8 @@ __all__ = [
     "StreamHandler",
     "StreamHandlerBase",
     "StreamState",
+    "TTSModel",
+    "TTSOptions",
     "TranscriptionDetector",
     "UIArgs",
     "VADModel",
@@ -134,6 +146,8 @@ __all__ = [
     "get_hf_turn_credentials",
     "get_hf_turn_credentials_async",
     "get_silero_model",
+    "get_stt_model",
+    "get_tts_model",
     "get_turn_credentials",
     "get_turn_credentials_async",
     "get_twilio_turn_credentials",
