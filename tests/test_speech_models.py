@@ -8,7 +8,7 @@ rate is computed here and printed.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
+import os
 import re
 import subprocess
 import sys
@@ -240,23 +240,15 @@ def test_stt_rejects_bad_input(stt: STTModel) -> None:
 BECKETT = "Ever tried, ever failed. No matter. Try again. Fail again. Fail better."
 
 
-def _beckett_wav() -> Path | None:
-    spec = importlib.util.find_spec("moonshine_onnx")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "assets" / "beckett.wav"
-    return path if path.is_file() else None
+HUMAN_SPEECH = Path(
+    os.environ.get("STREAMLIT_RTC_TEST_DATA", Path(__file__).parents[1] / ".venv" / "test-data")
+) / "beckett.wav"
+"""Real human speech: the sample the useful-moonshine-onnx wheel ships (scripts/bootstrap.sh)."""
 
 
-@pytest.mark.skipif(
-    _beckett_wav() is None,
-    reason="needs the human recording in useful-moonshine-onnx (not a dependency: it pulls "
-    "librosa and numba); install it with pip install --no-deps useful-moonshine-onnx",
-)
 def test_stt_human_recording_exact(stt: STTModel) -> None:
-    path = _beckett_wav()
-    assert path is not None
-    rate, samples = read_wav(path, mono=True)
+    assert HUMAN_SPEECH.is_file(), f"{HUMAN_SPEECH} is missing: run bash scripts/bootstrap.sh"
+    rate, samples = read_wav(HUMAN_SPEECH, mono=True)
     assert words(stt.stt((rate, samples))) == words(BECKETT)
 
 
