@@ -56,6 +56,7 @@ from .core.video_handlers import VideoStreamHandler
 from .gradio_only import WebRTC, WebRTCData
 from .reply.reply_on_pause import ReplyOnPause
 from .reply.reply_on_stopwords import ReplyOnStopWords
+from .reply.transcribing import PartialTranscript, TranscribingReplyOnPause
 from .simulate import HandlerSimulator
 
 _ADAPTER_NAMES = {
@@ -106,6 +107,7 @@ __all__ = [
     "KeywordStream",
     "LiveStatus",
     "ModelOptions",
+    "PartialTranscript",
     "PauseOptions",
     "PiperTTSOptions",
     "PocketSphinxDetector",
@@ -124,6 +126,7 @@ __all__ = [
     "StreamState",
     "TTSModel",
     "TTSOptions",
+    "TranscribingReplyOnPause",
     "TranscriptionDetector",
     "UIArgs",
     "VADModel",

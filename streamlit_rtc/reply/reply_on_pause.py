@@ -43,7 +43,12 @@ ReplyFn = Callable[..., Any]
 
 
 def _takes_more_than(fn: Callable[..., Any] | None, count: int) -> bool:
-    """Whether ``fn`` accepts more than ``count`` positional arguments (fastrtc's test)."""
+    """Whether ``fn`` accepts more than ``count`` positional arguments.
+
+    fastrtc's test (more than one parameter) counting only parameters that
+    inputs can fill: they are passed positionally, so keyword-only ones
+    (``*, transcript``) do not ask for inputs.
+    """
     if fn is None:
         return False
     try:
@@ -52,7 +57,8 @@ def _takes_more_than(fn: Callable[..., Any] | None, count: int) -> bool:
         return False
     if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
         return True
-    return len(params) > count
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return sum(1 for p in params if p.kind in kinds) > count
 
 
 def _required_positional(fn: Callable[..., Any]) -> int:
@@ -179,6 +185,15 @@ class ReplyOnPause(StreamHandler):
 
     def stream_time_s(self) -> float:
         return self._recorder.now_s
+
+    def utterance_start_s(self) -> float | None:
+        """Stream time where the turn being recorded starts (pre-roll included); None between turns.
+
+        Read-only: lets a handler look at a turn while it is still spoken
+        (``TranscribingReplyOnPause`` transcribes it for partial transcripts).
+        """
+        with self._lock:
+            return self._recorder.start_s() if self._recorder.recording else None
 
     # -- input side --------------------------------------------------------------
     def _ensure_input_path(self) -> None:
