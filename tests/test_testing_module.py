@@ -135,6 +135,7 @@ PUBLIC = {
     "dominant_frequency",
     "fake_microphone",
     "read_wav",
+    "restrict_ice_to_loopback",
     "sine",
     "write_wav",
 }
