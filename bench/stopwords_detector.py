@@ -1,4 +1,4 @@
-"""Benchmark the offline stop-phrase detector on the espeak-ng fixture set.
+"""Benchmark a stop-phrase detector alone on a fixture set (espeak-ng by default).
 
 Feeds every fixture into one live stream in 20 ms chunks (``reset()`` between
 files, stream time keeps counting) and prints ONE JSON object:
@@ -15,8 +15,11 @@ files, stream time keeps counting) and prints ONE JSON object:
   of audio.
 
 Usage: ``python bench/stopwords_detector.py [--threshold-per-phone 3] [--no-verify]
-[--min-margin 0] [--multiword-accept 20 | --always-verify] [--fixtures DIR]``
-(``DIR`` holds WAVs and a ``manifest.json``).
+[--min-margin 0] [--multiword-accept 20 | --always-verify] [--fixtures DIR]
+[--confirmed]`` (``DIR`` holds WAVs and a ``manifest.json``, e.g.
+``tests/fixtures/stopwords_neural``; its ``conversation`` entry is skipped).
+``--confirmed`` measures the two-stage default (the ``stt`` extra) instead of
+pocketsphinx alone; the pocketsphinx options then set its stage 1.
 """
 
 from __future__ import annotations
@@ -29,11 +32,12 @@ from pathlib import Path
 
 import numpy as np
 
-from streamlit_rtc.audio.keywords import PocketSphinxDetector, StopPhrase
+from streamlit_rtc.audio.keywords import ConfirmedDetector, PocketSphinxDetector, StopPhrase
 from streamlit_rtc.testing import read_wav
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stopwords"
 CHUNK = 320  # 20 ms at 16 kHz
+TAIL_S = 1.2  # noise floor (-66 dBFS) after every clip: a detector may decide up to ~1 s late
 
 
 def load(name: str) -> np.ndarray:
@@ -48,8 +52,10 @@ def default_phrases() -> list[StopPhrase]:
     ]
 
 
-def run(detector: PocketSphinxDetector) -> dict[str, object]:
+def run(detector: PocketSphinxDetector | ConfirmedDetector) -> dict[str, object]:
     manifest = json.loads((FIXTURES / "manifest.json").read_text())
+    manifest = [m for m in manifest if m["kind"] != "conversation"]
+    stage1 = detector.candidates if isinstance(detector, ConfirmedDetector) else detector
     stream = detector.start_stream()
     offset = 0.0
     cpu = 0.0
@@ -60,8 +66,11 @@ def run(detector: PocketSphinxDetector) -> dict[str, object]:
     errors: list[float] = []
     missed: list[str] = []
     false_files: list[str] = []
+    rng = np.random.default_rng(7)
     for item in manifest:
-        audio = load(item["file"])
+        # a faint noise floor after each clip, so looks that wait for later audio happen
+        tail = (rng.standard_normal(int(TAIL_S * 16000)) * 16).astype(np.int16)
+        audio = np.concatenate([load(item["file"]), tail])
         stream.reset()
         hits = []
         for i in range(0, len(audio), CHUNK):
@@ -71,8 +80,8 @@ def run(detector: PocketSphinxDetector) -> dict[str, object]:
             cpu += dt
             now = offset + min(len(audio), i + CHUNK) / 16000 + dt
             hits.extend((h, now) for h in got)
-        dur = len(audio) / 16000
-        audio_s += dur
+        dur = (len(audio) - tail.size) / 16000  # the clip without its tail
+        audio_s += len(audio) / 16000
         truth = item["phrase"]
         if item["kind"] == "positive":
             n_pos += 1
@@ -93,16 +102,18 @@ def run(detector: PocketSphinxDetector) -> dict[str, object]:
         if extra:
             false += extra
             false_files.append(item["file"])
-        offset += dur
+        offset += len(audio) / 16000
     d = np.array(delays) * 1000 if delays else np.zeros(1)
     e = np.array(errors) * 1000 if errors else np.zeros(1)
     return {
-        "detector": "PocketSphinxDetector",
-        "threshold_per_phone": detector.threshold_per_phone,
-        "phone_loop_penalty": detector.phone_loop_penalty,
-        "verify": detector.verify,
-        "min_margin": detector.min_margin,
-        "multiword_accept": detector.multiword_accept,
+        "detector": type(detector).__name__,
+        "fixtures": FIXTURES.name,
+        "threshold_per_phone": stage1.threshold_per_phone,
+        "phone_loop_penalty": stage1.phone_loop_penalty,
+        "config": stage1.config,
+        "verify": stage1.verify,
+        "min_margin": stage1.min_margin,
+        "multiword_accept": stage1.multiword_accept,
         "files": len(manifest),
         "positives": n_pos,
         "recall": round(tp / max(1, n_pos), 4),
@@ -131,12 +142,17 @@ def main() -> None:
     parser.add_argument("--phone-loop-penalty", type=float, default=None)
     parser.add_argument("--min-margin", type=float, default=None)
     parser.add_argument(
-        "--multiword-accept", type=float, default=None,
+        "--multiword-accept",
+        type=float,
+        default=None,
         help="stage-1 margin (natural log) that reports a multi-word phrase without stage 2",
     )
     parser.add_argument("--always-verify", action="store_true", help="multiword_accept=None")
     parser.add_argument("--no-verify", action="store_true", help="stage 1 (keyphrase) only")
     parser.add_argument("--fixtures", type=Path, default=None, help="other fixture dir")
+    parser.add_argument(
+        "--confirmed", action="store_true", help="the two-stage default (needs the stt extra)"
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     kwargs: dict[str, object] = {}
@@ -155,6 +171,21 @@ def main() -> None:
     if args.fixtures is not None:
         global FIXTURES
         FIXTURES = args.fixtures
+    if args.confirmed:
+        from streamlit_rtc.audio.keywords.confirmed import (
+            STAGE1_CONFIG,
+            STAGE1_THRESHOLD_PER_PHONE,
+        )
+
+        kwargs.setdefault("threshold_per_phone", STAGE1_THRESHOLD_PER_PHONE)
+        kwargs["verify"] = False
+        stage1 = PocketSphinxDetector(
+            default_phrases(),
+            config=dict(STAGE1_CONFIG),
+            **kwargs,  # type: ignore[arg-type]
+        )
+        print(json.dumps(run(ConfirmedDetector(default_phrases(), candidates=stage1))))
+        return
     detector = PocketSphinxDetector(default_phrases(), **kwargs)  # type: ignore[arg-type]
     if detector.verify:
         detector.verifier()  # build the shared stage-2 index before timing

@@ -6,7 +6,9 @@ by a request with a 300 ms pause, a 40 ms gap, or in one sentence; 7 voices x
 2 rates) and 45 negatives (the requests alone, near-misses such as
 "commuter", "compute", "computed", "competitor", "commute her", and noise).
 
-Measured with the default PocketSphinxDetector (``bench/stopwords_detector.py``):
+These test the pocketsphinx-only detector, the default without the ``stt`` extra
+(the two-stage default is tested in ``test_confirmed_detector.py``). Measured
+with ``bench/stopwords_detector.py``:
 see MEASURED_RECALL below.  The recall floor is the measured value minus a
 margin of about two files, so a regression fails while pocketsphinx build
 differences do not.  False triggers must be zero on other speech and noise.

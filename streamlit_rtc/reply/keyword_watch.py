@@ -1,7 +1,12 @@
 """Runs a keyword detector next to the audio path, never on it.
 
-``push(samples, start_s)`` is called from ``receive`` with audio at the
-detector's rate and the stream time of its first sample; it only appends to
+What the detector hears is decided by a :class:`~streamlit_rtc.audio.keywords.ListenGate`
+(speech only, with a pre-roll and a hangover; a reset after each silent
+gap): ``receive`` hands the watcher every sample at the detector's rate
+(:meth:`KeywordWatcher.audio`) and every VAD window
+(:meth:`KeywordWatcher.window`), and the gate's actions become pushes and
+resets.  ``push(samples, start_s)`` takes audio at the detector's rate and
+the stream time of its first sample; it only appends to
 a bounded backlog (the oldest audio is dropped, and counted, if the detector
 falls more than ``max_backlog_s`` behind), and a daemon thread feeds the
 detector. The caller may skip audio (e.g. silence): the watcher keeps a map
@@ -22,6 +27,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ..audio.keywords.gate import Feed, GateAction, ListenGate
 from ..audio.keywords.types import KeywordHit, KeywordStream
 
 __all__ = ["KeywordWatcher"]
@@ -35,7 +41,12 @@ _MAX_SEGMENTS = 64  # clock-map entries kept (a phrase never spans more than a f
 
 
 class KeywordWatcher:
-    """Feeds one keyword stream and reports its hits in stream time."""
+    """Feeds one keyword stream and reports its hits in stream time.
+
+    ``gate`` (optional) decides what the stream hears when audio comes
+    through :meth:`audio` / :meth:`window`; :meth:`push` and
+    :meth:`mark_reset` bypass it.
+    """
 
     def __init__(
         self,
@@ -45,8 +56,10 @@ class KeywordWatcher:
         on_error: ErrorCallback,
         threaded: bool = True,
         max_backlog_s: float = 2.0,
+        gate: ListenGate | None = None,
     ) -> None:
         self._stream = stream
+        self.gate = gate
         self._rate = rate
         self._on_hit = on_hit
         self._on_error = on_error
@@ -63,6 +76,25 @@ class KeywordWatcher:
         # (detector time, stream time) where each contiguous run of fed audio began
         self._segments: deque[tuple[float, float]] = deque(maxlen=_MAX_SEGMENTS)
         self.dropped_samples = 0
+
+    def audio(self, samples: np.ndarray) -> None:
+        """The stream's next samples at the detector's rate; the gate decides if it hears them."""
+        if self.gate is None:
+            raise RuntimeError("KeywordWatcher.audio() needs a gate; use push() without one")
+        self._apply(self.gate.audio(samples))
+
+    def window(self, probability: float, end_s: float) -> None:
+        """A VAD window's speech probability (ending at stream time ``end_s``), for the gate."""
+        if self.gate is None:
+            raise RuntimeError("KeywordWatcher.window() needs a gate")
+        self._apply(self.gate.window(probability, end_s))
+
+    def _apply(self, actions: list[GateAction]) -> None:
+        for action in actions:
+            if isinstance(action, Feed):
+                self.push(action.samples, action.start_s)
+            else:
+                self.mark_reset()
 
     def push(self, samples: np.ndarray, start_s: float) -> None:
         """Queue int16 mono audio whose first sample is at stream time ``start_s``."""

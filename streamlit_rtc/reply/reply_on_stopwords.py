@@ -7,18 +7,31 @@ came **after** the phrase (``"computer what is the weather"`` works without
 a pause, and ``"computer" … "what is the weather"`` works with one). After
 the reply is taken, the handler waits for the phrase again. Plain speech
 during a reply does not interrupt it; the stop phrase does.
+
+What the detector hears and when it resets is the business of
+:class:`~streamlit_rtc.audio.keywords.ListenGate` (inside the
+:class:`KeywordWatcher`); this module only arms on hits and cuts the phrase
+off the request.
+
+The constructor repeats ReplyOnPause's parameters on purpose: fastrtc's
+positional order puts ``stop_words`` second, and Python's typing cannot
+express "the parent's positional parameters with one inserted" (``ParamSpec``
+only prepends, ``Unpack[TypedDict]`` covers keywords only, and an unpacked
+tuple cannot have optional trailing items), so the explicit list is the one
+way to keep ``ReplyOnStopWords(fn, ["computer"], None, None, ...)`` typed.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from ..audio.keywords.types import KeywordHit, StopPhrase, as_stop_phrases
+from ..audio.keywords.default import default_detector
+from ..audio.keywords.gate import ListenGate
+from ..audio.keywords.types import KeywordDetector, KeywordHit, StopPhrase, as_stop_phrases
 from ..audio.vad import VADModel
 from ..core.bridge import user_message
 from ..core.handler import Layout
@@ -32,14 +45,6 @@ __all__ = ["ReplyOnStopWords"]
 
 logger = logging.getLogger(__name__)
 
-RESET_AFTER_SILENCE_S = 0.25
-"""Silence after which the keyword detector starts afresh (longer than a phrase's inner gaps,
-shorter than the default ``pause_s``)."""
-DETECT_PRE_ROLL_S = 0.5
-"""Audio before the VAD's speech onset that the detector still gets (the onset lags)."""
-DETECT_HANGOVER_S = 1.0
-"""How long the detector keeps listening after speech (it decides up to ~0.5 s late)."""
-
 
 class ReplyOnStopWords(ReplyOnPause):
     """Answers only what is said after one of ``stop_words`` (words or phrases).
@@ -47,7 +52,12 @@ class ReplyOnStopWords(ReplyOnPause):
     ``stop_words`` items are strings or ``StopPhrase`` objects (with
     alternative spellings). ``detector`` is any keyword detector
     (``sample_rate``, ``start_stream()`` → ``feed(int16) -> hits``); the
-    default is the offline ``PocketSphinxDetector``. Once armed, the handler
+    default (:func:`~streamlit_rtc.audio.keywords.default_detector`) is the
+    offline ``ConfirmedDetector`` (keyphrase candidates confirmed by Whisper)
+    when the ``stt`` extra is installed, else ``PocketSphinxDetector``. A
+    detector's ``description`` (and ``notice``, e.g. how to get the
+    dependable one) is sent to the page once when a stream starts, as a
+    ``log`` message (the notice as a ``warning``). Once armed, the handler
     waits ``armed_timeout_s`` for the request before it stops listening.
     Status events add ``stopword`` (detail: the phrase) to ReplyOnPause's.
     """
@@ -69,7 +79,7 @@ class ReplyOnStopWords(ReplyOnPause):
         *,
         options: PauseOptions | None = None,
         args_timeout_s: float = 5.0,
-        detector: Any = None,
+        detector: KeywordDetector | None = None,
         detect_in_thread: bool = True,
         armed_timeout_s: float = 10.0,
     ) -> None:
@@ -90,9 +100,7 @@ class ReplyOnStopWords(ReplyOnPause):
         )
         self.stop_words: list[StopPhrase] = list(as_stop_phrases(stop_words))
         if detector is None:
-            from ..audio.keywords import PocketSphinxDetector
-
-            detector = PocketSphinxDetector(self.stop_words)
+            detector = default_detector(self.stop_words)
         if detector.sample_rate != self.model.sample_rate:
             raise ValueError(
                 f"the keyword detector needs {detector.sample_rate} Hz audio but the VAD runs at "
@@ -104,15 +112,7 @@ class ReplyOnStopWords(ReplyOnPause):
         self._watcher: KeywordWatcher | None = None
         self._phrase_end: float | None = None
         self._last_hit_end = float("-inf")
-        self._gap_reset = False  # the detector was reset in the current silent gap
         self._recent: tuple[float, np.ndarray] | None = None
-        # The detector only hears speech (plus a pre-roll and a hangover): idle listening
-        # costs nothing. Held audio is what it will get if speech starts now.
-        self._vad_pos = 0
-        self._held: deque[tuple[float, np.ndarray]] = deque()
-        self._held_len = 0
-        self._detecting = False
-        self._last_voice_s = float("-inf")
 
     def _copy_kwargs(self) -> dict[str, Any]:
         return {
@@ -133,48 +133,37 @@ class ReplyOnStopWords(ReplyOnPause):
         phrase_end = self._phrase_end
         return phrase_end is not None and self.stream_time_s() <= phrase_end + self.armed_timeout_s
 
+    def start_up(self) -> None:
+        """Tell the page once which detector listens (and how to get a better one, if any)."""
+        super().start_up()
+        description = getattr(self.detector, "description", None)
+        notice = getattr(self.detector, "notice", None)
+        for kind, text in (("log", description), ("warning", notice)):
+            if text and not self._post(kind, str(text)):
+                logger.info("no page to tell (not running as a stream): %s", text)
+
     # -- hooks ---------------------------------------------------------------------
     def _on_vad_audio(self, mono: np.ndarray) -> None:
         if self._watcher is None:
+            model = self.model
+            gate = ListenGate(
+                self.detector.sample_rate,
+                model.window_size / model.sample_rate,
+                self.options.silence_threshold,
+            )
             self._watcher = KeywordWatcher(
                 self.detector.start_stream(),
                 self.detector.sample_rate,
                 on_hit=self._on_hit,
                 on_error=self._on_detector_error,
                 threaded=self.detect_in_thread,
+                gate=gate,
             )
-        rate = self.detector.sample_rate
-        start_s = self._vad_pos / rate
-        self._vad_pos += mono.shape[-1]
-        if self._detecting:
-            self._watcher.push(mono, start_s)
-            return
-        self._held.append((start_s, mono))
-        self._held_len += mono.shape[-1]
-        while self._held_len - self._held[0][1].shape[-1] >= DETECT_PRE_ROLL_S * rate:
-            self._held_len -= self._held.popleft()[1].shape[-1]
+        self._watcher.audio(mono)
 
     def _on_window(self, probability: float, end_s: float) -> None:
-        watcher = self._watcher
-        if probability >= self.options.silence_threshold:
-            self._gap_reset = False
-            self._last_voice_s = end_s
-            if not self._detecting and watcher is not None:
-                self._detecting = True
-                while self._held:
-                    held_start, held_audio = self._held.popleft()
-                    watcher.push(held_audio, held_start)
-                self._held_len = 0
-        elif not self._gap_reset and end_s - self._last_voice_s >= RESET_AFTER_SILENCE_S + (
-            self.model.window_size / self.model.sample_rate  # counted from the first quiet window
-        ):
-            # Decode each stretch of speech from a fresh detector state: a long-running
-            # keyphrase search drifts, and a wake phrase usually follows a pause.
-            self._gap_reset = True
-            if watcher is not None:
-                watcher.mark_reset()
-        if self._detecting and end_s - self._last_voice_s >= DETECT_HANGOVER_S:
-            self._detecting = False
+        if self._watcher is not None:
+            self._watcher.window(probability, end_s)
         super()._on_window(probability, end_s)
 
     def _speech_interrupts(self) -> bool:

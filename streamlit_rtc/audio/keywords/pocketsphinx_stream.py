@@ -95,7 +95,10 @@ class PocketSphinxStream:
         for start in range(0, len(chunk), _SLICE):
             part = chunk[start : start + _SLICE]
             self._dec.process_raw(part.tobytes(), False, False)
-            self._push(part)
+            if self._verifier is not None:
+                self._push(part)  # only stage 2 reads the ring
+            else:
+                self._pos += part.size
             if self._dec.hyp() is not None:
                 self._add_candidates(self._collect())
                 self._restart()  # each hit is reported once

@@ -106,7 +106,13 @@ class KeywordStream(Protocol):
 
 @runtime_checkable
 class KeywordDetector(Protocol):
-    """A keyword detector: shared model, one :class:`KeywordStream` per stream."""
+    """A keyword detector: shared model, one :class:`KeywordStream` per stream.
+
+    Optional attributes that ``ReplyOnStopWords`` reports once when a stream
+    starts: ``description`` (str, which detector listens; a ``log`` message
+    to the page) and ``notice`` (str or None, advice such as how to get a
+    more dependable detector; a ``warning`` in the page).
+    """
 
     sample_rate: int
 

@@ -1,0 +1,152 @@
+"""Stage 2's decision: does a transcript confirm a keyphrase candidate, and as which phrase?
+
+A candidate is a phrase the keyphrase search heard, with its times and its
+score (keyphrase path minus the search's phone loop, natural log).  The
+transcript of a window around it confirms it when it says the candidate's
+phrase -- or a *related* one: a configured phrase that ends with it or that
+it ends with ("ok computer" and "computer").  The search sometimes hears
+only the "computer" of "okay computer", or makes an "ok" of the pause
+before "computer"; the transcript tells which was said, the search where
+it ended.  Ways of saying a phrase (:class:`.PhraseMatcher`), surest first:
+``exact``, ``fuzzy``, and ``anchored``, which counts only with the
+candidate's own score at least ``anchor_margin``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .normalize import normalize_phrase
+from .phonetic import Pronouncer, is_dictionary_word
+from .transcript_match import PhraseMatcher, TranscriptMatch
+from .types import KeywordHit, StopPhrase
+
+__all__ = ["ConfirmRules", "Verdict"]
+
+_KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a transcript says about a group of overlapping candidates.
+
+    Attributes:
+        hit: the confirmed phrase, at the search's times; None: not confirmed.
+        match: how the transcript said it.
+        close: not confirmed, but worth a second look with more context: the
+            transcript holds a word of the phrase or a made-up word that sounds
+            near one, or the candidate is a phrase of several words that the
+            search scored at least ``second_look_score``.
+    """
+
+    hit: KeywordHit | None
+    match: TranscriptMatch | None = None
+    close: bool = False
+
+
+class ConfirmRules:
+    """Confirms candidates with a transcript (see the module docstring).
+
+    Args:
+        phrases: the configured stop phrases.
+        anchor_margin: least keyphrase score (natural log) for an
+            ``anchored`` match; the search's threshold lets candidates through
+            from about ``-2.3 * threshold_per_phone * phones`` up.
+        fuzzy_max, loose_ratio: passed to :class:`.PhraseMatcher`.
+        close_ratio: a made-up transcript word (in no dictionary) within this
+            phone distance per phone of a phrase word makes an unconfirmed
+            candidate ``close``, as does a word of a multi-word phrase.
+        second_look_score: a candidate of several words scored at least this
+            is ``close`` whatever the transcript (the search prefers the phrase
+            to any other sound there; Whisper tiny.en garbles names without
+            context: "a little wire said" for "hello iris, set a timer").
+    """
+
+    def __init__(
+        self,
+        phrases: Sequence[StopPhrase],
+        *,
+        anchor_margin: float = -30.0,
+        fuzzy_max: float = 0.5,
+        loose_ratio: float = 0.6,
+        close_ratio: float = 0.4,
+        second_look_score: float = 0.0,
+    ) -> None:
+        self.phrases = tuple(phrases)
+        self.anchor_margin = float(anchor_margin)
+        self.close_ratio = float(close_ratio)
+        self.second_look_score = float(second_look_score)
+        self.matcher = PhraseMatcher(self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio)
+        self._words = {p.text: max(len(s) for s in p.spellings) for p in self.phrases}
+        self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
+        self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
+
+    def related(self, phrase: str) -> tuple[str, ...]:
+        """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
+        return self._related[phrase]
+
+    def judge(self, members: Sequence[KeywordHit], text: str) -> Verdict:
+        """Confirm the best of ``members`` (overlapping candidates) with transcript ``text``."""
+        best: tuple[tuple[int, int, float], KeywordHit, TranscriptMatch] | None = None
+        for member in members:
+            sure = member.score is not None and member.score >= self.anchor_margin
+            for phrase in self._related[member.phrase]:
+                match = self.matcher.find(text, phrase, anchored=sure and phrase == member.phrase)
+                if match is None:
+                    continue
+                key = (_KIND_RANK[match.kind], -self._words[phrase], match.distance)
+                if best is None or key < best[0]:
+                    hit = KeywordHit(phrase, member.start_s, member.end_s, member.score)
+                    best = (key, hit, match)
+        if best is not None:
+            return Verdict(best[1], best[2])
+        close = any(self._sure_multiword(m) or self._close(text, m.phrase) for m in members)
+        return Verdict(None, close=close)
+
+    def _sure_multiword(self, member: KeywordHit) -> bool:
+        """A phrase of several words the search scored well: Whisper may just need context."""
+        score = member.score
+        multiword = self._words[member.phrase] > 1
+        return multiword and score is not None and score >= self.second_look_score
+
+    def _close(self, text: str, phrase: str) -> bool:
+        """A word of a multi-word phrase is there, or a made-up word sounds near a phrase word.
+
+        A dictionary word near the phrase ("commuters" for "computer") is not
+        close: Whisper heard that word; a word it made up ("Temputer") means
+        it was unsure, and more context may settle it.
+        """
+        heard = normalize_phrase(text)
+        for name in self._related[phrase]:
+            pron = self._pron[name]
+            spec = next(p for p in self.phrases if p.text == name)
+            for spelling in spec.spellings:
+                if len(spelling) > 1 and set(spelling) & set(heard):
+                    return True
+                for word in spelling:
+                    target = pron.word(word)
+                    if not target:
+                        continue
+                    limit = self.close_ratio * min(len(t) for t in target)
+                    for w in heard:
+                        if is_dictionary_word(w):
+                            continue
+                        dist = pron.distance((w,), target)
+                        if dist is not None and dist <= limit:
+                            return True
+        return False
+
+
+def _related(phrase: StopPhrase, phrases: Sequence[StopPhrase]) -> tuple[str, ...]:
+    """``phrase`` and the phrases that end with one of its spellings or that it ends with."""
+    out = [phrase.text]
+    for other in phrases:
+        if other.text == phrase.text:
+            continue
+        for a in phrase.spellings:
+            for b in other.spellings:
+                n = min(len(a), len(b))
+                if a[-n:] == b[-n:] and other.text not in out:
+                    out.append(other.text)
+    return tuple(out)

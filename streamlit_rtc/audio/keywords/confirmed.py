@@ -1,0 +1,249 @@
+"""Two-stage stop-phrase detection: pocketsphinx raises candidates, Whisper confirms them.
+
+Stage 1 is :class:`.PocketSphinxDetector`'s keyphrase search alone
+(``verify=False``): cheap (a few % of a core while people talk) and
+permissive -- it hears nearly every phrase said, and many words that only
+sound like one ("compute the", "commuter").  Stage 2 transcribes a short
+window around each candidate with a speech-to-text model (Whisper tiny.en
+from the ``stt`` extra by default) and keeps the candidate only if the
+transcript says the phrase (:class:`.PhraseMatcher`): as whole words, as
+words that sound the same (Whisper's "Hello, Irish" for "hello iris"), or --
+for a phrase of several words whose keyphrase score is good -- with all
+words but one there exactly and the odd one sounding roughly like it.
+
+Timing: the hit keeps the keyphrase search's times (the transcript has
+none), so the request after the phrase starts where the search placed the
+phrase's end.  A candidate is transcribed once ``first_look_s`` of audio
+after it arrived (the window then holds the whole phrase, and Whisper,
+which needs ~1.5 s to say anything, gets earlier audio too); when that
+transcript comes close but does not confirm, once more ``second_look_s``
+after it, with the words that follow for context.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..speech.protocols import STTModel
+from .confirm_rules import ConfirmRules, Verdict
+from .pocketsphinx_detector import PocketSphinxDetector
+from .pocketsphinx_stream import PocketSphinxStream
+from .ring import AudioRing
+from .types import KeywordHit, StopPhrase, as_stop_phrases
+
+__all__ = ["STAGE1_CONFIG", "STAGE1_THRESHOLD_PER_PHONE", "ConfirmedDetector", "ConfirmedStream"]
+
+LOG = logging.getLogger(__name__)
+
+_SLICE = 320  # 20 ms at 16 kHz: candidates are looked at no later than this after they are due
+
+STAGE1_THRESHOLD_PER_PHONE = 2.0
+STAGE1_CONFIG: dict[str, float] = {"ds": 2}
+"""Stage 1's settings: fewer candidates than the pocketsphinx-only default and about half its
+CPU (senone scores computed every other frame); recall stays ~1.0 on neural voices
+(``docs/stop-phrase-research.md``)."""
+
+
+@dataclass
+class _Group:
+    """Overlapping stage-1 candidates, confirmed or rejected together."""
+
+    members: list[KeywordHit]
+    due_s: float
+    looks: int = 0
+
+    @property
+    def start_s(self) -> float:
+        return min(m.start_s for m in self.members)
+
+    @property
+    def end_s(self) -> float:
+        return max(m.end_s for m in self.members)
+
+
+class ConfirmedDetector:
+    """The dependable offline default: keyphrase candidates confirmed by speech-to-text.
+
+    Args:
+        stop_words: phrases as strings or :class:`StopPhrase`.
+        stt: the speech-to-text model (anything with ``stt((rate, samples))``);
+            default :func:`~streamlit_rtc.audio.speech.get_stt_model` (Whisper
+            tiny.en, the ``stt`` extra), loaded now, not on a stream's first phrase.
+        candidates: the stage-1 detector, for the same phrases; default a
+            permissive :class:`PocketSphinxDetector` (no near-miss check of its own).
+        rules: how a transcript confirms a candidate (:class:`ConfirmRules`).
+        first_look_s: audio after a candidate's end before it is transcribed.
+        second_look_s: audio after its end for the second transcription of a
+            candidate that came close; ``None``: look once.
+        pre_s: audio before a candidate's start that the window always holds.
+        min_window_s: the window reaches back at least this far (Whisper says
+            nothing for much shorter audio), never across the last hit.
+        min_score, min_score_multiword: candidates of one-word / longer
+            phrases whose keyphrase score (natural log, path minus phone loop)
+            is lower are dropped without a transcription: for a single word
+            the search itself prefers another sound there, and most of
+            ordinary speech's candidates are such (this halves the
+            transcriptions in conversation); several words score lower when
+            said quickly, so they get more room.
+    """
+
+    sample_rate: int = 16000
+
+    def __init__(
+        self,
+        stop_words: Sequence[str | StopPhrase],
+        *,
+        stt: STTModel | None = None,
+        candidates: PocketSphinxDetector | None = None,
+        rules: ConfirmRules | None = None,
+        first_look_s: float = 0.2,
+        second_look_s: float | None = 1.0,
+        pre_s: float = 0.3,
+        min_window_s: float = 1.5,
+        min_score: float = 0.0,
+        min_score_multiword: float = -30.0,
+    ) -> None:
+        self.phrases = as_stop_phrases(stop_words)
+        if stt is None:
+            from ..speech import get_stt_model
+
+            stt = get_stt_model()
+        self.stt: STTModel = stt
+        self.candidates = candidates or PocketSphinxDetector(
+            self.phrases,
+            verify=False,
+            threshold_per_phone=STAGE1_THRESHOLD_PER_PHONE,
+            config=dict(STAGE1_CONFIG),
+        )
+        if {p.text for p in self.candidates.phrases} != {p.text for p in self.phrases}:
+            raise ValueError("the stage-1 detector must listen for the same stop phrases")
+        if self.candidates.verify:
+            LOG.warning("stage 1 verifies its own candidates: recall will suffer (verify=False)")
+        self.rules = rules or ConfirmRules(self.phrases)
+        if first_look_s < 0 or (second_look_s is not None and second_look_s <= first_look_s):
+            raise ValueError("need 0 <= first_look_s < second_look_s")
+        self.first_look_s = float(first_look_s)
+        self.second_look_s = None if second_look_s is None else float(second_look_s)
+        self.pre_s = float(pre_s)
+        self.min_window_s = float(min_window_s)
+        self.min_score = float(min_score)
+        self.min_score_multiword = float(min_score_multiword)
+        self._multiword = {p.text for p in self.phrases if max(len(s) for s in p.spellings) > 1}
+        self.notice: str | None = None
+
+    @property
+    def description(self) -> str:
+        """What listens for the phrases (reported once when a stream starts)."""
+        names = ", ".join(repr(p.text) for p in self.phrases)
+        model = getattr(self.stt, "name", type(self.stt).__name__)
+        return (
+            f"Stop phrases {names}: pocketsphinx keyphrase search, each candidate "
+            f"confirmed by speech-to-text ({model})."
+        )
+
+    def worth_a_look(self, cand: KeywordHit) -> bool:
+        """Whether a stage-1 candidate scores high enough to be transcribed."""
+        floor = self.min_score_multiword if cand.phrase in self._multiword else self.min_score
+        return cand.score is None or cand.score >= floor
+
+    def start_stream(self) -> ConfirmedStream:
+        """Per-stream state (a keyphrase decoder, ~0.3 s to build; the models are shared)."""
+        return ConfirmedStream(self, self.candidates.start_stream())
+
+
+class ConfirmedStream:
+    """A stream of :class:`ConfirmedDetector`: stage-1 decoder, recent audio, pending candidates."""
+
+    def __init__(self, detector: ConfirmedDetector, stage1: PocketSphinxStream) -> None:
+        self._det = detector
+        self._stage1 = stage1
+        rate = detector.sample_rate
+        longest = max(len(s) for p in detector.phrases for s in p.spellings)
+        keep_s = detector.min_window_s + (detector.second_look_s or 1.0) + 0.8 * longest + 1.0
+        self._ring = AudioRing(rate, keep_s)
+        self._pending: list[_Group] = []
+        self._last_end = float("-inf")  # end of the last reported hit
+        self.transcriptions = 0  # stage-2 calls so far (for benchmarks and logs)
+
+    @property
+    def stream_time_s(self) -> float:
+        """Seconds of audio fed so far."""
+        return self._ring.now_s
+
+    def reset(self) -> None:
+        """Restart the keyphrase search (stream time and pending candidates are kept)."""
+        self._stage1.reset()
+
+    def feed(self, audio: np.ndarray) -> list[KeywordHit]:
+        """Consume int16 mono audio; return the hits confirmed so far that are new."""
+        chunk = np.asarray(audio).reshape(-1)
+        if chunk.dtype != np.int16:
+            raise TypeError(f"expected int16 mono audio, got {chunk.dtype}")
+        hits: list[KeywordHit] = []
+        for start in range(0, len(chunk), _SLICE):
+            part = chunk[start : start + _SLICE]
+            found = self._stage1.feed(part)
+            self._ring.push(part)
+            for cand in found:
+                self._add(cand)
+            hits.extend(self._due())
+        return hits
+
+    def _add(self, cand: KeywordHit) -> None:
+        if cand.start_s < self._last_end:
+            return
+        if not self._det.worth_a_look(cand):
+            LOG.debug("candidate %s scores too low for a look", cand)
+            return
+        first = cand.end_s + self._det.first_look_s
+        for group in self._pending:
+            if group.looks == 0 and cand.start_s < group.end_s and group.start_s < cand.end_s:
+                group.members.append(cand)
+                group.due_s = max(group.due_s, first)
+                return
+        self._pending.append(_Group([cand], first))
+
+    def _due(self) -> list[KeywordHit]:
+        now = self._ring.now_s
+        hits: list[KeywordHit] = []
+        keep: list[_Group] = []
+        for group in self._pending:
+            if group.due_s > now:
+                keep.append(group)
+                continue
+            if group.start_s < self._last_end:
+                continue  # overlaps a hit reported meanwhile
+            verdict = self._look(group, now)
+            if verdict.hit is not None:
+                self._last_end = verdict.hit.end_s
+                hits.append(verdict.hit)
+            elif verdict.close and group.looks == 1 and self._det.second_look_s is not None:
+                group.due_s = group.end_s + self._det.second_look_s
+                keep.append(group)
+        self._pending = keep
+        return hits
+
+    def _look(self, group: _Group, now: float) -> Verdict:
+        det = self._det
+        end = min(now, group.due_s)
+        start = min(group.start_s - det.pre_s, end - det.min_window_s)
+        start = max(start, self._last_end, self._ring.oldest_s)
+        window = self._ring.window(start, end)
+        text = det.stt.stt((det.sample_rate, window))
+        self.transcriptions += 1
+        group.looks += 1
+        verdict = det.rules.judge(group.members, text)
+        LOG.debug(
+            "look %d at %s over %.2f-%.2f s: %r -> %s",
+            group.looks,
+            [(m.phrase, round(m.end_s, 2), round(m.score or 0.0, 1)) for m in group.members],
+            start,
+            end,
+            text,
+            verdict,
+        )
+        return verdict

@@ -1,0 +1,168 @@
+"""Does a transcript say a stop phrase?  Whole words, or words that sound like it.
+
+Three ways a transcript (normalised words, :func:`.normalize_phrase`) can
+say a phrase, from surest to least sure:
+
+* ``exact`` -- a spelling of the phrase as whole words ("OK, computer!" says
+  "ok computer"; "computers" does not say "computer").
+* ``fuzzy`` -- 1 to n+1 consecutive words that sound like a spelling: their
+  phone distance (:mod:`.phonetic`) is at most ``fuzzy_max`` (default 0.5:
+  two near swaps such as S/SH, never a phone more or less).  "Hello, Irish"
+  says "hello iris"; "commuter", "compute", "computing", "computers" and
+  "compute the" do not say "computer".
+* ``anchored`` -- for phrases of two or more words: all words but one are
+  there exactly, in order, and in the place of the missing one stand one or
+  two words that sound roughly like it (distance at most ``loose_ratio``
+  times its phone count).  Whisper tiny.en writes "Hello, wires" or "Hello,
+  I urge" for "hello iris"; the text alone cannot tell that from "hello
+  there", so callers accept this kind only with acoustic support (the
+  keyphrase search's score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .normalize import normalize_phrase
+from .phonetic import Pron, Pronouncer
+from .types import StopPhrase
+
+__all__ = ["MatchKind", "PhraseMatcher", "TranscriptMatch"]
+
+MatchKind = Literal["exact", "fuzzy", "anchored"]
+
+
+@dataclass(frozen=True)
+class TranscriptMatch:
+    """Where and how a transcript says a phrase.
+
+    Attributes:
+        phrase: the canonical phrase (``StopPhrase.text``).
+        kind: ``exact``, ``fuzzy`` or ``anchored`` (see the module docstring).
+        distance: phone distance of the words that are not exact (0 for ``exact``).
+        first, last: the matched words, ``words[first:last]``.
+    """
+
+    phrase: str
+    kind: MatchKind
+    distance: float
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class _Spelling:
+    words: tuple[str, ...]
+    prons: tuple[Pron, ...]  # the whole spelling, concatenated
+    word_prons: tuple[tuple[Pron, ...], ...]  # per word
+
+
+class PhraseMatcher:
+    """Finds stop phrases in transcripts (exact, fuzzy or anchored; see the module docstring).
+
+    Args:
+        phrases: the stop phrases; their ``pronunciations`` are used for
+            words missing from the dictionary.
+        fuzzy_max: largest phone distance of a ``fuzzy`` match.
+        loose_ratio: largest distance of an ``anchored`` match's odd word,
+            per phone of the phrase word it stands for.
+    """
+
+    def __init__(
+        self, phrases: Sequence[StopPhrase], *, fuzzy_max: float = 0.5, loose_ratio: float = 0.6
+    ) -> None:
+        self.fuzzy_max = float(fuzzy_max)
+        self.loose_ratio = float(loose_ratio)
+        self._spellings: dict[str, list[_Spelling]] = {}
+        self._pronouncers: dict[str, Pronouncer] = {}
+        for phrase in phrases:
+            pron = Pronouncer(dict(phrase.pronunciations))
+            self._pronouncers[phrase.text] = pron
+            spellings = []
+            for words in phrase.spellings:
+                per_word = tuple(pron.word(w) for w in words)
+                spellings.append(_Spelling(words, pron.words(words), per_word))
+            self._spellings[phrase.text] = spellings
+
+    @property
+    def phrases(self) -> tuple[str, ...]:
+        return tuple(self._spellings)
+
+    def find(self, text: str, phrase: str, *, anchored: bool = False) -> TranscriptMatch | None:
+        """The surest way ``text`` says ``phrase`` (the last one if it says it twice).
+
+        ``anchored=True`` also allows the ``anchored`` kind.
+        """
+        words = normalize_phrase(text)
+        best: TranscriptMatch | None = None
+        for spelling in self._spellings[phrase]:
+            for match in (
+                self._exact(words, phrase, spelling),
+                self._fuzzy(words, phrase, spelling),
+                self._anchored(words, phrase, spelling) if anchored else None,
+            ):
+                if match is not None and (best is None or _rank(match) < _rank(best)):
+                    best = match
+        return best
+
+    def _exact(
+        self, words: tuple[str, ...], phrase: str, spelling: _Spelling
+    ) -> TranscriptMatch | None:
+        n = len(spelling.words)
+        for i in range(len(words) - n, -1, -1):
+            if words[i : i + n] == spelling.words:
+                return TranscriptMatch(phrase, "exact", 0.0, i, i + n)
+        return None
+
+    def _fuzzy(
+        self, words: tuple[str, ...], phrase: str, spelling: _Spelling
+    ) -> TranscriptMatch | None:
+        if not spelling.prons:
+            return None
+        pron = self._pronouncers[phrase]
+        n = len(spelling.words)
+        best: TranscriptMatch | None = None
+        for size in range(max(1, n - 1), n + 2):
+            for i in range(len(words) - size + 1):
+                dist = pron.distance(words[i : i + size], spelling.prons)
+                if dist is not None and dist <= self.fuzzy_max:
+                    match = TranscriptMatch(phrase, "fuzzy", dist, i, i + size)
+                    if best is None or dist < best.distance:
+                        best = match
+        return best
+
+    def _anchored(
+        self, words: tuple[str, ...], phrase: str, spelling: _Spelling
+    ) -> TranscriptMatch | None:
+        n = len(spelling.words)
+        if n < 2:
+            return None
+        pron = self._pronouncers[phrase]
+        best: TranscriptMatch | None = None
+        for odd in range(n):
+            target = spelling.word_prons[odd]
+            if not target:
+                continue
+            limit = self.loose_ratio * min(len(p) for p in target)
+            before, after = spelling.words[:odd], spelling.words[odd + 1 :]
+            for i in range(len(words) - len(before) + 1):
+                if words[i : i + len(before)] != before:
+                    continue
+                start = i + len(before)
+                for size in (1, 2):
+                    end = start + size
+                    if end > len(words) or words[end : end + len(after)] != after:
+                        continue
+                    dist = pron.distance(words[start:end], target)
+                    if dist is not None and dist <= limit:
+                        match = TranscriptMatch(phrase, "anchored", dist, i, end + len(after))
+                        if best is None or dist < best.distance:
+                            best = match
+        return best
+
+
+def _rank(match: TranscriptMatch) -> tuple[int, float]:
+    order = {"exact": 0, "fuzzy": 1, "anchored": 2}
+    return order[match.kind], match.distance

@@ -1,0 +1,164 @@
+"""ConfirmedDetector (pocketsphinx candidates confirmed by Whisper tiny.en) on real speech.
+
+Each voice set is fed through ONE detector stream in 20 ms pieces, reset
+between clips (stream time keeps counting), as ``bench/stopwords_detector.py``
+does; hit times are turned back into clip time.  Whisper comes from the
+``stt`` extra (never downloaded).  Floors are measured values minus about
+two clips; held-out neural clips (settings never tuned on) count the same.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, phrases
+
+from streamlit_rtc.audio.keywords import (
+    ConfirmedDetector,
+    KeywordDetector,
+    KeywordHit,
+    KeywordStream,
+    stt_installed,
+)
+
+pytestmark = pytest.mark.skipif(not stt_installed(), reason='needs "streamlit-rtc[stt]"')
+
+END_TOLERANCE_S = 0.25
+# measured: neural 44-45 of 45 (tune 26-27 of 27, held-out 18 of 18), espeak 33 of 56
+MIN_RECALL = {"neural": 0.9, "espeak": 0.55}
+
+
+@pytest.fixture(scope="module")
+def detector() -> ConfirmedDetector:
+    return ConfirmedDetector(phrases())
+
+
+def feed_set(detector: ConfirmedDetector, voice: VoiceSet) -> dict[str, list[KeywordHit]]:
+    """Every clip (no conversation) through one stream; hits in clip time."""
+    stream = detector.start_stream()
+    out: dict[str, list[KeywordHit]] = {}
+    for i, item in enumerate(m for m in voice.manifest if m["kind"] != "conversation"):
+        audio = np.concatenate([voice.load(item["file"]), floor(1.2, i)])
+        stream.reset()
+        start = stream.stream_time_s
+        hits: list[KeywordHit] = []
+        for k in range(0, audio.size, 320):
+            hits.extend(stream.feed(audio[k : k + 320]))
+        out[item["file"]] = [
+            KeywordHit(h.phrase, h.start_s - start, h.end_s - start, h.score) for h in hits
+        ]
+    return out
+
+
+_RESULTS: dict[str, dict[str, list[KeywordHit]]] = {}
+
+
+def results(detector: ConfirmedDetector, voice: VoiceSet) -> dict[str, list[KeywordHit]]:
+    if voice.name not in _RESULTS:
+        _RESULTS[voice.name] = feed_set(detector, voice)
+    return _RESULTS[voice.name]
+
+
+def correct(item: dict[str, Any], hits: list[KeywordHit]) -> list[KeywordHit]:
+    return [h for h in hits if item["phrase"] and item["phrase"].endswith(h.phrase)]
+
+
+def test_protocol(detector: ConfirmedDetector) -> None:
+    assert isinstance(detector, KeywordDetector)
+    assert isinstance(detector.start_stream(), KeywordStream)
+    assert "confirmed by speech-to-text" in detector.description
+
+
+@pytest.mark.parametrize("voice", [NEURAL, ESPEAK], ids=["neural", "espeak"])
+def test_recall(detector: ConfirmedDetector, voice: VoiceSet) -> None:
+    got = results(detector, voice)
+    for split in sorted({str(m.get("split")) for m in voice.items("positive")}):
+        pos = [m for m in voice.items("positive") if str(m.get("split")) == split]
+        recall = sum(1 for m in pos if correct(m, got[m["file"]])) / len(pos)
+        missed = [m["file"] for m in pos if not correct(m, got[m["file"]])]
+        assert recall >= MIN_RECALL[voice.name], (split, recall, missed)
+
+
+def test_neural_no_false_triggers_and_each_phrase_once(detector: ConfirmedDetector) -> None:
+    got = results(detector, NEURAL)
+    for item in NEURAL.manifest:
+        if item["kind"] == "conversation":
+            continue
+        hits = got[item["file"]]
+        if item["kind"] == "positive":
+            assert len(hits) <= 1 and hits == correct(item, hits), (item["file"], hits)
+        else:
+            assert hits == [], (item["file"], item["text"], hits)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open (issue 4): Whisper tiny.en hears espeak's Scottish 'commuters computed it' "
+    "as '... computer to it'",
+)
+def test_espeak_no_false_triggers_on_near_misses(detector: ConfirmedDetector) -> None:
+    got = results(detector, ESPEAK)
+    bad = {m["file"]: got[m["file"]] for m in ESPEAK.items("nearmiss") if got[m["file"]]}
+    assert not bad
+
+
+def test_espeak_no_false_triggers_on_other_speech(detector: ConfirmedDetector) -> None:
+    got = results(detector, ESPEAK)
+    for item in ESPEAK.manifest:
+        if item["kind"] in ("negative", "noise"):
+            assert got[item["file"]] == [], item["file"]
+        elif item["kind"] == "positive":
+            assert got[item["file"]] == correct(item, got[item["file"]]), item["file"]
+
+
+def test_hits_end_where_the_phrase_ends(detector: ConfirmedDetector) -> None:
+    """Stage 2 confirms; the time stays the keyphrase search's: the end of the phrase."""
+    got = results(detector, NEURAL)
+    errors = {
+        m["file"]: round(h.end_s - m["phrase_end_s"], 3)
+        for m in NEURAL.items("positive")
+        for h in correct(m, got[m["file"]])[:1]
+    }
+    assert errors
+    assert all(abs(e) <= END_TOLERANCE_S for e in errors.values()), errors
+
+
+def test_stream_time_across_odd_chunks_after_a_quiet_prefix(detector: ConfirmedDetector) -> None:
+    item = next(m for m in NEURAL.items("positive", "heldout") if m["join"] == "pause")
+    prefix = floor(1.37, 5)
+    signal = np.concatenate([prefix, NEURAL.load(item["file"]), floor(1.2, 6)])
+    stream = detector.start_stream()
+    rng = np.random.default_rng(3)
+    hits: list[KeywordHit] = []
+    i = 0
+    while i < signal.size:
+        n = int(rng.integers(1, 1500))
+        hits.extend(stream.feed(signal[i : i + n]))
+        i += n
+    assert stream.stream_time_s == pytest.approx(signal.size / RATE)
+    good = correct(item, hits)
+    assert len(good) == 1
+    assert abs(good[0].end_s - (prefix.size / RATE + item["phrase_end_s"])) <= END_TOLERANCE_S
+
+
+class _Failing:
+    def stt(self, audio: tuple[int, np.ndarray]) -> str:
+        raise RuntimeError("speech-to-text crashed")
+
+
+def test_speech_to_text_errors_propagate_to_the_caller() -> None:
+    """The watcher reports what feed() raises; nothing is swallowed here."""
+    det = ConfirmedDetector(phrases(), stt=_Failing())
+    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "ok computer")
+    stream = det.start_stream()
+    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.2)])
+    with pytest.raises(RuntimeError, match="crashed"):
+        for k in range(0, audio.size, 320):
+            stream.feed(audio[k : k + 320])
+
+
+def test_feed_rejects_float_audio(detector: ConfirmedDetector) -> None:
+    with pytest.raises(TypeError, match="int16"):
+        detector.start_stream().feed(np.zeros(160, dtype=np.float32))

@@ -1,0 +1,135 @@
+"""How stage 2 reads a transcript: whole words, sounds-alike words, and what never passes.
+
+The transcripts are ones Whisper tiny.en wrote for the stop-phrase fixtures
+(the phrases, and the near-misses around them).
+"""
+
+from __future__ import annotations
+
+import pytest
+from stopword_fixtures import phrases
+
+from streamlit_rtc.audio.keywords import ConfirmRules, KeywordHit, PhraseMatcher, StopPhrase
+from streamlit_rtc.audio.keywords.letters_to_sounds import guess_pronunciation
+from streamlit_rtc.audio.keywords.phonetic import Pronouncer, phone_distance
+
+
+@pytest.fixture(scope="module")
+def matcher() -> PhraseMatcher:
+    return PhraseMatcher(phrases())
+
+
+@pytest.fixture(scope="module")
+def rules() -> ConfirmRules:
+    return ConfirmRules(phrases())
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Computer, what time is it?", "computer"),
+        ("computer player", "computer"),
+        ("Okay, computer.", "ok computer"),
+        ("OK computer, set a timer", "ok computer"),
+        ("Hello, Iris. How far is the moon?", "hello iris"),
+        ("Hello, Irish please.", "hello iris"),  # Whisper's spelling of the name
+        ("Hello, Ires. Play some music.", "hello iris"),  # made up: its sound is guessed
+    ],
+)
+def test_says_the_phrase(matcher: PhraseMatcher, text: str, phrase: str) -> None:
+    match = matcher.find(text, phrase)
+    assert match is not None and match.kind in ("exact", "fuzzy"), match
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a computing course",
+        "Please compute the total.",
+        "Commuters computed it.",
+        "our competitor is cheaper",
+        "the commuter train was late",
+        "Compute",
+        "computed",
+        "my computers are old",
+        "I will commute her home.",
+        "the computation took hours",
+        "a compute cluster",
+        "Temputer",
+    ],
+)
+def test_near_misses_never_say_computer(matcher: PhraseMatcher, text: str) -> None:
+    for phrase in ("computer", "ok computer"):
+        assert matcher.find(text, phrase, anchored=True) is None, (text, phrase)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Hello everyone.", "hello there", "the iris of the eye", "Okay, let us begin.", "I risk it"],
+)
+def test_near_misses_never_say_hello_iris(matcher: PhraseMatcher, text: str) -> None:
+    assert matcher.find(text, "hello iris", anchored=True) is None, text
+
+
+@pytest.mark.parametrize(
+    "text", ["Hello, wires.", "Hello, Iars.", "Hello, I urge. What time is it?", "Hello, I'S..."]
+)
+def test_anchored_needs_the_search_to_agree(
+    matcher: PhraseMatcher, rules: ConfirmRules, text: str
+) -> None:
+    """Whisper's worst spellings of "hello iris" count only with a good keyphrase score."""
+    assert matcher.find(text, "hello iris") is None
+    match = matcher.find(text, "hello iris", anchored=True)
+    assert match is not None and match.kind == "anchored"
+    good = KeywordHit("hello iris", 1.0, 1.8, score=20.0)
+    weak = KeywordHit("hello iris", 1.0, 1.8, score=rules.anchor_margin - 1.0)
+    assert rules.judge([good], text).hit == good
+    assert rules.judge([weak], text).hit is None
+
+
+def test_the_transcript_decides_which_related_phrase_the_search_heard(
+    rules: ConfirmRules,
+) -> None:
+    """A "computer" candidate said as "okay computer" is "ok computer", at the search's end."""
+    cand = KeywordHit("computer", 2.4, 2.9, score=60.0)
+    verdict = rules.judge([cand], "Okay, computer, turn on the lights.")
+    assert verdict.hit == KeywordHit("ok computer", 2.4, 2.9, 60.0)
+    longer = KeywordHit("ok computer", 2.0, 2.9, score=80.0)
+    assert rules.judge([longer], "Computer, what time is it?").hit == KeywordHit(
+        "computer", 2.0, 2.9, 80.0
+    )
+    assert rules.related("hello iris") == ("hello iris",)
+
+
+def test_close_means_worth_a_second_look(rules: ConfirmRules) -> None:
+    cand = KeywordHit("computer", 0.1, 0.6, score=80.0)
+    assert rules.judge([cand], "Temputer").close  # made up: Whisper was unsure
+    assert not rules.judge([cand], "Commuters").close  # a word it heard clearly
+    assert not rules.judge([cand], "I was busy cooking dinner").close
+    iris = KeywordHit("hello iris", 0.1, 0.9, score=-40.0)
+    assert rules.judge([iris], "Hello wires turn").close  # "hello" is there
+
+
+def test_phone_distance_follows_sound() -> None:
+    p = Pronouncer()
+    computer = p.word("computer")
+    assert p.distance(["computer"], computer) == 0.0
+    assert p.distance(["commuter"], computer) == 1.0  # a phone dropped
+    assert p.distance(["computers"], computer) == 1.0  # a phone added
+    iris = p.word("iris")
+    assert p.distance(["irish"], iris) == pytest.approx(0.25)  # S/SH
+    assert (
+        phone_distance(("S",), ("Z",))
+        < phone_distance(("P",), ("T",))
+        < phone_distance(("S",), ("T",))
+    )
+    assert phone_distance(("S",), ("AA",)) == 1.0
+
+
+def test_user_pronunciations_and_guesses() -> None:
+    m = PhraseMatcher([StopPhrase("hey zorblax", pronunciations={"zorblax": "Z AO R B L AE K S"})])
+    assert m.find("Hey, Zorblax!", "hey zorblax") is not None
+    assert m.find("Hey, Zorblaks!", "hey zorblax") is not None  # guessed from its spelling
+    assert m.find("Hey, Sorbet!", "hey zorblax") is None
+    assert guess_pronunciation("iars") == ("AY", "AA", "R", "Z")
+    assert guess_pronunciation("...") == ()
