@@ -35,7 +35,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from typing import Any, TypeVar
 
 from .context import Connection, current_connection
-from .messages import WebRTCError
+from .user_errors import NotReturnedError, UserCodeError, user_message
 
 __all__ = [
     "CodeBridge",
@@ -52,43 +52,6 @@ T = TypeVar("T")
 
 JOIN_TIMEOUT_S = 2.0
 """How long closing waits for user code to return before it reports it by name."""
-
-
-def user_message(exc: BaseException) -> str:
-    """What the end user sees for an exception raised by user code."""
-    if isinstance(exc, UserCodeError):
-        return exc.user_message
-    if isinstance(exc, WebRTCError):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
-
-
-class UserCodeError(Exception):
-    """User code raised: ``method`` names where (``"MyHandler.start_up()"``), ``cause`` what."""
-
-    def __init__(self, method: str, cause: BaseException) -> None:
-        self.method = method
-        self.cause = cause
-        super().__init__(self.user_message)
-
-    @property
-    def user_message(self) -> str:
-        """The page's message: a ``WebRTCError`` as written, anything else with its name."""
-        if isinstance(self.cause, WebRTCError):
-            return str(self.cause)
-        return f"{self.method} raised {type(self.cause).__name__}: {self.cause}"
-
-
-class NotReturnedError(UserCodeError):
-    """User code that has not returned for too long, named with advice instead of a cause."""
-
-    def __init__(self, method: str, seconds: float, advice: str) -> None:
-        self.seconds, self.advice = seconds, advice
-        super().__init__(method, TimeoutError(advice))
-
-    @property
-    def user_message(self) -> str:
-        return f"{self.method} has not returned for {self.seconds:.1f} s: {self.advice}"
 
 
 def join_threads(
@@ -434,4 +397,3 @@ class Steps:
                 coroutine.close()
         except Exception:
             logger.exception("%s: closing %s raised", self._bridge.name, self.method)
-
