@@ -9,12 +9,31 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v espeak-ng >/dev/null 2>&1 || need_apt+=(espeak-ng)
 command -v sox >/dev/null 2>&1 || need_apt+=(sox)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
     echo "bootstrap: installing system packages: ${need_apt[*]}"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+# The browser component: built from frontend/ into the package (the wheel ships
+# the build). Rebuilt when its sources or lock file change.
+build_dir=streamlit_rtc/streamlit/component_build
+sources_hash=$(find frontend -path frontend/node_modules -prune -o -type f -print \
+    | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -c1-12)
+if [ ! -f "$build_dir/.built-$sources_hash" ]; then
+    echo "bootstrap: building the browser component (frontend/)"
+    lock_hash=$(sha1sum frontend/package-lock.json | cut -c1-12)
+    if [ ! -f "frontend/node_modules/.installed-$lock_hash" ]; then
+        (cd frontend && npm ci --no-audit --no-fund --loglevel=error)
+        touch "frontend/node_modules/.installed-$lock_hash"
+    fi
+    (cd frontend && npm run --silent build)
+    rm -f "$build_dir"/.built-*
+    touch "$build_dir/.built-$sources_hash"
 fi
 
 python=${PYTHON:-python3}

@@ -57,6 +57,7 @@ from .gradio_only import WebRTC, WebRTCData
 from .reply.reply_on_pause import ReplyOnPause
 from .reply.reply_on_stopwords import ReplyOnStopWords
 from .reply.transcribing import PartialTranscript, TranscribingReplyOnPause
+from .signalling.ui import VoiceUI
 from .simulate import HandlerSimulator
 
 _ADAPTER_NAMES = {
@@ -133,6 +134,7 @@ __all__ = [
     "VADStream",
     "VideoEmitType",
     "VideoStreamHandler",
+    "VoiceUI",
     "Warning",
     "WebRTC",
     "WebRTCData",

@@ -50,7 +50,7 @@ def make_slot() -> Iterator[Callable[..., tuple[StreamSlot, AudioStreamSession]]
     ) -> tuple[StreamSlot, AudioStreamSession]:
         slot = StreamSlot(key="chat", holder="test-session:chat")
         slot.folder = OutputsFolder(keys, fn)
-        session = slot.current(
+        session = slot.new_session(
             ReplyOnPause(reply), Mode.SEND_RECEIVE, None, ConcurrencyRegistry(), None
         )
         assert isinstance(session, AudioStreamSession)

@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import streamlit_webrtc.component as webrtc_component
 from streamlit.testing.v1 import AppTest
 
-from streamlit_rtc import AdditionalOutputs, ReplyOnPause, StreamHandler
+from streamlit_rtc import AdditionalOutputs, ReplyOnPause, StreamHandler, VoiceUI
 from streamlit_rtc.streamlit import Stream, UIArgs, stream_checks, stream_ui
 from streamlit_rtc.streamlit import stream as stream_module
 from streamlit_rtc.streamlit.stream import NotInStreamlitError, StreamUI
@@ -83,12 +82,7 @@ class Echo(StreamHandler):
 
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
-    """An AppTest for ``script(*args)``, run once.
-
-    AppTest's stand-in Runtime has no session manager, which streamlit-webrtc
-    asks for the script run count; outside a server it answers None.
-    """
-    monkeypatch.setattr(webrtc_component, "get_this_session_info", lambda: None)
+    """An AppTest for ``script(*args)``, run once."""
     monkeypatch.setattr(stream_checks, "_warned", set())
 
     def run(script: Callable[..., None], *args: Any) -> AppTest:
@@ -100,7 +94,7 @@ def app(monkeypatch: pytest.MonkeyPatch) -> Callable[..., AppTest]:
 
 
 def webrtc_elements(at: AppTest) -> list[Any]:
-    return [e for e in at.get("component_instance") if "webrtc" in e.proto.component_name]
+    return [e for e in at.get("component_instance") if "streamlit_rtc" in e.proto.component_name]
 
 
 def errors(at: AppTest) -> list[str]:
@@ -242,15 +236,13 @@ def test_an_audio_video_handler_on_the_default_modality_is_pointed_to_audio_vide
 
 
 def test_settings_that_are_not_applied_yet_warn_once(caplog: pytest.LogCaptureFixture) -> None:
-    stream_checks._warned.discard("server_rtc_configuration")
+    stream_checks._warned.discard("rtp_params")
     with caplog.at_level(logging.WARNING, logger=stream_module.__name__):
-        Stream(frames, server_rtc_configuration={"iceServers": []})
-        Stream(frames, server_rtc_configuration={"iceServers": []})
-        Stream(frames, server_rtc_configuration=None, allow_extra_tracks=True, verbose=False)
-    warned = [
-        r.getMessage() for r in caplog.records if "server_rtc_configuration" in r.getMessage()
-    ]
-    assert len(warned) == 1 and "not applied yet" in warned[0]
+        Stream(frames, rtp_params={"degradationPreference": "balanced"})
+        Stream(frames, rtp_params={"degradationPreference": "balanced"})
+        Stream(frames, server_rtc_configuration={"iceServers": []}, verbose=False)
+    warned = [r.getMessage() for r in caplog.records if "not applied yet" in r.getMessage()]
+    assert len(warned) == 1 and "rtp_params" in warned[0]
 
 
 # -- Gradio / FastAPI-only members -------------------------------------------------------
@@ -348,7 +340,7 @@ def test_ui_launch_renders_title_subtitle_and_the_component(app: Callable[..., A
     assert [t.value for t in at.title] == ["Echo"]
     assert [m.value for m in at.markdown] == ["Talk, then *pause*."]
     assert len(webrtc_elements(at)) == 1
-    assert "stream:ReplyOnPause(reply)" in at.session_state
+    assert "streamlit_rtc:stream:ReplyOnPause(reply)" in at.session_state
 
 
 def test_default_hidden_and_html_titles(app: Callable[..., AppTest]) -> None:
@@ -395,7 +387,7 @@ def test_render_is_the_component_alone(app: Callable[..., AppTest]) -> None:
     at = app(script, ICE)
     assert errors(at) == []
     assert len(at.title) == 0 and len(webrtc_elements(at)) == 1
-    assert "mine" in at.session_state
+    assert "streamlit_rtc:mine" in at.session_state
 
 
 def test_render_passes_everything_to_webrtc(
@@ -448,6 +440,8 @@ def test_render_passes_everything_to_webrtc(
         "media_stream_constraints": {"audio": {"echoCancellation": False}, "video": False},
         "outputs": ["chatbot", "score"],
         "on_additional_outputs": combine,
+        "ui": VoiceUI(),
+        "server_rtc_configuration": None,
     }
     assert (kwargs2["inputs"], kwargs2["trigger"]) == (["Grace", 4], True)
     assert (key3, kwargs3["inputs"]) == ("ui", ["Lin", 5])

@@ -12,6 +12,7 @@ Start, time limit and the one idempotent stop come from :class:`SessionLifecycle
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..core.handler import (
     StreamHandlerBase,
 )
 from ..core.messages import AdditionalOutputs, CloseStream
+from ..core.status import Status, StatusEvent
 from ..rtc.audio_sink import MicrophoneSink
 from ..rtc.audio_source import PacedAudioSourceTrack
 from ..rtc.video_push import PushedVideoTrack
@@ -74,7 +76,9 @@ class AudioStreamSession(SessionLifecycle):
             discard_audio=not mode.receives,
         )
         h.attach_playback(self.output if mode.receives else None)
-        h.status.add_listener(self.mailbox.on_status)
+        self._held_done: Status | None = None
+        self._held_lock = threading.Lock()
+        h.status.add_listener(self._on_status)
         self._pulls = 0
         self.video_sink: RawVideoSink | None = None
         self.video_track: PushedVideoTrack | None = None
@@ -130,7 +134,32 @@ class AudioStreamSession(SessionLifecycle):
         self._pulls += 1
         if self._pulls % EMIT_CHECK_EVERY == 0:
             self.workers.check_emit()
-        return self.output.read_frame()
+        frame = self.output.read_frame()
+        if self._held_done is not None and self.output.pending_s() == 0:
+            self._on_status(None)  # the reply has been heard to its end
+        return frame
+
+    def _on_status(self, status: Status | None) -> None:
+        """Pass statuses to the mailbox; ``response_done`` waits until the reply has played.
+
+        A reply generator finishes as soon as its audio is queued, while the
+        browser still hears it for seconds: the page says "responding" for as
+        long as the bot speaks. Any later status (a barge-in) releases it first.
+        """
+        with self._held_lock:
+            held, self._held_done = self._held_done, None
+            if held is not None:
+                self.mailbox.on_status(held)
+            if status is None:
+                return
+            if (
+                status.event is StatusEvent.RESPONSE_DONE
+                and self.mode.receives
+                and self.output.pending_s() > 0
+            ):
+                self._held_done = status
+                return
+            self.mailbox.on_status(status)
 
     def _on_camera_frame(self, frame: Any) -> None:
         self.ensure_started()
@@ -142,7 +171,7 @@ class AudioStreamSession(SessionLifecycle):
         self.stop(None)
 
     def _on_close(self, close: CloseStream) -> None:
-        self._stop_soon(close.msg or None)
+        self.stop_soon(close.msg or None)
 
     def _on_outputs(self, outputs: AdditionalOutputs) -> None:
         self.mailbox.put_outputs(outputs)

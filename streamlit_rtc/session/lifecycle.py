@@ -141,13 +141,13 @@ class SessionLifecycle(ABC):
     def _on_time_limit(self) -> None:
         self.stop(f"Time limit of {self.time_limit:g} s reached")
 
-    def _stop_soon(self, message: str | None) -> None:
+    def stop_soon(self, message: str | None) -> None:
         """Stop from a fresh thread: the caller may be a worker that stop() joins."""
         threading.Thread(target=self.stop, args=(message,), daemon=True).start()
 
     def _on_fatal(self, message: str) -> None:
         self.mailbox.error(message)
-        self._stop_soon(message)
+        self.stop_soon(message)
 
     def stop(self, message: str | None = None) -> None:
         """End the connection's work (idempotent, any thread)."""

@@ -1,11 +1,14 @@
 """What a running stream tells the page: state, last status, errors, outputs, why it ended.
 
 Worker threads write; the Streamlit script thread reads. Everything is
-bounded and guarded by one lock, and nothing here touches Streamlit.
+bounded and guarded by one lock, and nothing here touches Streamlit. Every
+change is announced to the listeners (the live view's kicker, the data
+channel's status feed), which diff snapshots to find what changed.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import deque
@@ -16,7 +19,14 @@ from typing import Any
 from ..core.messages import AdditionalOutputs
 from ..core.status import Status, StatusEvent, StreamState
 
-__all__ = ["SessionMailbox", "Snapshot", "StreamState"]
+__all__ = ["MAX_LISTENERS", "ChangeListener", "SessionMailbox", "Snapshot", "StreamState"]
+
+logger = logging.getLogger(__name__)
+
+MAX_LISTENERS = 8
+"""Listeners one mailbox accepts (besides ``on_change``): a leak shows up as an error."""
+
+ChangeListener = Callable[[], None]
 
 
 _NEXT_STATE = {
@@ -44,13 +54,20 @@ class Snapshot:
     messages: tuple[tuple[str, Any], ...] = field(default=())
     """Recent ``(kind, payload)`` messages from handler code: ``send_message``, ``Warning``."""
     message_count: int = 0
+    statuses: tuple[Status, ...] = field(default=())
+    """Recent status events, oldest first (bounded); ``status_count`` says how many ever came."""
+    status_count: int = 0
 
 
 class SessionMailbox:
     """Collects a stream's state for the script thread; bounded everywhere."""
 
     def __init__(
-        self, max_errors: int = 20, max_outputs: int = 1000, max_messages: int = 20
+        self,
+        max_errors: int = 20,
+        max_outputs: int = 1000,
+        max_messages: int = 20,
+        max_statuses: int = 32,
     ) -> None:
         self._lock = threading.Lock()
         self._state = StreamState.CONNECTING
@@ -62,6 +79,9 @@ class SessionMailbox:
         self._started_at: float | None = None
         self._messages: deque[tuple[str, Any]] = deque(maxlen=max_messages)
         self._message_count = 0
+        self._statuses: deque[Status] = deque(maxlen=max_statuses)
+        self._status_count = 0
+        self._listeners: tuple[ChangeListener, ...] = ()
         self._outputs: deque[AdditionalOutputs] = deque()
         self._max_outputs = max_outputs
         self.outputs_dropped = 0
@@ -69,6 +89,26 @@ class SessionMailbox:
         self.changed = threading.Event()
         self.on_change: Callable[[], None] | None = None
         """Called (on the thread that made the change) after every change; must not block."""
+
+    def add_listener(self, listener: ChangeListener) -> Callable[[], None]:
+        """Also call ``listener()`` after every change; returns a function that removes it.
+
+        Like ``on_change``, it runs on the thread that made the change and must
+        not block. At most ``MAX_LISTENERS``, so a forgotten removal fails loudly.
+        """
+        with self._lock:
+            if len(self._listeners) >= MAX_LISTENERS:
+                raise RuntimeError(f"a SessionMailbox takes at most {MAX_LISTENERS} listeners")
+            self._listeners = (*self._listeners, listener)
+
+        def remove() -> None:
+            with self._lock:
+                kept = list(self._listeners)
+                if listener in kept:
+                    kept.remove(listener)
+                    self._listeners = tuple(kept)
+
+        return remove
 
     def connected(self) -> None:
         with self._lock:
@@ -82,6 +122,8 @@ class SessionMailbox:
             self.version += 1
             self._last_status = status
             self._last_events[status.event] = status
+            self._statuses.append(status)
+            self._status_count += 1
             if status.event is StatusEvent.ERROR and status.detail:
                 self._errors.append(status.detail)
                 self._error_count += 1
@@ -117,6 +159,7 @@ class SessionMailbox:
                     self._errors.append(
                         "The page fell behind the stream: older AdditionalOutputs were dropped"
                     )
+                    self._error_count += 1
             self._outputs.append(outputs)
             self.version += 1
         self._changed()
@@ -137,6 +180,11 @@ class SessionMailbox:
 
     def _changed(self) -> None:
         self.changed.set()
+        for each in self._listeners:  # a tuple, replaced whole: safe to read without the lock
+            try:
+                each()
+            except Exception:
+                logger.exception("a SessionMailbox listener failed")
         listener = self.on_change
         if listener is not None:
             listener()
@@ -153,4 +201,6 @@ class SessionMailbox:
                 dict(self._last_events),
                 tuple(self._messages),
                 self._message_count,
+                tuple(self._statuses),
+                self._status_count,
             )

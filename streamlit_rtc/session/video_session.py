@@ -127,7 +127,7 @@ class VideoStreamSession(SessionLifecycle):
         self.mailbox.put_outputs(outputs)
 
     def _on_close(self, close: CloseStream) -> None:
-        self._stop_soon(close.msg or None)
+        self.stop_soon(close.msg or None)
 
     # -- lifecycle hooks ---------------------------------------------------------------
     def _start_work(self) -> None:

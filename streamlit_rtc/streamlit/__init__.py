@@ -1,6 +1,6 @@
 """The Streamlit adapter: the only code that imports streamlit or streamlit_webrtc."""
 
-from .component import LiveStatus, StreamContext, webrtc
+from .component import LiveStatus, StreamContext, VoiceUI, webrtc
 from .credentials import (
     get_cloudflare_turn_credentials,
     get_cloudflare_turn_credentials_async,
@@ -17,6 +17,7 @@ __all__ = [
     "Stream",
     "StreamContext",
     "UIArgs",
+    "VoiceUI",
     "get_cloudflare_turn_credentials",
     "get_cloudflare_turn_credentials_async",
     "get_hf_turn_credentials",

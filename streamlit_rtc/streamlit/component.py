@@ -1,59 +1,80 @@
-"""``webrtc()``: run any handler over WebRTC from a Streamlit script.
+"""``webrtc()``: run any handler over WebRTC from a Streamlit script, in our own component.
 
-One call per script run, like any widget. It keeps a per-browser-session
-:class:`StreamSlot`, passes our own microphone sink and paced output track
-to streamlit-webrtc (through :mod:`._compat`, the one place that touches its
-internals), forwards ``inputs`` to the running handler, shows errors and
-end messages in the page, and, while the stream is live, keeps the page
-up to date (:mod:`.live`) so that outputs and ends decided on the server
-(time limit, ``CloseStream``, a finished generator, a crash) reach the page
-without a click.
+One call per script run, like any widget. Each run: read the browser's
+component value (validated once, :mod:`streamlit_rtc.signalling.protocol`),
+decide what the stream does in one pure step
+(:func:`streamlit_rtc.signalling.reconcile.reconcile`), carry it out
+(:mod:`.connect`), and render the component with the answer, a refusal or
+the end. A connect costs one rerun: the browser sends one offer with its
+candidates, the answer comes back in that run. Live state reaches the
+component over a data channel; the script side (:class:`StreamContext`,
+live views in :mod:`.live`) sees the same session's mailbox.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
-from streamlit_webrtc import WebRtcMode
+import streamlit.components.v1 as components
 
-from ..core.handler import (
-    AsyncAudioVideoStreamHandler,
-    AsyncStreamHandler,
-    AudioVideoStreamHandler,
-    StreamHandler,
-    StreamHandlerBase,
-)
+from ..core.handler import StreamHandlerBase
 from ..core.status import Status
-from ..core.video_handlers import (
-    VideoFunctionHandler,
-    VideoGeneratorHandler,
-    VideoStreamHandler,
-)
-from ..reply.generator import GeneratorHandler
 from ..rtc.aiortc_patches import tune_aiortc
 from ..session.concurrency import ConcurrencyRegistry
 from ..session.mailbox import StreamState
 from ..session.modes import Modality, Mode
 from ..session.outputs import OutputsFolder
+from ..signalling.protocol import BrowserReport, ValueRejected, parse_value
+from ..signalling.reconcile import ScriptAsk, reconcile
+from ..signalling.ui import VoiceUI
 from . import _compat
 from . import live as live_refresh
+from .connect import StreamSpec, carry_out
 from .live import LiveStatus
+from .prototypes import DEFAULT_CONSTRAINTS, stream_prototype
 from .rtc_config import RtcConfigError, RTCConfiguration, resolve_rtc_configuration
-from .slot import StreamSlot, busy_message
+from .slot import StreamSlot
 
-__all__ = ["LiveStatus", "StreamContext", "webrtc"]
+__all__ = ["LiveStatus", "StreamContext", "VoiceUI", "webrtc"]
 
 logger = logging.getLogger(__name__)
 
-_WEBRTC_MODES = {
-    Mode.SEND_RECEIVE: WebRtcMode.SENDRECV,
-    Mode.SEND: WebRtcMode.SENDONLY,
-    Mode.RECEIVE: WebRtcMode.RECVONLY,
-}
+BUILD_DIR = Path(__file__).resolve().parent / "component_build"
+"""The built browser component (``frontend/`` → ``npm run build``), shipped in the wheel."""
+DEV_URL_ENV = "STREAMLIT_RTC_COMPONENT_URL"
+"""Set to a Vite dev server's URL to develop the component with hot reload."""
+
+
+def _declare() -> Callable[..., Any]:
+    dev_url = os.environ.get(DEV_URL_ENV)
+    if dev_url:
+        return components.declare_component("streamlit_rtc", url=dev_url)
+    if not (BUILD_DIR / "index.html").is_file():
+        raise RuntimeError(
+            f"streamlit-rtc's browser component is not built ({BUILD_DIR} has no index.html). "
+            "Install streamlit-rtc from a wheel, or build it in a checkout: "
+            "`bash scripts/bootstrap.sh` (or `cd frontend && npm ci && npm run build`)."
+        )
+    return components.declare_component("streamlit_rtc", path=str(BUILD_DIR))
+
+
+_component_func: Callable[..., Any] | None = None
+
+
+def _component() -> Callable[..., Any]:
+    """The declared component (declared on first use, so importing never needs the build)."""
+    global _component_func
+    if _component_func is None:
+        _component_func = _declare()
+    return _component_func
+
+
 @dataclass(frozen=True)
 class StreamContext:
     """What the script can read about its stream after ``webrtc()``."""
@@ -89,56 +110,11 @@ class StreamContext:
         return render
 
 
+
 @st.cache_resource(show_spinner=False)
 def _registry() -> ConcurrencyRegistry:
     """One registry per server process, shared by all browser sessions."""
     return ConcurrencyRegistry()
-
-
-def _prototype(handler: Any, mode: Mode) -> StreamHandlerBase:
-    if mode is Mode.RECEIVE:
-        if isinstance(handler, StreamHandlerBase):
-            return handler
-        if callable(handler):
-            return GeneratorHandler(handler)
-        raise TypeError("mode='receive' needs a generator function, e.g. webrtc(key, generate)")
-    if isinstance(handler, (StreamHandler, AsyncStreamHandler)):
-        return handler
-    if callable(handler):
-        raise TypeError(
-            f"mode={mode.value!r} needs a handler: wrap your function as ReplyOnPause(fn), "
-            "or pass a StreamHandler / AsyncStreamHandler instance"
-        )
-    raise TypeError(f"expected a stream handler, got {type(handler).__name__}")
-
-
-def _video_prototype(handler: Any, mode: Mode, modality: Modality, fps: float) -> StreamHandlerBase:
-    """The prototype of a video or audio-video stream, with errors that say the fix."""
-    if modality is Modality.AUDIO_VIDEO:
-        if isinstance(handler, (AudioVideoStreamHandler, AsyncAudioVideoStreamHandler)):
-            return handler
-        raise TypeError(
-            "modality='audio-video' needs an AudioVideoStreamHandler or "
-            f"AsyncAudioVideoStreamHandler instance, got {type(handler).__name__}"
-        )
-    if isinstance(handler, (VideoFunctionHandler, VideoGeneratorHandler)):
-        return handler
-    if isinstance(handler, VideoStreamHandler):  # fastrtc's wrapper: a function and its fps
-        if mode is Mode.RECEIVE:
-            return VideoGeneratorHandler(handler.callable, fps=handler.fps)
-        return VideoFunctionHandler(handler.callable)
-    if not callable(handler):
-        raise TypeError(f"modality='video' needs a function, got {type(handler).__name__}")
-    if mode is Mode.RECEIVE:
-        return VideoGeneratorHandler(handler, fps=fps)
-    return VideoFunctionHandler(handler)
-
-
-_DEFAULT_CONSTRAINTS = {
-    Modality.AUDIO: {"audio": True, "video": False},
-    Modality.VIDEO: {"audio": False, "video": True},
-    Modality.AUDIO_VIDEO: {"audio": True, "video": True},
-}
 
 
 def _slot(key: str) -> StreamSlot:
@@ -149,6 +125,10 @@ def _slot(key: str) -> StreamSlot:
         slot = StreamSlot(key=key, holder=holder)
         st.session_state[state_key] = slot
     return slot
+
+
+def _component_key(key: str) -> str:
+    return f"streamlit_rtc:{key}"
 
 
 def webrtc(
@@ -168,6 +148,9 @@ def webrtc(
     on_additional_outputs: Callable[..., Any] | None = None,
     show_status: bool = True,
     fps: float = 30,
+    ui: VoiceUI | None = None,
+    button_labels: Mapping[str, str] | None = None,
+    server_rtc_configuration: dict[str, Any] | None = None,
 ) -> StreamContext:
     """Run ``handler`` over WebRTC in this page.
 
@@ -201,6 +184,14 @@ def webrtc(
     ``mode="receive"`` it is a generator of frames shown at ``fps``.
     ``modality="audio-video"``: an (Async)AudioVideoStreamHandler gets both
     tracks; its ``video_emit`` is called at the handler's ``fps``.
+
+    The component shows the conversation's state, live audio levels, the
+    ``time_limit`` countdown, mute and device choice. ``button_labels``
+    (``{"start": ..., "stop": ..., "waiting": ...}``) and ``ui``
+    (:class:`VoiceUI`: icon, colours, ``variant``) set its look;
+    ``translations`` takes streamlit-webrtc's label keys.
+    ``server_rtc_configuration`` is the server peer's ICE configuration
+    (default: aiortc's).
     """
     tune_aiortc()  # idempotent: prompt audio receive, numpy audio level
     _compat.disable_post_script_gc()
@@ -208,116 +199,143 @@ def webrtc(
     modality_ = Modality.parse(modality)
     if concurrency_limit is not None and concurrency_limit < 1:
         raise ValueError(f"concurrency_limit must be >= 1 or None, got {concurrency_limit!r}")
-    if modality_ is Modality.AUDIO:
-        prototype = _prototype(handler, mode_)
-    else:
-        prototype = _video_prototype(handler, mode_, modality_, fps)
-    registry = _registry()
+    look = ui if ui is not None else VoiceUI()
+    if button_labels is not None:
+        look = replace(look, button_labels=dict(button_labels))
+    spec = StreamSpec(
+        prototype=stream_prototype(handler, mode_, modality_, fps),
+        mode=mode_,
+        modality=modality_,
+        time_limit=time_limit,
+        concurrency_limit=concurrency_limit,
+        registry=_registry(),
+        server_configuration=server_rtc_configuration,
+    )
     slot = _slot(key)
     slot.folder = OutputsFolder(list(outputs or []), on_additional_outputs)
     slot.set_inputs(list(inputs or []), st.session_state)
     if trigger and mode_ is Mode.RECEIVE:
         slot.trigger()
-    if (
-        slot.live_session is None
-        and slot.polling
-        and slot.session is not None
-        and slot.session.started
-    ):  # it started (and may have ended) between two runs, while the browser was live
-        slot.live_session = slot.session
-    if slot.live_session is not None and slot.live_session.stopped:
-        # It ended on the server (a finished generator, CloseStream) between two
-        # runs: stop the browser, don't let it look live on a fresh session.
-        slot.end_pending = True
-        slot.live_session = None
-    session = slot.current(prototype, mode_, time_limit, registry, concurrency_limit, modality_)
-    slot.push_inputs()
-    ice = _rtc_configuration(slot, session, rtc_configuration)
 
-    desired: bool | None = None
-    if slot.end_pending:
-        desired = False
-    elif mode_ is Mode.RECEIVE and slot.trigger_pending():
-        desired = True
-
-    ctx = _compat.webrtc_streamer_fixed(
-        key=key,
-        mode=_WEBRTC_MODES[mode_],
-        rtc_configuration=ice,
-        media_stream_constraints=media_stream_constraints or dict(_DEFAULT_CONSTRAINTS[modality_]),
-        source_audio_track=session.source_track,
-        sink_audio_track=session.sink,
-        source_video_track=session.video_track,
-        sink_video_track=session.video_sink,
-        desired_playing_state=desired,
-        translations=translations,
-    )
-    live = bool(ctx.state.playing or ctx.state.signalling)
-    if live:
+    report, rejected = _browser_report(key, slot)
+    if report is not None and slot.command_id and report.command_seen >= slot.command_id:
         slot.trigger_done()
-    busy = False
-    if live and not slot.end_pending:
-        if not registry.reserve(key, slot.holder, concurrency_limit):
-            busy = True
-            session.stop(busy_message(concurrency_limit))
-        if session.stopped:
-            slot.end_pending = True
-    if not live:
-        slot.end_pending = False
-        slot.live_session = None
-        if session.started and not session.stopped:
-            session.stop(None)  # STOP clicked, or the browser left
-        if not session.started:
-            registry.release(key, slot.holder)
-        slot.unwatch_browser()
-        if desired is False:
-            # The browser obeyed the server-side end. The component hides its
-            # START/STOP buttons while its playing state is set: draw it again.
-            st.rerun(scope="app")
-    elif session.started:
-        slot.live_session = session
-        slot.watch_browser()
-
+    ask = ScriptAsk(start=slot.trigger_pending(), command_id=slot.command_id)
+    step = reconcile(report, slot.server_view(), ask)
+    logger.debug("%s: %s", key, step.case.value)
+    carry_out(step, slot, report.connection if report is not None else None, spec)
+    slot.push_inputs()
     slot.drain(st.session_state)
+
+    browser_config = _rtc_configuration(slot, rtc_configuration)
+    _component()(
+        key=_component_key(key),
+        default=None,
+        **_arguments(slot, spec, browser_config, media_stream_constraints, look, translations,
+                     show_start=not (mode_ is Mode.RECEIVE and trigger is not None)),
+    )
+    context = _context(key, slot)
+    if rejected is not None:
+        st.error(rejected, icon=":material/error:")
+    _keep_page_current(key, slot, context, show_status)
+    return context
+
+
+def _browser_report(key: str, slot: StreamSlot) -> tuple[BrowserReport | None, str | None]:
+    """The browser's report, or None and the page error for a value our component never sends."""
+    raw = st.session_state.get(_component_key(key))
+    try:
+        return parse_value(raw, slot.token), None
+    except ValueRejected as exc:
+        logger.warning("%s: ignored a component value: %s", key, exc)
+        return None, f"streamlit-rtc ignored a message from the browser: {exc}. Reload the page."
+
+
+def _arguments(
+    slot: StreamSlot,
+    spec: StreamSpec,
+    rtc_configuration: dict[str, Any] | None,
+    constraints: dict[str, Any] | None,
+    look: VoiceUI,
+    translations: Mapping[str, str] | None,
+    show_start: bool,
+) -> dict[str, Any]:
+    """The component's arguments for this run (``docs/component-protocol.md``)."""
+    phase = slot.server_view().phase
+    connection = slot.connection
+    answer = refusal = ended = None
+    if phase == "running" and slot.answer_sdp is not None:
+        answer = {"connection": connection, "sdp": slot.answer_sdp, "type": "answer"}
+    elif phase == "refused" and slot.refusal is not None:
+        refusal = {"connection": connection, "message": slot.refusal[1], "busy": slot.refusal[2]}
+    elif phase == "ended" and slot.session is not None:
+        snap = slot.session.mailbox.snapshot()
+        error = bool(snap.end_message and snap.end_message in snap.errors)
+        ended = {"connection": connection, "message": snap.end_message, "error": error}
+    command = {"id": slot.command_id, "action": slot.command} if slot.command else None
+    return {
+        "token": slot.token,
+        "mode": spec.mode.value,
+        "modality": spec.modality.value,
+        "rtc_configuration": rtc_configuration,
+        "media_stream_constraints": constraints or dict(DEFAULT_CONSTRAINTS[spec.modality]),
+        "ui": look.to_args(translations, show_start),
+        "command": command,
+        "answer": answer,
+        "refusal": refusal,
+        "ended": ended,
+        "time_limit": spec.time_limit,
+        "stream_key": slot.key,
+    }
+
+
+def _context(key: str, slot: StreamSlot) -> StreamContext:
+    session = slot.session
+    phase = slot.server_view().phase
+    busy = phase == "refused" and slot.refusal is not None and slot.refusal[2]
+    if session is None:
+        return StreamContext(key, False, StreamState.STOPPED, None, None, (), None, (), busy, None)
     snapshot = session.mailbox.snapshot()
     shown = snapshot if session.started or slot.last_end is None else slot.last_end
-    context = StreamContext(
+    running = phase == "running"
+    return StreamContext(
         key=key,
-        playing=bool(ctx.state.playing) and not session.stopped,
-        state=snapshot.state if live else StreamState.STOPPED,
+        playing=running and session.started,
+        state=snapshot.state if running else StreamState.STOPPED,
         remaining_s=session.remaining_s(),
         last_status=snapshot.last_status,
         errors=shown.errors,
         end_message=shown.end_message,
         messages=shown.messages,
         busy=busy or session.refused,
-        webrtc_context=ctx,
+        webrtc_context=slot.peer,
     )
-    slot.polling = live and not slot.end_pending
-    slot.errors_shown = len(snapshot.errors)
-    if slot.polling:
-        live_refresh.schedule_poll(key, slot, show_status)
+
+
+def _keep_page_current(key: str, slot: StreamSlot, context: StreamContext, show: bool) -> None:
+    """While running, refresh outputs and errors by themselves; else show the end once."""
+    pace = slot.pace
+    pace.polling = slot.server_view().phase == "running"
+    pace.errors_shown = len(context.errors)
+    if pace.polling:
+        live_refresh.schedule_poll(key, slot, show)
     else:
-        slot.fast = False
-        if show_status:
+        pace.fast = False
+        if show:
             live_refresh.render_status(context.errors, context.end_message, context.messages)
-    return context
 
 
-def _rtc_configuration(
-    slot: StreamSlot, session: Any, value: RTCConfiguration | None
-) -> dict[str, Any] | None:
-    """The configuration for this slot's current connection, resolved once per connection."""
+def _rtc_configuration(slot: StreamSlot, value: RTCConfiguration | None) -> dict[str, Any] | None:
+    """The browser's configuration for the next connection, resolved once per connection."""
     if not callable(value):
         return resolve_rtc_configuration(value)
-    cached = slot.rtc_config
-    if cached is not None and cached[0] is session:
-        return cached[1]
+    if slot.rtc_config is not None:
+        return slot.rtc_config[1]
     try:
         config = resolve_rtc_configuration(value)
     except RtcConfigError as exc:
         logger.error("%s: %s", slot.key, exc)
         st.error(f"{exc}. Connecting without STUN/TURN servers.", icon=":material/error:")
         config = None
-    slot.rtc_config = (session, config)
+    slot.rtc_config = (True, config)
     return config

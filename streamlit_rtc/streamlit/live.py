@@ -52,10 +52,11 @@ class LiveStatus:
 
 def schedule_poll(key: str, slot: StreamSlot, show_status: bool) -> None:
     """Render the component's poll fragment at the pace the page needs."""
-    if slot.has_live_view:  # the view refreshes outputs, notices ends and errors
+    pace = slot.pace
+    if pace.has_live_view:  # the view refreshes outputs, notices ends and errors
         poll = STATUS_POLL_WITH_VIEW_S
     else:
-        poll = ACTIVE_POLL_S if slot.fast and slot.folder.active else IDLE_POLL_S
+        poll = ACTIVE_POLL_S if pace.fast and slot.folder.active else IDLE_POLL_S
     st.fragment(run_every=poll)(live_poll)(key, show_status)
 
 
@@ -90,35 +91,32 @@ def live_poll(key: str, show_status: bool) -> None:
     session = slot.session
     applied = slot.drain(st.session_state)
     if session.stopped:
-        slot.end_pending = True
-        st.rerun(scope="app")
-    if applied and not slot.has_live_view:
+        st.rerun(scope="app")  # ended on the server: show the end, tell the component
+    if applied and not slot.pace.has_live_view:
         st.rerun(scope="app")  # no live view: show the new values with a full run
     snapshot = session.mailbox.snapshot()
     if (
         slot.folder.active
-        and not slot.has_live_view
+        and not slot.pace.has_live_view
         and _update_pace(slot, snapshot.state, session.mailbox.version)
     ):
         st.rerun(scope="app")  # no live view: switch between idle and active polling
-    if show_status:
+    if show_status:  # the component shows the countdown itself
         render_status(snapshot.errors, None, snapshot.messages)
-        remaining = session.remaining_s()
-        if remaining is not None and session.started:
-            st.caption(f"{remaining:.0f} s left")
 
 
 def _update_pace(slot: StreamSlot, state: StreamState, version: int) -> bool:
     """Decide idle or active refreshing; True when the pace must change."""
+    pace = slot.pace
     now = time.monotonic()
-    busy = state in _ACTIVE_STATES or version != slot.seen_version
-    slot.seen_version = version
+    busy = state in _ACTIVE_STATES or version != pace.seen_version
+    pace.seen_version = version
     if busy:
-        slot.quiet_since = now
-    active = busy or now - slot.quiet_since < QUIET_BEFORE_IDLE_S
-    if active == slot.fast:
+        pace.quiet_since = now
+    active = busy or now - pace.quiet_since < QUIET_BEFORE_IDLE_S
+    if active == pace.fast:
         return False
-    slot.fast = active
+    pace.fast = active
     return True
 
 
@@ -134,29 +132,30 @@ def live_view(key: str, render: Callable[[LiveStatus], None]) -> None:
     slot = live_slot(key)
     every: float | None = None
     if slot is not None:
-        slot.has_live_view = True
-        if slot.kicker is None:
+        pace = slot.pace
+        pace.has_live_view = True
+        if pace.kicker is None:
             session_id = _compat.get_session_id()
-            slot.kicker = _compat.FragmentKicker(session_id) if session_id else None
-        if slot.session is not None and slot.kicker is not None:
-            slot.session.mailbox.on_change = slot.kicker.kick
-        if slot.polling:
-            pushed = slot.kicker is not None and not slot.kicker.broken
+            pace.kicker = _compat.FragmentKicker(session_id) if session_id else None
+        if slot.session is not None and pace.kicker is not None:
+            slot.session.mailbox.on_change = pace.kicker.kick
+        if pace.polling:
+            pushed = pace.kicker is not None and not pace.kicker.broken
             every = LIVE_VIEW_SAFETY_POLL_S if pushed else ACTIVE_POLL_S
 
     def view() -> None:
         current = live_slot(key)
         status = LiveStatus(False, StreamState.STOPPED, None, (), None)
         if current is not None and current.session is not None:
-            if current.kicker is not None:
-                current.kicker.fragment_id = _compat.current_fragment_id()
+            pace = current.pace
+            if pace.kicker is not None:
+                pace.kicker.fragment_id = _compat.current_fragment_id()
             session = current.session
-            if session.stopped and current.live_session is session and not current.end_pending:
-                current.end_pending = True  # ended on the server: stop the browser now
-                st.rerun(scope="app")
+            if session.stopped and pace.polling:
+                st.rerun(scope="app")  # ended on the server: show the end, tell the component
             current.drain(st.session_state)
             snap = session.mailbox.snapshot()
-            if current.polling and len(snap.errors) > current.errors_shown:
+            if pace.polling and len(snap.errors) > pace.errors_shown:
                 st.rerun(scope="app")  # show the new error where the component is
             status = LiveStatus(
                 playing=session.started and not session.stopped,

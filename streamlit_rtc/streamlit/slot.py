@@ -8,7 +8,9 @@ except for :class:`AudioStreamSession`'s own thread-safe methods.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,42 +22,25 @@ from ..session.mailbox import Snapshot
 from ..session.modes import Modality, Mode
 from ..session.outputs import OutputsFolder
 from ..session.video_session import VideoStreamSession
+from ..signalling.reconcile import ServerPhase, ServerView
 from . import _compat
 
-__all__ = ["Session", "StreamSlot"]
+__all__ = ["LivePace", "Session", "StreamSlot"]
 
 Session = AudioStreamSession | VideoStreamSession
 
 logger = logging.getLogger(__name__)
 
+RETIRED_KEPT = 32
+"""Ended connection ids remembered per slot, to refuse replayed offers."""
 TRIGGER_HOLD_S = 15.0
 """How long a receive stream's trigger keeps asking the browser to start."""
 
 
 @dataclass
-class StreamSlot:
-    """What one ``webrtc(key, ...)`` call remembers between script runs."""
+class LivePace:
+    """How the page keeps up with a live stream (read and written by :mod:`.live`)."""
 
-    key: str
-    holder: str
-    session: Session | None = None
-    inputs: list[Any] = field(default_factory=list)
-    """The stream's input values as of the last script run (or the last applied output)."""
-    input_keys: dict[int, str] = field(default_factory=dict)
-    """Inputs that follow a session-state key the stream writes outputs to (position -> key)."""
-    rtc_config: tuple[Any, Any] | None = None
-    """``(session, resolved rtc_configuration)``: a function is called once per connection."""
-    triggered_at: float | None = None
-    """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
-    end_pending: bool = False
-    """The server ended the stream; keep asking the browser to stop until it has."""
-    live_session: Session | None = None
-    """The started session the browser was connected to in the last live run."""
-    last_end: Snapshot | None = None
-    watcher: Any = None
-    folder: OutputsFolder = field(default_factory=OutputsFolder)
-    leftover: list[Any] = field(default_factory=list)
-    """Outputs of a stopped session not applied yet."""
     polling: bool = False
     """The stream is connecting or live: the page refreshes itself (set by each full run)."""
     kicker: Any = None
@@ -68,6 +53,60 @@ class StreamSlot:
     """Without a live view: the conversation is active, poll every 0.25 s instead of 1 s."""
     quiet_since: float = 0.0
     seen_version: int = -1
+
+
+@dataclass
+class StreamSlot:
+    """What one ``webrtc(key, ...)`` call remembers between script runs."""
+
+    key: str
+    holder: str
+    token: str = field(default_factory=lambda: secrets.token_urlsafe(18))
+    """Echoed by the browser in its value: a value without it was not made for this stream."""
+    session: Session | None = None
+    peer: Any = None
+    """The :class:`~.peer.ServerPeer` of the current connection."""
+    connection: str | None = None
+    """The browser's id of the connection the current session serves."""
+    answer_sdp: str | None = None
+    refusal: tuple[str, str, bool] | None = None
+    """``(connection, message, busy)``: the offer of that connection was refused."""
+    retired: deque[str] = field(default_factory=lambda: deque(maxlen=RETIRED_KEPT))
+    """Connections that ended: an offer for one of them is a replay, never answered."""
+    command_id: int = 0
+    command: str | None = None
+    inputs: list[Any] = field(default_factory=list)
+    """The stream's input values as of the last script run (or the last applied output)."""
+    input_keys: dict[int, str] = field(default_factory=dict)
+    """Inputs that follow a session-state key the stream writes outputs to (position -> key)."""
+    rtc_config: tuple[bool, Any] | None = None
+    """``(resolved, configuration)`` for the next connection; cleared when one is answered."""
+    triggered_at: float | None = None
+    """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
+    last_end: Snapshot | None = None
+    watcher: Any = None
+    folder: OutputsFolder = field(default_factory=OutputsFolder)
+    leftover: list[Any] = field(default_factory=list)
+    """Outputs of a stopped session not applied yet."""
+    pace: LivePace = field(default_factory=LivePace)
+
+    # -- the server's view, for the reconcile step ----------------------------------
+    def server_view(self) -> ServerView:
+        """What the server knows about this stream's connections."""
+        if self.refusal is not None and self.refusal[0] == self.connection:
+            phase: ServerPhase = "refused"
+        elif self.session is None or self.connection is None:
+            phase = "none"
+        elif self.session.stopped:
+            phase = "ended"
+        else:
+            phase = "running"
+        return ServerView(self.connection, phase, frozenset(self.retired))
+
+    def ask_start(self) -> None:
+        """Give the browser a new ``start`` command (a receive stream's trigger)."""
+        self.command_id += 1
+        self.command = "start"
 
     def trigger(self) -> None:
         """``trigger`` was true in this run: ask the browser to start until it has."""
@@ -87,7 +126,7 @@ class StreamSlot:
         return self.triggered_at is not None
 
     def trigger_done(self) -> None:
-        """The browser is live: the trigger did its job."""
+        """The browser acted on the start command: the trigger did its job."""
         self.triggered_at = None
 
     def set_inputs(self, inputs: list[Any], state: Any) -> None:
@@ -132,7 +171,7 @@ class StreamSlot:
             self.push_inputs()
         return applied
 
-    def current(
+    def new_session(
         self,
         prototype: StreamHandlerBase,
         mode: Mode,
@@ -141,13 +180,11 @@ class StreamSlot:
         limit: int | None,
         modality: Modality = Modality.AUDIO,
     ) -> Session:
-        """The session for the next (or current) connection; a fresh one after a stop."""
-        session = self.session
-        if session is not None and not session.stopped:
-            return session
-        if session is not None:
-            self.last_end = session.mailbox.snapshot()
-            self.leftover.extend(session.mailbox.take_outputs())
+        """A fresh session for the next connection (the previous one must be stopped)."""
+        if self.session is not None:
+            self.session.stop(None)
+            self.last_end = self.session.mailbox.snapshot()
+            self.leftover.extend(self.session.mailbox.take_outputs())
         key, holder = self.key, self.holder
 
         def admit() -> bool:
@@ -171,6 +208,7 @@ class StreamSlot:
             session = AudioStreamSession(prototype, modality=modality, **options)
         session.handler.stream_args.kept_current = True  # every run and applied output pushes
         self.session = session
+        self.push_inputs()
         return session
 
     def watch_browser(self) -> None:

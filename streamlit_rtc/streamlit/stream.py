@@ -49,6 +49,7 @@ from streamlit.errors import DuplicateWidgetID
 from ..core.handler import StreamHandlerBase
 from ..core.video_handlers import VideoStreamHandler
 from ..session.modes import Modality, Mode
+from ..signalling.ui import VoiceUI
 from .component import StreamContext, webrtc
 from .rtc_config import RTCConfiguration
 from .stream_checks import (
@@ -203,12 +204,6 @@ class Stream:
         """The stream's key in the page (derived from the handler); set it, or pass
         ``render(key=...)``, when two Streams of the same handler share a page."""
         self._ui = StreamUI(self)
-        if server_rtc_configuration is not None:
-            _warn_once(
-                "server_rtc_configuration",
-                "Stream(server_rtc_configuration=...) is not applied yet: webrtc() gives "
-                "streamlit-webrtc's server peer the ICE servers of rtc_configuration",
-            )
         if rtp_params is not None:
             _warn_once(
                 "rtp_params",
@@ -304,6 +299,8 @@ class Stream:
                 media_stream_constraints=_media_constraints(self.track_constraints, modality),
                 outputs=self._outputs,
                 on_additional_outputs=self.additional_outputs_handler,
+                ui=VoiceUI.from_ui_args(self.ui_args),
+                server_rtc_configuration=self.server_rtc_configuration,
             )
         except DuplicateWidgetID as exc:
             raise ValueError(_collision_message(key)) from exc

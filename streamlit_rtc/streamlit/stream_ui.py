@@ -33,10 +33,11 @@ __all__ = ["StreamUI", "UIArgs"]
 class UIArgs(TypedDict, total=False):
     """fastrtc's ``ui_args``: how the built-in UI (``stream.ui``) looks.
 
-    Applied now: ``title``, ``subtitle`` and ``hide_title`` (``st.title`` /
-    ``st.markdown``; text with HTML tags goes through ``st.html``, as fastrtc
-    passes it through as HTML). The others are kept on ``stream.ui_args`` for
-    the upcoming component and **do nothing yet**.
+    ``title``, ``subtitle`` and ``hide_title`` are drawn by Streamlit
+    (``st.title`` / ``st.markdown``; text with HTML tags goes through
+    ``st.html``, as fastrtc passes it through as HTML); ``icon``,
+    ``icon_button_color``, ``pulse_color``, ``icon_radius`` and ``variant``
+    style the component (:class:`~streamlit_rtc.VoiceUI`).
     """
 
     title: str
@@ -44,13 +45,13 @@ class UIArgs(TypedDict, total=False):
     subtitle: str
     """Shown below the title."""
     icon: str
-    """Not applied yet: path/url of an image shown on the button instead of the wave."""
+    """URL (or emoji) of an image that pulses with the audio level instead of the wave."""
     icon_button_color: str
-    """Not applied yet: colour of the icon button."""
+    """Background colour behind the icon."""
     pulse_color: str
-    """Not applied yet: colour of the pulse animation."""
+    """Colour of the pulse rings and wave bars."""
     icon_radius: int
-    """Not applied yet: border radius of the icon button, in percent."""
+    """Border radius of the icon, in percent (0-50)."""
     send_input_on: Literal["submit", "change"]
     """Not applied yet. In Streamlit inputs reach the handler on every script run
     (like "change"); put the inputs in an ``st.form`` for "submit"."""
@@ -59,7 +60,9 @@ class UIArgs(TypedDict, total=False):
     full_screen: bool
     """Not applied yet: fill the page with the component."""
     variant: Literal["wave", "textbox"]
-    """Not applied yet. Not in fastrtc's ``UIArgs`` type but read by its UI."""
+    """``"wave"`` (bars; with an ``icon`` the icon pulses) or ``"textbox"`` (shown as the
+    wave: a text box goes in the page as an ``st.chat_input``). Not in fastrtc's
+    ``UIArgs`` type but read by its UI."""
 
 
 # ``ui_args`` key -> accepted type(s) or literal values, checked at construction.

@@ -351,8 +351,24 @@ def open_app(page: Page, url: str, timeout: float = 30.0) -> Frame:
     return find_component_frame(page, timeout=timeout)
 
 
+COMPONENT_ROOT = '[data-testid="streamlit-rtc"]'
+"""The root of streamlit-rtc's component (the DOM contract in docs/component-protocol.md)."""
+
+
+def is_component_frame(frame: Frame) -> bool:
+    """Our component's iframe, or streamlit-webrtc's (a START/STOP button) for baselines."""
+    if frame.locator(COMPONENT_ROOT).count() > 0:
+        return True
+    return any(frame.get_by_role("button", name=name).count() > 0 for name in (_START_RE, _STOP_RE))
+
+
+def component_state(frame: Frame) -> str | None:
+    """The component's ``data-state`` (None for streamlit-webrtc's component)."""
+    return frame.locator(COMPONENT_ROOT).get_attribute("data-state", timeout=5000)
+
+
 def find_component_frame(page: Page, timeout: float = 30.0) -> Frame:
-    """Return the first child frame (searching ``page.frames``) with a START/STOP button.
+    """Return the first child frame (searching ``page.frames``) holding a stream component.
 
     Note: the sync API only processes browser events (frame attach included)
     while a Playwright call runs, so waiting uses ``page.wait_for_timeout``,
@@ -364,9 +380,8 @@ def find_component_frame(page: Page, timeout: float = 30.0) -> Frame:
             if frame is page.main_frame:
                 continue
             with contextlib.suppress(Exception):
-                for name in (_START_RE, _STOP_RE):
-                    if frame.get_by_role("button", name=name).count() > 0:
-                        return frame
+                if is_component_frame(frame):
+                    return frame
         page.wait_for_timeout(100)
     raise TimeoutError(f"no webrtc component iframe within {timeout}s")
 
@@ -384,10 +399,7 @@ def wait_for_no_component_frame(page: Page, timeout: float = 15.0) -> None:
             if frame is page.main_frame:
                 continue
             with contextlib.suppress(Exception):
-                if any(
-                    frame.get_by_role("button", name=name).count() > 0
-                    for name in (_START_RE, _STOP_RE)
-                ):
+                if is_component_frame(frame):
                     present = True
         if not present:
             return
@@ -396,7 +408,7 @@ def wait_for_no_component_frame(page: Page, timeout: float = 15.0) -> None:
 
 
 def wait_for_component_start(page: Page, timeout_s: float) -> bool:
-    """True once any component iframe shows START (the stream ended).
+    """True once any component iframe is stopped (the stream ended).
 
     Searches all frames: when a stream ends on the server Streamlit may
     remount the component's iframe.
@@ -404,6 +416,9 @@ def wait_for_component_start(page: Page, timeout_s: float) -> bool:
     for _ in range(int(timeout_s * 4)):
         for child in page.frames[1:]:
             try:
+                root = child.locator(COMPONENT_ROOT)
+                if root.count() and root.get_attribute("data-state") in ("stopped", "error"):
+                    return True
                 if child.get_by_role("button", name=_START_RE).count() > 0:
                     return True
             except PlaywrightError:  # the iframe detached while we looked

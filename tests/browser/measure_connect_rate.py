@@ -3,7 +3,7 @@
 Usage::
 
     /tmp/venv/bin/python tests/browser/measure_connect_rate.py bare_echo -n 30
-    /tmp/venv/bin/python tests/browser/measure_connect_rate.py fixed_echo -n 30
+    /tmp/venv/bin/python tests/browser/measure_connect_rate.py component_echo -n 30
 
 One Streamlit server and one Chromium for all runs, a fresh browser context
 and page per connection. A connection succeeds when inbound audio packets

@@ -1,6 +1,6 @@
-"""Real-browser proof that the flaky-connect workaround works (streamlit-webrtc 0.79).
+"""Real-browser proof that our component connects every time.
 
-One Streamlit server (``apps/fixed_echo.py``) and one Chromium for the whole
+One Streamlit server (``apps/component_echo.py``) and one Chromium for the whole
 module; every connection uses a fresh browser context and page, clicks START,
 requires echoed audio (inbound packets and energy, still flowing after a
 hold), then clicks STOP. The bare app's failure rate is measured by
@@ -25,20 +25,20 @@ CONNECTIONS = int(os.environ.get("RTC_RELIABILITY_RUNS", "30"))
 
 
 @pytest.fixture(scope="module")
-def fixed_echo_server(module_streamlit_app: StreamlitAppFactory) -> StreamlitServer:
-    """The echo app that calls ``webrtc_streamer_fixed``; INFO logs from streamlit_rtc."""
-    return module_streamlit_app("fixed_echo.py", env={"RTC_TEST_DEBUG": "1"})
+def echo_server(module_streamlit_app: StreamlitAppFactory) -> StreamlitServer:
+    """The echo app on our component; debug logs from streamlit_rtc."""
+    return module_streamlit_app("component_echo.py", env={"RTC_TEST_DEBUG": "1"})
 
 
 @pytest.mark.timeout(900)
 def test_every_connection_receives_audio(
-    chromium: Browser, fixed_echo_server: StreamlitServer
+    chromium: Browser, echo_server: StreamlitServer
 ) -> None:
     """N consecutive real-browser connections all get the microphone echoed back."""
     started = time.monotonic()
     results: list[ConnectResult] = []
     for i in range(CONNECTIONS):
-        result = connect_once(chromium, fixed_echo_server.url, index=i, hold=1.5)
+        result = connect_once(chromium, echo_server.url, index=i, hold=1.5)
         LOGGER.info("%s", result.describe())
         results.append(result)
 
@@ -50,7 +50,7 @@ def test_every_connection_receives_audio(
         delays[len(delays) // 2] if delays else float("nan"),
         delays[-1] if delays else float("nan"),
     )
-    # The issue's criterion: no connection without audio (the 0.79 bug gave zero frames).
+    # No connection without audio (streamlit-webrtc 0.79's race gave zero frames).
     silent = [
         r.describe()
         for r in results

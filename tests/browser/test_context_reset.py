@@ -1,4 +1,4 @@
-"""The workaround must still reset a context whose component really was not rendered."""
+"""A component not rendered for a run ends its connection; shown again, it starts cleanly."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ def test_hidden_then_shown_component_restarts_cleanly(
     page: Page, streamlit_app: StreamlitAppFactory
 ) -> None:
     """Stream, hide the component for a run, show it again, stream again."""
-    server = streamlit_app("conditional_echo.py", env={"RTC_TEST_DEBUG": "1"})
+    server = streamlit_app(
+        "component_echo.py", env={"RTC_TEST_DEBUG": "1", "RTC_TEST_HIDEABLE": "1"}
+    )
     frame = open_app(page, server.url)
     click_start(frame)
     assert wait_for_inbound_audio(frame, timeout=10) is not None
@@ -44,4 +46,4 @@ def test_hidden_then_shown_component_restarts_cleanly(
     assert ok, f"audio did not keep flowing: {last}"
 
     log = server.log_path.read_text(errors="replace")
-    assert "was not rendered last run; resetting its context" in log
+    assert "echo@" in log and ": stopped" in log, "the hidden component's session never stopped"

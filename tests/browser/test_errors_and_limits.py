@@ -8,7 +8,7 @@ from pathlib import Path
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Frame, Page, sync_playwright
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ def browser() -> Iterator[Browser]:
         chromium.close()
 
 
-def wait_for_text(page: Page, text: str, timeout: float) -> bool:
+def wait_for_text(page: Page | Frame, text: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if page.get_by_text(text).count():
@@ -56,7 +56,8 @@ def test_a_failing_reply_is_shown_and_the_second_user_is_told_the_stream_is_full
 
         frame_b = bh.open_app(page_b, server.url)
         bh.click_start(frame_b)
-        assert wait_for_text(page_b, "its limit", 30), "the second user was not told"
+        assert wait_for_text(frame_b, "its limit", 30), "the second user was not told"
+        assert bh.component_state(frame_b) == "busy"
         stats = bh.read_stats(frame_b)
         assert stats is None or stats.packets_received == 0 or stats.total_audio_energy == 0
 

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.browser
 @pytest.mark.timeout(120)
 def test_echo_stats_time_series(page: Page, streamlit_app: StreamlitAppFactory) -> None:
     """START, watch inbound/outbound RTP stats grow over time, STOP."""
-    server = streamlit_app("fixed_echo.py")
+    server = streamlit_app("component_echo.py")
     frame = open_app(page, server.url)
     click_start(frame)
     first = wait_for_inbound_audio(frame, timeout=10)

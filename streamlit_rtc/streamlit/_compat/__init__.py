@@ -1,4 +1,4 @@
-"""The ONE place in streamlit_rtc that touches streamlit-webrtc or Streamlit private internals.
+"""The ONE place in streamlit_rtc that touches Streamlit's private internals.
 
 Everything here is written against streamlit 1.67 / streamlit-webrtc 0.79 and
 guarded: when a private name is missing (an upgrade moved it) we log one
@@ -7,8 +7,6 @@ failing the app.
 
 Contents (one module per concern)
 ---------------------------------
-* :func:`webrtc_streamer_fixed` / :func:`prepare_webrtc_context` - work around
-  the flaky-connect bug of streamlit-webrtc 0.79 (explained in `connect_fix`).
 * :func:`disable_post_script_gc` - stop Streamlit's full garbage collection
   after every script run, which stalls every session's media.
 * :class:`FragmentKicker` - rerun one fragment of one session now, from any
@@ -19,7 +17,6 @@ Contents (one module per concern)
   that Streamlit shut the session down.
 """
 
-from .connect_fix import prepare_webrtc_context, webrtc_streamer_fixed
 from .script_runs import FragmentKicker, current_fragment_id, disable_post_script_gc
 from .sessions import (
     SessionEnd,
@@ -38,8 +35,6 @@ __all__ = [
     "current_fragment_id",
     "disable_post_script_gc",
     "get_session_id",
-    "prepare_webrtc_context",
     "session_status",
     "watch_session_end",
-    "webrtc_streamer_fixed",
 ]

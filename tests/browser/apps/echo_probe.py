@@ -11,5 +11,13 @@ APPS = Path(__file__).resolve().parents[3] / "apps"
 sys.path.insert(0, str(APPS))
 runpy.run_path(str(APPS / "echo.py"), run_name="__main__")
 
-names = sorted(t.name for t in threading.enumerate())
-st.text(f"PROBE threads={len(names)} names={','.join(names)}")
+
+
+@st.fragment(run_every=0.5)
+def probe() -> None:
+    """The server's threads now (a fragment: refreshed without rerunning the app)."""
+    names = sorted(t.name for t in threading.enumerate())
+    st.text(f"PROBE threads={len(names)} names={','.join(names)}")
+
+
+probe()
