@@ -102,7 +102,6 @@ def show(status: Any) -> None:
             st.info(f"Say **{WAKE_PHRASE}**, then your request.", icon=":material/hearing:")
         else:
             st.caption(f"Heard *{heard.detail}* at {heard.stream_time_s:.1f} s")
-    st.caption(f"Status: {status.state.value}")
     for message in st.session_state["assistant_transcript"]:
         with st.chat_message(message["role"]):
             content = message["content"]

@@ -57,7 +57,7 @@ class Echo(AudioVideoStreamHandler):
 
 st.title("Audio-video echo")
 st.write("Press **START**: you hear yourself and see yourself mirrored, with a level meter.")
-stream = webrtc(
+webrtc(
     "audio-video-echo",
     Echo(),
     mode="send-receive",
@@ -65,4 +65,3 @@ stream = webrtc(
     time_limit=300,
     rtc_configuration=rtc_configuration(),
 )
-st.caption(f"State: {stream.state.value}")

@@ -108,7 +108,6 @@ stream = webrtc(
 
 @stream.live
 def show_transcript(status: Any) -> None:
-    st.caption(f"Status: {status.state.value}")
     for message in st.session_state["transcript"]:
         with st.chat_message(message["role"]):
             if message["role"] == "user":

@@ -20,7 +20,7 @@ def echo(audio: tuple[int, np.ndarray]) -> Iterator[tuple[int, np.ndarray]]:
     yield audio
 
 
-stream = webrtc(
+webrtc(
     "echo",
     ReplyOnPause(echo),
     mode="send-receive",
@@ -28,4 +28,3 @@ stream = webrtc(
     time_limit=300,
     rtc_configuration=rtc_configuration(),
 )
-st.caption(f"State: {stream.state.value}")

@@ -84,6 +84,5 @@ def show(status: Any) -> None:
             + (" - listening to your request" if listening else ""),
             icon=":material/record_voice_over:",
         )
-    st.caption(f"State: {status.state.value}")
     for i, request in enumerate(reversed(st.session_state["requests"])):
         st.write(f"Request {len(st.session_state['requests']) - i}: {request['seconds']:.1f} s")

@@ -52,7 +52,7 @@ st.write("Press **START** and allow the camera. The effect runs on the server, i
 name = st.selectbox("Effect", EFFECTS, index=0)
 strength = st.slider("Strength", min_value=0.0, max_value=1.0, step=0.05, value=1.0)
 
-stream = webrtc(
+webrtc(
     "video-filter",
     effect,
     mode="send-receive",
@@ -61,4 +61,3 @@ stream = webrtc(
     time_limit=300,
     rtc_configuration=rtc_configuration(),
 )
-st.caption(f"State: {stream.state.value}")

@@ -69,13 +69,13 @@ export interface Timers {
 }
 
 /**
- * Calls `sample` every animation frame, and at least every `intervalMs` from a
- * timer because headless or background tabs may throttle or stop rAF.
+ * Calls `sample` every `intervalMs` (20 times a second by default) from one
+ * timer: enough for the level visuals (CSS smooths them) and the DOM contract
+ * (>= 10 updates a second), and far cheaper than a 60 Hz animation loop while
+ * a call sits idle. Headless and background tabs throttle rAF; timers run.
  */
 export class LevelSampler {
-  private raf = 0;
   private timer = 0;
-  private last = -Infinity;
   private running = false;
 
   constructor(
@@ -87,25 +87,11 @@ export class LevelSampler {
   start(): void {
     if (this.running) return;
     this.running = true;
-    const frame = () => {
-      if (!this.running) return;
-      this.tick();
-      this.raf = this.timers.requestAnimationFrame(frame);
-    };
-    this.raf = this.timers.requestAnimationFrame(frame);
-    this.timer = this.timers.setInterval(() => {
-      if (this.timers.now() - this.last >= this.intervalMs * 0.8) this.tick();
-    }, this.intervalMs);
+    this.timer = this.timers.setInterval(() => this.sample(), this.intervalMs);
   }
 
   stop(): void {
     this.running = false;
-    this.timers.cancelAnimationFrame(this.raf);
     this.timers.clearInterval(this.timer);
-  }
-
-  private tick(): void {
-    this.last = this.timers.now();
-    this.sample();
   }
 }

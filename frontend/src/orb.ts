@@ -16,6 +16,7 @@ export class Orb {
   private readonly bars: HTMLElement[];
   private icon: string | null | undefined = undefined;
   private shown = 0;
+  private resting = false;
 
   constructor(private readonly doc: Document) {
     this.rings = [h(doc, "span", { class: "rtc-ring" }), h(doc, "span", { class: "rtc-ring rtc-ring2" })];
@@ -45,6 +46,7 @@ export class Orb {
 
   reset(): void {
     this.shown = 0;
+    this.resting = false;
     this.iconBox.style.transform = "";
     for (const r of this.rings) {
       r.style.transform = "";
@@ -58,6 +60,9 @@ export class Orb {
     const v = Math.max(level, this.shown * 0.85);
     this.shown = v < 0.005 ? 0 : v;
     const s = this.shown;
+    // Silent: draw the resting frame once, then leave the DOM alone (no idle CPU).
+    if (s === 0 && this.resting) return;
+    this.resting = s === 0;
     if (this.el.dataset.variant === "wave") {
       this.bars.forEach((bar, i) => {
         const wobble = 0.75 + 0.25 * Math.sin(t / 120 + i * 1.3);

@@ -154,8 +154,8 @@ export class View {
 
   /** Levels 0..1: `drive` is the one the icon follows (mic or reply). */
   setLevels(levelIn: number, levelOut: number, drive: number, t: number): void {
-    this.root.setAttribute("data-level-in", formatLevel(levelIn));
-    this.root.setAttribute("data-level-out", formatLevel(levelOut));
+    setAttr(this.root, "data-level-in", formatLevel(levelIn));
+    setAttr(this.root, "data-level-out", formatLevel(levelOut));
     this.orb.show(drive, t);
   }
 
@@ -222,4 +222,9 @@ function toggle(btn: HTMLButtonElement, shown: boolean, muted: boolean, what: st
   btn.title = label;
   btn.setAttribute("aria-pressed", String(muted));
   btn.replaceChildren(svgIcon(btn.ownerDocument, muted ? off : on));
+}
+
+/** Writes an attribute only when it changes (an idle call then costs no DOM work). */
+function setAttr(el: Element, name: string, value: string): void {
+  if (el.getAttribute(name) !== value) el.setAttribute(name, value);
 }

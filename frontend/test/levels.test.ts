@@ -52,19 +52,19 @@ describe("levels", () => {
     t.advance(1000);
     expect(n).toBe(before);
   });
-  it("sampler uses rAF when it runs and the timer does not double up", () => {
+  it("sampler never uses rAF: one timer, 20 samples a second", () => {
     const t = new FakeTimers();
     let n = 0;
-    const frames: (() => void)[] = [];
+    let rafs = 0;
     const s = new LevelSampler(() => n++, {
-      requestAnimationFrame: (cb) => frames.push(cb), cancelAnimationFrame: () => {},
+      requestAnimationFrame: () => ++rafs, cancelAnimationFrame: () => {},
       setInterval: t.setInterval, clearInterval: t.clear, now: () => t.now,
     });
     s.start();
-    for (let i = 0; i < 60; i++) {
-      t.now += 16;
-      frames.shift()?.();
-    }
-    expect(n).toBe(60);
+    s.start(); // idempotent
+    t.advance(1000);
+    expect(n).toBe(20);
+    expect(rafs).toBe(0);
+    s.stop();
   });
 });

@@ -105,6 +105,8 @@ class ServerPeer:
                 )
 
     def _send(self, message: dict[str, Any]) -> None:
+        if message.get("type") == "state" and message.get("state") == "connecting":
+            return  # the browser owns "connecting" until its peer connects
         self.channel.send(message)
         if message.get("type") == "end":  # the browser hangs up; if it does not, we do
             timer = threading.Timer(END_GRACE_S, self._close_peer)

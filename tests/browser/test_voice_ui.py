@@ -126,7 +126,8 @@ def test_one_spoken_turn_walks_the_states_and_the_levels_follow_the_audio(
     try:
         wait_until(page, walked, 45, f"the walk {walk}")
     except AssertionError as exc:
-        raise AssertionError(f"{exc}; seen {[s['state'] for s in recorded(frame)['states']]}")
+        seen = [s["state"] for s in recorded(frame)["states"]]
+        raise AssertionError(f"{exc}; seen {seen}") from None
     log = recorded(frame)
     levels = log["levels"]
     speaking_in = [s["in"] for s in levels if s["state"] == "user-speaking"]
