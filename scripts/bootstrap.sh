@@ -21,6 +21,7 @@ fi
 
 # The browser component: built from frontend/ into the package (the wheel ships
 # the build). Rebuilt when its sources or lock file change.
+source scripts/node_env.sh
 build_dir=streamlit_rtc/streamlit/component_build
 sources_hash=$(find frontend -path frontend/node_modules -prune -o -type f -print \
     | LC_ALL=C sort | xargs sha1sum | sha1sum | cut -c1-12)

@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 .venv/bin/ruff check .
+source scripts/node_env.sh
 (cd frontend && npm test --silent)
 .venv/bin/python -m pytest "$@"
