@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import threading
 
-from streamlit_rtc.session.concurrency import ConcurrencyRegistry
+import pytest
+
+from streamlit_rtc.session.concurrency import (
+    CAP_HEADROOM,
+    CORE_PER_SESSION,
+    MAX_SESSIONS_ENV,
+    ConcurrencyRegistry,
+    server_session_cap,
+)
 
 
 class Clock:
@@ -75,3 +83,55 @@ def test_concurrent_reservations_never_exceed_the_limit() -> None:
     for t in threads:
         t.join()
     assert len(won) == 3 and reg.count("k") == 3
+
+
+# -- the server-wide cap (admission control) ------------------------------------------
+
+
+def test_the_server_cap_counts_every_stream_key() -> None:
+    registry = ConcurrencyRegistry(server_limit=2)
+    assert registry.admit("echo", "a", None) is None
+    assert registry.admit("chat", "b", 5) is None
+    assert registry.admit("video", "c", None) == "server"
+    assert registry.admit("echo", "a", None) is None  # a holder keeps its place
+    registry.release("chat", "b")
+    assert registry.admit("video", "c", None) is None
+    assert registry.total() == 2
+
+
+def test_the_stream_limit_is_reported_before_the_server_cap() -> None:
+    registry = ConcurrencyRegistry(server_limit=1)
+    assert registry.admit("echo", "a", 1) is None
+    assert registry.admit("echo", "b", 1) == "stream"
+    assert registry.admit("chat", "b", 1) == "server"
+
+
+def test_a_session_that_starts_late_still_respects_the_server_cap() -> None:
+    now = [0.0]
+    registry = ConcurrencyRegistry(connect_timeout_s=5, clock=lambda: now[0], server_limit=1)
+    assert registry.reserve("echo", "a", None)
+    now[0] = 10.0  # a's reservation expired (never connected); b took the place
+    assert registry.reserve("chat", "b", None)
+    assert not registry.activate("echo", "a", None)
+
+
+DEFAULT_ON_TWO_CORES = int(2 * CAP_HEADROOM / CORE_PER_SESSION)
+
+
+@pytest.mark.parametrize(
+    ("value", "cap"),
+    [("3", 3), (" 12 ", 12), ("none", None), ("None", None), ("", DEFAULT_ON_TWO_CORES)],
+)
+def test_the_cap_comes_from_the_environment(value: str, cap: int | None) -> None:
+    assert server_session_cap({MAX_SESSIONS_ENV: value}, cores=2) == cap
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "two", "1.5"])
+def test_a_bad_cap_in_the_environment_names_the_variable(value: str) -> None:
+    with pytest.raises(ValueError, match=MAX_SESSIONS_ENV):
+        server_session_cap({MAX_SESSIONS_ENV: value}, cores=2)
+
+
+def test_the_default_cap_follows_the_cores_and_the_measured_cost() -> None:
+    assert server_session_cap({}, cores=2) == int(2 * CAP_HEADROOM / CORE_PER_SESSION)
+    assert server_session_cap({}, cores=16) > server_session_cap({}, cores=2)  # type: ignore[operator]

@@ -27,6 +27,11 @@ CHANNEL_LABEL = "streamlit-rtc"
 MAX_BUFFERED = 64
 """Messages kept until the channel opens; the oldest go first, the newest state never."""
 
+MAX_IN_FLIGHT_BYTES = 256 * 1024
+"""Past this much unsent data on the channel (a handler flooding ``send_message``, a
+stalled browser), messages other than state/deadline/end are dropped: aiortc's
+outgoing queue has no bound of its own."""
+
 _STICKY = frozenset({"state", "deadline", "end"})
 """Message types whose newest copy survives a full buffer: they say where the stream is."""
 
@@ -57,7 +62,8 @@ class StatusChannel:
         self._buffer: deque[tuple[str, str]] = deque()  # (type, JSON text)
         self._open = False
         self.dropped = 0
-        """Messages dropped from a full buffer before the channel opened."""
+        """Messages dropped: from a full buffer before the channel opened, or while the
+        channel had more than ``MAX_IN_FLIGHT_BYTES`` unsent."""
         # Written on the loop, read anywhere (a bool: a stale read costs one no-op callback).
         self._closed = False
 
@@ -133,6 +139,19 @@ class StatusChannel:
         if self._closed:
             return
         if self._open:
+            channel = self._channel
+            if (
+                kind not in _STICKY
+                and channel is not None
+                and channel.bufferedAmount > MAX_IN_FLIGHT_BYTES
+            ):
+                self.dropped += 1
+                if self.dropped == 1:
+                    logger.warning(
+                        "status channel: the browser is not keeping up; dropping %s messages",
+                        kind,
+                    )
+                return
             self._write(text)
             return
         self._buffer.append((kind, text))

@@ -26,7 +26,7 @@ import streamlit.components.v1 as components
 from ..core.handler import StreamHandlerBase
 from ..core.status import Status
 from ..rtc.aiortc_patches import tune_aiortc
-from ..session.concurrency import ConcurrencyRegistry
+from ..session.concurrency import ConcurrencyRegistry, server_session_cap
 from ..session.mailbox import StreamState
 from ..session.modes import Modality, Mode
 from ..session.outputs import OutputsFolder
@@ -113,8 +113,8 @@ class StreamContext:
 
 @st.cache_resource(show_spinner=False)
 def _registry() -> ConcurrencyRegistry:
-    """One registry per server process, shared by all browser sessions."""
-    return ConcurrencyRegistry()
+    """One registry per server process, shared by all browser sessions (and the server's cap)."""
+    return ConcurrencyRegistry(server_limit=server_session_cap())
 
 
 def _slot(key: str) -> StreamSlot:

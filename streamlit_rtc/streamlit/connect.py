@@ -16,7 +16,7 @@ from ..session.modes import Modality, Mode
 from ..signalling.protocol import Offer
 from ..signalling.reconcile import Step
 from .peer import ServerPeer
-from .slot import StreamSlot, busy_message
+from .slot import StreamSlot, busy_message, server_busy_message
 
 __all__ = ["StreamSpec", "carry_out", "end_connection"]
 
@@ -63,9 +63,14 @@ def _answer(slot: StreamSlot, connection: str, offer: Offer, spec: StreamSpec) -
     slot.connection = connection
     slot.answer_sdp = None
     slot.refusal = None
-    if not spec.registry.reserve(slot.key, slot.holder, spec.concurrency_limit):
-        logger.info("%s: refused a connection: concurrency limit reached", slot.key)
-        slot.refusal = (connection, busy_message(spec.concurrency_limit), True)
+    refusal = spec.registry.admit(slot.key, slot.holder, spec.concurrency_limit)
+    if refusal is not None:
+        if refusal == "server":
+            message = server_busy_message(spec.registry.server_limit)
+        else:
+            message = busy_message(spec.concurrency_limit)
+        logger.warning("%s: refused a connection: %s", slot.key, message)
+        slot.refusal = (connection, message, True)
         return
     session = slot.new_session(
         spec.prototype,

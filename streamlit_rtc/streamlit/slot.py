@@ -235,3 +235,10 @@ _IMMUTABLE = (str, bytes, int, float, complex, bool, tuple, frozenset, type(None
 
 def busy_message(limit: int | None) -> str:
     return f"This stream already has {limit} live user(s), its limit. Please try again in a moment."
+
+
+def server_busy_message(limit: int | None) -> str:
+    return (
+        f"The server is at its capacity of {limit} live sessions; please try again in a moment. "
+        f"(For the operator: STREAMLIT_RTC_MAX_SESSIONS sets the cap; more replicas add capacity.)"
+    )
