@@ -10,6 +10,9 @@ without a browser:
   :class:`LoopbackPeers`, a browser-like :func:`fake_microphone`,
   :class:`AudioRecorder` for what comes back, test signals (:func:`sine`,
   :func:`dominant_frequency`).
+* :class:`ComponentClient` is an aiortc peer that behaves like streamlit-rtc's
+  browser component (data channel, status messages, reply recording), and
+  :class:`MediaLoop` a private loop thread standing in for the server's.
 * :class:`LoopLag` tells "the code paced wrongly" from "the machine was too
   busy" by measuring event-loop wake-up lag.
 * :func:`read_wav` / :func:`write_wav` move 16-bit PCM WAV files to and from
@@ -24,6 +27,7 @@ depends on it, and it never imports Streamlit.
 
 from ..audio.wav import read_wav, write_wav
 from ..simulate import HandlerSimulator, TimedStatus
+from .component_client import ComponentClient, MediaLoop
 from .ice import restrict_ice_to_loopback
 from .loopback import (
     BROWSER_FRAME_SIZE,
@@ -45,9 +49,11 @@ __all__ = [
     "ArrayAudioSource",
     "AudioLoopback",
     "AudioRecorder",
+    "ComponentClient",
     "HandlerSimulator",
     "LoopLag",
     "LoopbackPeers",
+    "MediaLoop",
     "ReceivedFrame",
     "TimedStatus",
     "dominant_frequency",

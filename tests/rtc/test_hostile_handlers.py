@@ -9,21 +9,19 @@ bounded.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from streamlit_rtc import AdditionalOutputs, StreamHandler
 from streamlit_rtc.session.audio_session import AudioStreamSession
 from streamlit_rtc.session.modes import Mode
 from streamlit_rtc.signalling.protocol import Offer
 from streamlit_rtc.streamlit.peer import ServerPeer
-from streamlit_rtc.testing.loopback import AudioRecorder, fake_microphone, sine
+from streamlit_rtc.testing import ComponentClient, MediaLoop, sine
 
 pytestmark = pytest.mark.rtc
 
@@ -73,64 +71,45 @@ class Echo(StreamHandler):
         return Echo()
 
 
+def frames_per_second(recorder: Any, seconds: float) -> float:
+    """Reply frames received per second over the next ``seconds``."""
+    start, before = time.monotonic(), len(recorder.frames)
+    while time.monotonic() - start < seconds:
+        time.sleep(0.1)
+    return (len(recorder.frames) - before) / (time.monotonic() - start)
+
+
 @pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="test-media-loop", daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+def media() -> Iterator[MediaLoop]:
+    with MediaLoop() as loop:
+        yield loop
 
 
-def test_a_flooding_handler_is_capped_and_the_others_keep_their_audio(
-    loop: asyncio.AbstractEventLoop,
-) -> None:
+def test_a_flooding_handler_is_capped_and_the_others_keep_their_audio(media: MediaLoop) -> None:
     flood = AudioStreamSession(Flood(), Mode.SEND_RECEIVE)
-    flood_peer = ServerPeer(flood, {"iceServers": []}, loop=loop)
+    flood_peer = ServerPeer(flood, {"iceServers": []}, loop=media.loop)
     calm = AudioStreamSession(Echo(), Mode.SEND_RECEIVE)
-    calm_peer = ServerPeer(calm, {"iceServers": []}, loop=loop)
-    recorder = AudioRecorder()
-
-    async def client() -> RTCPeerConnection:
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        pc.addTrack(fake_microphone(sine(440, 30.0, amplitude=0.3), loop=True))
-        pc.createDataChannel("streamlit-rtc")
-
-        @pc.on("track")
-        def on_track(track: Any) -> None:
-            recorder.sink.addTrack(track)
-            recorder.sink.start()
-
-        await pc.setLocalDescription(await pc.createOffer())
-        return pc
-
-    pc = asyncio.run_coroutine_threadsafe(client(), loop).result(20)
+    calm_peer = ServerPeer(calm, {"iceServers": []}, loop=media.loop)
+    browser = ComponentClient(media, sine(440, 30.0, amplitude=0.3), loop_microphone=True)
+    recorder = browser.recorder
     try:
-        answer = calm_peer.answer(Offer(pc.localDescription.sdp))
-        asyncio.run_coroutine_threadsafe(
-            pc.setRemoteDescription(RTCSessionDescription(answer, "answer")), loop
-        ).result(20)
+        browser.connect(lambda sdp: calm_peer.answer(Offer(sdp)))
         deadline = time.monotonic() + 20
         while len(recorder.frames) < 50:
             assert time.monotonic() < deadline, "the calm session never played"
             time.sleep(0.05)
 
+        calm_rate = frames_per_second(recorder, 3.0)  # the same window without the flood
         flood_peer.feed.attach()  # its browser never opens the channel: messages wait, bounded
         flood.ensure_started()  # the flood runs, unread, for three seconds
         assert flood.mailbox.changed.wait(10)
-        start = time.monotonic()
-        before = len(recorder.frames)
-        while time.monotonic() - start < 3.0:
-            time.sleep(0.1)
-        elapsed = time.monotonic() - start
-        got = len(recorder.frames) - before
+        flood_rate = frames_per_second(recorder, 3.0)
         handler = flood.handler
         assert isinstance(handler, Flood)
         assert handler.sent > 5_000, f"the flood only reached {handler.sent} items"
-        # The calm session's audio kept flowing: 20 ms frames, most of them on time.
-        assert got >= 0.7 * elapsed / 0.02, f"{got} frames in {elapsed:.1f} s"
+        # The calm session's audio kept flowing as it did before the flood (a loaded
+        # machine slows both windows alike).
+        assert flood_rate >= 0.75 * calm_rate, (calm_rate, flood_rate)
         # The flooding session's unread outputs stay capped, and its page is told.
         assert len(flood.mailbox.take_outputs()) <= 1000
         assert flood.mailbox.outputs_dropped > 0
@@ -141,6 +120,5 @@ def test_a_flooding_handler_is_capped_and_the_others_keep_their_audio(
     finally:
         flood_peer.close()
         calm_peer.close()
-        recorder.sink.stop()
-        asyncio.run_coroutine_threadsafe(pc.close(), loop).result(10)
+        browser.close()
     assert flood.stopped and calm.stopped

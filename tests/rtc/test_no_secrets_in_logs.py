@@ -8,21 +8,18 @@ contain a secret, in its message or its arguments.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection, RTCSessionDescription
 
 from streamlit_rtc import ReplyOnPause
 from streamlit_rtc.session.audio_session import AudioStreamSession
 from streamlit_rtc.session.modes import Mode
 from streamlit_rtc.signalling.protocol import Offer
 from streamlit_rtc.streamlit.peer import ServerPeer
-from streamlit_rtc.testing.loopback import fake_microphone, sine
+from streamlit_rtc.testing import ComponentClient, MediaLoop, sine
 
 pytestmark = pytest.mark.rtc
 
@@ -46,49 +43,28 @@ def reply(audio: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="test-media-loop", daemon=True)
-    thread.start()
-    yield loop
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
+def media() -> Iterator[MediaLoop]:
+    with MediaLoop() as loop:
+        yield loop
 
 
 def test_no_secret_appears_in_any_log_record(
-    loop: asyncio.AbstractEventLoop,
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
+    media: MediaLoop, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     caplog.set_level(logging.DEBUG)  # the root logger: every library's records
     session = AudioStreamSession(ReplyOnPause(reply), Mode.SEND_RECEIVE, time_limit=30)
-    peer = ServerPeer(session, {"iceServers": [TURN]}, loop=loop)
-
-    async def client() -> RTCPeerConnection:
-        server = RTCIceServer(urls=TURN["urls"], username=TURN_USER, credential=TURN_PASSWORD)
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[server]))
-        pc.addTrack(fake_microphone(sine(300, 5.0), loop=True))
-        pc.createDataChannel("streamlit-rtc")
-        await pc.setLocalDescription(await pc.createOffer())
-        return pc
-
-    pc = asyncio.run_coroutine_threadsafe(client(), loop).result(30)
+    peer = ServerPeer(session, {"iceServers": [TURN]}, loop=media.loop)
+    browser = ComponentClient(media, sine(300, 5.0), loop_microphone=True, ice_servers=[TURN])
     try:
-        answer = peer.answer(Offer(pc.localDescription.sdp))
-        asyncio.run_coroutine_threadsafe(
-            pc.setRemoteDescription(RTCSessionDescription(answer, "answer")), loop
-        ).result(30)
-        assert session.mailbox.changed.wait(20)
-        done = threading.Event()
-        while not session.started and not done.wait(0.05):
-            pass
+        browser.connect(lambda sdp: peer.answer(Offer(sdp)))
+        browser.wait_for(lambda ms: any(m.get("state") == "listening" for m in ms))
         session.stop("Time limit of 30 s reached")
+        browser.wait_for(lambda ms: any(m["type"] == "end" for m in ms))
     finally:
         peer.close()
-        asyncio.run_coroutine_threadsafe(pc.close(), loop).result(10)
+        browser.close()
     assert caplog.records, "nothing was logged: the capture is not working"
     secrets = [*SECRETS.values(), TURN_USER, TURN_PASSWORD, "Sup3rSecret"]
     for record in caplog.records:
