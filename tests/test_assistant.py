@@ -221,6 +221,6 @@ def test_the_page_renders_with_and_without_the_wake_phrase(
     assert [t.value for t in at.title] == ["Offline voice assistant"]
     assert "offline brain" in " ".join(c.value for c in at.sidebar.caption)
     components = [e.proto.component_name for e in at.get("component_instance")]
-    assert sum("webrtc" in name for name in components) == 1, components
+    assert sum("streamlit_rtc" in name for name in components) == 1, components
     at.sidebar.toggle[0].set_value(True).run()  # ReplyOnStopWords behind the same page
     assert not at.exception and not at.error, (at.exception, at.error)

@@ -39,11 +39,18 @@ def browser() -> Iterator[Browser]:
 
 
 def _read(page: Page) -> tuple[int, int, int]:
-    """(tick shown, live-view runs, full app runs) as the page shows them now."""
-    text = page.locator("body").inner_text()
-    line, full = LINE.search(text), FULL.search(text)
-    assert line and full, text[-500:]
-    return int(line.group(1)), int(line.group(2)), int(full.group(1))
+    """(tick shown, live-view runs, full app runs) as the page shows them now.
+
+    While a run replaces the page's elements one of the lines can be missing
+    for a moment: wait (up to 10 s) until both are there.
+    """
+    for _ in range(100):
+        text = page.locator("body").inner_text()
+        line, full = LINE.search(text), FULL.search(text)
+        if line and full:
+            return int(line.group(1)), int(line.group(2)), int(full.group(1))
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the page lacks its counters: {text[-500:]}")
 
 
 def _wait_for_tick(page: Page, tick: int, timeout: float) -> tuple[int, int, int]:
