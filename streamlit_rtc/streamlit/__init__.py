@@ -4,6 +4,7 @@ from .component import LiveStatus, StreamContext, VoiceUI, webrtc
 from .credentials import (
     get_cloudflare_turn_credentials,
     get_cloudflare_turn_credentials_async,
+    get_coturn_credentials,
     get_hf_turn_credentials,
     get_hf_turn_credentials_async,
     get_turn_credentials,
@@ -20,6 +21,7 @@ __all__ = [
     "VoiceUI",
     "get_cloudflare_turn_credentials",
     "get_cloudflare_turn_credentials_async",
+    "get_coturn_credentials",
     "get_hf_turn_credentials",
     "get_hf_turn_credentials_async",
     "get_turn_credentials",

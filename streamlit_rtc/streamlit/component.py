@@ -113,8 +113,14 @@ class StreamContext:
 
 @st.cache_resource(show_spinner=False)
 def _registry() -> ConcurrencyRegistry:
-    """One registry per server process, shared by all browser sessions (and the server's cap)."""
-    return ConcurrencyRegistry(server_limit=server_session_cap())
+    """One registry per server process, shared by all browser sessions (and the server's cap).
+
+    With ``STREAMLIT_RTC_REDIS_URL`` set, the limits count every replica that
+    shares that Redis (:mod:`streamlit_rtc.session.shared_registry`).
+    """
+    from ..session.shared_registry import make_registry
+
+    return make_registry(server_limit=server_session_cap())
 
 
 def _slot(key: str) -> StreamSlot:

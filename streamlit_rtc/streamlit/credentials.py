@@ -6,6 +6,10 @@ app's credential lines port unchanged. Credentials come from arguments or
 the usual environment variables; they are never logged, and a missing one is
 a clear error that names the variable to set.
 
+:func:`get_coturn_credentials` needs no HTTP request: it signs time-limited
+credentials for your own TURN server (coturn's ``use-auth-secret`` REST
+scheme) with the secret that server shares.
+
 The HTTP requests are streamlit-webrtc's helpers: they block (up to 10 s)
 and cache the answer for an hour, so Streamlit reruns do not fetch new
 credentials each time. The ``*_async`` forms run them in a worker thread
@@ -15,8 +19,13 @@ credentials each time. The ``*_async`` forms run them in a worker thread
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
 import logging
 import os
+import time
+from collections.abc import Sequence
 from typing import Any, Literal
 
 from streamlit_webrtc.credentials import (
@@ -26,8 +35,11 @@ from streamlit_webrtc.credentials import (
 )
 
 __all__ = [
+    "TURN_SECRET_ENV",
+    "TURN_URLS_ENV",
     "get_cloudflare_turn_credentials",
     "get_cloudflare_turn_credentials_async",
+    "get_coturn_credentials",
     "get_hf_turn_credentials",
     "get_hf_turn_credentials_async",
     "get_turn_credentials",
@@ -36,6 +48,11 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+TURN_SECRET_ENV = "STREAMLIT_RTC_TURN_SECRET"
+"""The shared secret of your TURN server (coturn's ``static-auth-secret``)."""
+TURN_URLS_ENV = "STREAMLIT_RTC_TURN_URLS"
+"""Your TURN server's URLs, comma-separated (``turn:turn.example.com:3478?transport=udp,...``)."""
 
 Method = Literal["cloudflare", "hf", "twilio"]
 
@@ -209,3 +226,56 @@ async def get_turn_credentials_async(
     if method == "twilio":
         return await asyncio.to_thread(get_twilio_turn_credentials, **picked)
     return await get_cloudflare_turn_credentials_async(**picked)
+
+
+def get_coturn_credentials(
+    secret: str | None = None,
+    urls: str | Sequence[str] | None = None,
+    ttl_s: float = 3600,
+    user: str = "streamlit-rtc",
+) -> dict[str, Any]:
+    """Time-limited credentials for your own TURN server (coturn's ``use-auth-secret``).
+
+    The TURN REST scheme coturn implements: the username is
+    ``"<expiry unix time>:<user>"`` and the password is
+    ``base64(HMAC-SHA1(secret, username))``, so the TURN server checks them
+    with the secret alone (no account database, no request to it) and
+    refuses them once expired. ``secret`` defaults to
+    ``STREAMLIT_RTC_TURN_SECRET`` (coturn's ``static-auth-secret``), ``urls``
+    to ``STREAMLIT_RTC_TURN_URLS`` (comma-separated ``turn:``/``turns:``/
+    ``stun:`` URLs). Pass the function uncalled,
+    ``rtc_configuration=get_coturn_credentials``, so each connection gets
+    fresh credentials. Neither the secret nor the credentials are logged.
+    """
+    if isinstance(ttl_s, bool) or not isinstance(ttl_s, (int, float)):
+        raise TypeError(f"ttl_s must be a number of seconds, got {type(ttl_s).__name__}")
+    if not 0 < ttl_s < float("inf"):
+        raise ValueError(f"ttl_s must be a positive number of seconds, got {ttl_s!r}")
+    if not user or ":" in user:
+        raise ValueError("user must be a non-empty name without ':' (coturn's separator)")
+    key = _pick(secret, TURN_SECRET_ENV, "The TURN server's shared secret")
+    servers = _turn_urls(urls)
+    username = f"{int(time.time() + ttl_s)}:{user}"
+    digest = hmac.new(key.encode(), username.encode(), hashlib.sha1).digest()
+    credential = base64.b64encode(digest).decode("ascii")
+    return {"iceServers": [{"urls": servers, "username": username, "credential": credential}]}
+
+
+def _turn_urls(urls: str | Sequence[str] | None) -> list[str]:
+    if urls is None:
+        raw = os.environ.get(TURN_URLS_ENV, "")
+        source = TURN_URLS_ENV
+    else:
+        raw = urls
+        source = "urls"
+    items = raw.split(",") if isinstance(raw, str) else list(raw)
+    picked = [str(item).strip() for item in items if str(item).strip()]
+    if not picked:
+        raise ValueError(
+            f"The TURN server's URLs are missing: pass urls or set {TURN_URLS_ENV} "
+            "(e.g. turn:turn.example.com:3478?transport=udp)"
+        )
+    bad = [url for url in picked if not url.startswith(("turn:", "turns:", "stun:", "stuns:"))]
+    if bad:
+        raise ValueError(f"{source}: expected turn:, turns: or stun: URLs, got {bad}")
+    return picked
