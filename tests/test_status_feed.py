@@ -274,7 +274,7 @@ def test_mailbox_listeners_are_bounded_removable_and_keep_on_change() -> None:
 
 
 def test_concurrent_changes_arrive_in_order_without_duplicates() -> None:
-    box = SessionMailbox(max_errors=50, max_messages=50)
+    box = SessionMailbox(max_errors=50, max_messages=50, message_rate_per_s=None)
     feed, rec = _feed(box)
     box.connected()
     turns = 30
@@ -321,3 +321,14 @@ def test_concurrent_changes_arrive_in_order_without_duplicates() -> None:
     assert all(a != b for a, b in itertools.pairwise(states))  # each a real change
     assert states[-1] == wire_state(box.snapshot().state)
     assert len(rec.of("deadline")) == 1
+
+
+def test_messages_past_the_rate_are_dropped_with_one_error() -> None:
+    box = SessionMailbox()
+    for n in range(500):
+        box.message("message", n)
+    snap = box.snapshot()
+    assert box.messages_dropped >= 500 - 60
+    assert [e for e in snap.errors if "messages a second" in e] == [snap.errors[-1]]
+    assert len(snap.errors) == 1
+

@@ -59,6 +59,11 @@ class Snapshot:
     status_count: int = 0
 
 
+MESSAGE_RATE_PER_S = 50
+"""``send_message`` / ``Warning`` kept per second and stream; more are dropped (with one error)."""
+MESSAGE_BURST = 50
+
+
 class SessionMailbox:
     """Collects a stream's state for the script thread; bounded everywhere."""
 
@@ -68,6 +73,7 @@ class SessionMailbox:
         max_outputs: int = 1000,
         max_messages: int = 20,
         max_statuses: int = 32,
+        message_rate_per_s: float | None = MESSAGE_RATE_PER_S,
     ) -> None:
         self._lock = threading.Lock()
         self._state = StreamState.CONNECTING
@@ -85,7 +91,13 @@ class SessionMailbox:
         self._outputs: deque[AdditionalOutputs] = deque()
         self._max_outputs = max_outputs
         self.outputs_dropped = 0
+        self.messages_dropped = 0
+        self._message_rate = message_rate_per_s
+        self._message_budget = float(MESSAGE_BURST)
+        self._budget_at = time.monotonic()
         self.version = 0
+        self.status_version = 0
+        """Counts changes a status feed sends (not plain outputs): a cheap "anything new?"."""
         self.changed = threading.Event()
         self.on_change: Callable[[], None] | None = None
         """Called (on the thread that made the change) after every change; must not block."""
@@ -112,6 +124,7 @@ class SessionMailbox:
 
     def connected(self) -> None:
         with self._lock:
+            self.status_version += 1
             if self._state is StreamState.CONNECTING:
                 self._state = StreamState.LISTENING
                 self._started_at = time.monotonic()
@@ -120,6 +133,7 @@ class SessionMailbox:
     def on_status(self, status: Status) -> None:
         with self._lock:
             self.version += 1
+            self.status_version += 1
             self._last_status = status
             self._last_events[status.event] = status
             self._statuses.append(status)
@@ -134,6 +148,7 @@ class SessionMailbox:
     def error(self, message: str) -> None:
         with self._lock:
             self.version += 1
+            self.status_version += 1
             self._errors.append(message)
             self._error_count += 1
         self._changed()
@@ -144,10 +159,36 @@ class SessionMailbox:
             self.error(str(payload))
             return
         with self._lock:
+            if not self._take_message_budget():
+                self.messages_dropped += 1
+                if self.messages_dropped > 1:
+                    return
+                self._errors.append(
+                    f"Handler code sent more than {self._message_rate:g} messages a second "
+                    "(send_message / Warning); the extra ones are dropped"
+                )
+                self._error_count += 1
+            else:
+                self._messages.append((kind, payload))
+                self._message_count += 1
             self.version += 1
-            self._messages.append((kind, payload))
-            self._message_count += 1
+            self.status_version += 1
         self._changed()
+
+    def _take_message_budget(self) -> bool:
+        """A token bucket (under the lock): ``MESSAGE_RATE_PER_S``, bursts of ``MESSAGE_BURST``."""
+        if self._message_rate is None:
+            return True
+        now = time.monotonic()
+        self._message_budget = min(
+            float(MESSAGE_BURST),
+            self._message_budget + (now - self._budget_at) * self._message_rate,
+        )
+        self._budget_at = now
+        if self._message_budget < 1.0:
+            return False
+        self._message_budget -= 1.0
+        return True
 
     def put_outputs(self, outputs: AdditionalOutputs) -> None:
         """Queue outputs for the page; past ``max_outputs`` unread, the oldest is dropped."""
@@ -160,6 +201,7 @@ class SessionMailbox:
                         "The page fell behind the stream: older AdditionalOutputs were dropped"
                     )
                     self._error_count += 1
+                    self.status_version += 1
             self._outputs.append(outputs)
             self.version += 1
         self._changed()
@@ -173,6 +215,7 @@ class SessionMailbox:
     def stopped(self, message: str | None = None) -> None:
         with self._lock:
             self.version += 1
+            self.status_version += 1
             self._state = StreamState.STOPPED
             if message and self._end_message is None:
                 self._end_message = message

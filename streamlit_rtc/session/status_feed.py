@@ -94,6 +94,7 @@ class StatusFeed:
         # Re-entrant: a sink that (wrongly) changes the mailbox must not deadlock.
         self._lock = threading.RLock()
         self._last: Snapshot | None = None
+        self._seen = -1
         self._deadline_sent = False
         self._end_sent = False
         self._remove: Callable[[], None] | None = None
@@ -142,9 +143,12 @@ class StatusFeed:
 
     def sync(self) -> None:
         """Send whatever changed since the last call (the mailbox listener; any thread)."""
+        if self._mailbox.status_version == self._seen:
+            return  # only outputs changed: nothing for the wire (cheap under an output flood)
         with self._lock:
             if self._remove is None or self._last is None:
                 return
+            self._seen = self._mailbox.status_version
             snap = self._mailbox.snapshot()  # taken under our lock: each is newer than the last
             out = self._diff(self._last, snap)
             self._last = snap

@@ -61,6 +61,8 @@ class MediaLoop:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        # aiortc encodes in the default executor: wait for its threads to end too.
+        await asyncio.get_running_loop().shutdown_default_executor()
 
     def __enter__(self) -> MediaLoop:
         return self
