@@ -15,7 +15,9 @@ the :class:`CodeBridge` of its connection:
 * An exception becomes :class:`UserCodeError`, which names the method and
   the exception, for the page.
 * Calls in progress are tracked (:meth:`CodeBridge.in_flight`), so a method
-  that never returns can be reported by name.
+  that never returns can be reported by name; a thread still running one
+  when the bridge closes joins the process's count of stuck threads
+  (:mod:`.stuck`), which bounds how many can pile up.
 * User code sees its connection through :data:`.context.current_connection`
   (``get_current_context()``, ``Warning(...)``).
 
@@ -31,13 +33,16 @@ import inspect
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from .context import Connection, current_connection
+from .steps import Steps
+from .stuck import JOIN_TIMEOUT_S, STUCK_THREADS, join_threads
 from .user_errors import NotReturnedError, UserCodeError, user_message
 
 __all__ = [
+    "JOIN_TIMEOUT_S",
     "CodeBridge",
     "NotReturnedError",
     "Steps",
@@ -49,29 +54,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-JOIN_TIMEOUT_S = 2.0
-"""How long closing waits for user code to return before it reports it by name."""
-
-
-def join_threads(
-    threads: list[threading.Thread], what: str, timeout: float = JOIN_TIMEOUT_S
-) -> list[str]:
-    """Join ``threads`` (not the calling one) within ``timeout`` in all; names left alive.
-
-    A thread still running user code is logged, not killed: Python cannot stop it.
-    """
-    deadline = time.monotonic() + timeout
-    current = threading.current_thread()
-    for thread in threads:
-        if thread is not current:
-            thread.join(max(0.0, deadline - time.monotonic()))
-    alive = [t.name for t in threads if t.is_alive() and t is not current]
-    if alive:
-        logger.warning(
-            "%s did not return within %.0f s: %s left running", what, timeout, ", ".join(alive)
-        )
-    return alive
 
 
 class CodeBridge:
@@ -85,7 +67,8 @@ class CodeBridge:
         self._loop_thread: threading.Thread | None = None
         self._threads: list[threading.Thread] = []
         self._tasks: set[concurrent.futures.Future[Any]] = set()
-        self._calls: dict[int, tuple[str, float]] = {}
+        self._waits: set[concurrent.futures.Future[Any]] = set()
+        self._calls: dict[int, tuple[str, float, threading.Thread]] = {}
         self._call_ids = 0
         self._closed = False
 
@@ -158,7 +141,8 @@ class CodeBridge:
     def _begin(self, method: str) -> int:
         with self._lock:
             self._call_ids += 1
-            self._calls[self._call_ids] = (method, time.monotonic())
+            call = (method, time.monotonic(), threading.current_thread())
+            self._calls[self._call_ids] = call
             return self._call_ids
 
     def _end(self, call_id: int) -> None:
@@ -169,7 +153,7 @@ class CodeBridge:
         """``(method, seconds running)`` of every call in progress, longest first."""
         now = time.monotonic()
         with self._lock:
-            calls = [(method, now - started) for method, started in self._calls.values()]
+            calls = [(method, now - started) for method, started, _ in self._calls.values()]
         return sorted(calls, key=lambda c: -c[1])
 
     def stuck(self, method: str, after_s: float) -> float | None:
@@ -228,6 +212,7 @@ class CodeBridge:
         future = asyncio.run_coroutine_threadsafe(self._scoped(awaitable), self.loop)
         with self._lock:
             self._tasks.add(future)  # closing the bridge cancels the wait
+            self._waits.add(future)
         try:
             return future.result(timeout)
         except concurrent.futures.TimeoutError:
@@ -237,6 +222,18 @@ class CodeBridge:
             raise asyncio.CancelledError() from None
         finally:
             self._forget(future)
+
+    def cancel_waits(self) -> None:
+        """Cancel the async user code worker threads are waiting for (the stream is ending).
+
+        The waiting thread gets ``asyncio.CancelledError`` at once, and the
+        awaited code (an async reply generator) its ``CancelledError``, so
+        its ``finally`` runs now rather than when the bridge closes.
+        """
+        with self._lock:
+            waits = list(self._waits)
+        for future in waits:
+            future.cancel()
 
     def submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Schedule ``coroutine`` as a task on the private loop; :meth:`close` cancels it."""
@@ -249,6 +246,7 @@ class CodeBridge:
     def _forget(self, future: concurrent.futures.Future[Any]) -> None:
         with self._lock:
             self._tasks.discard(future)
+            self._waits.discard(future)
 
     def thread(self, role: str, target: Callable[[], None]) -> threading.Thread:
         """Start ``target`` on a daemon thread of this connection (joined by :meth:`close`)."""
@@ -331,69 +329,13 @@ class CodeBridge:
         running = [method for method, _ in self.in_flight()]
         if alive and running:
             logger.warning("%s: still running after the stream ended: %s", self.name, running)
+        self._count_stuck([t for t in waiting if t.name in alive])
         return running if alive else []
 
-
-class Steps:
-    """One emitted value per :meth:`step` from what a user function returned.
-
-    Accepted: a sync or async generator / iterator, a coroutine (its result is
-    one value), or a single value. Async parts run on the bridge's loop.
-    ``step`` raises ``StopIteration`` at the end and :class:`UserCodeError`
-    when the user code raised.
-    """
-
-    def __init__(self, bridge: CodeBridge, method: str, produced: Any) -> None:
-        self._bridge = bridge
-        self.method = method
-        self._sync: Iterator[Any] | None = None
-        self._async: AsyncIterator[Any] | None = None
-        self._single: list[Any] = []
-        self._pending_coroutine: Awaitable[Any] | None = None
-        if isinstance(produced, Iterator):
-            self._sync = produced
-        elif isinstance(produced, AsyncIterator):
-            self._async = produced
-        elif inspect.isawaitable(produced):
-            self._pending_coroutine = produced
-        elif produced is not None:
-            self._single = [produced]
-        self.started = False
-
-    def step(self) -> Any:
-        """The next emitted value; ``StopIteration`` at the end."""
-        self.started = True
-        bridge = self._bridge
-        with bridge.running(self.method):
-            if self._sync is not None:
-                return next(self._sync)
-            if self._async is not None:
-                try:
-                    return bridge.wait(self._async.__anext__())
-                except StopAsyncIteration:
-                    raise StopIteration from None
-            if self._pending_coroutine is not None:
-                coroutine, self._pending_coroutine = self._pending_coroutine, None
-                value = bridge.wait(coroutine)
-                if value is None:
-                    raise StopIteration
-                return value
-            if self._single:
-                return self._single.pop()
-            raise StopIteration
-
-    def close(self) -> None:
-        """Stop now: runs the generator's ``finally`` blocks (errors there are logged)."""
-        sync, self._sync = self._sync, None
-        agen, self._async = self._async, None
-        coroutine, self._pending_coroutine = self._pending_coroutine, None
-        self._single = []
-        try:
-            if sync is not None and hasattr(sync, "close"):
-                sync.close()
-            if agen is not None and hasattr(agen, "aclose") and not self._bridge.closed:
-                self._bridge.wait(agen.aclose(), timeout=JOIN_TIMEOUT_S)
-            if coroutine is not None and inspect.iscoroutine(coroutine):
-                coroutine.close()
-        except Exception:
-            logger.exception("%s: closing %s raised", self._bridge.name, self.method)
+    def _count_stuck(self, threads: list[threading.Thread]) -> None:
+        """Hand threads that outlived the stream to the process's count, with their code."""
+        with self._lock:
+            calls = list(self._calls.values())
+        for thread in threads:
+            methods = [method for method, _, owner in calls if owner is thread]
+            STUCK_THREADS.add(thread, ", ".join(methods) or thread.name, self.name)

@@ -343,7 +343,8 @@ class ReplyOnPause(StreamHandler):
                 produced = self.bridge.call(name, self.startup_fn, *args)
             else:
                 assert turn.audio is not None
-                produced = self.fn((self.input_sample_rate, turn.audio), *args)
+                with self.bridge.running(name):  # tracked: a fn that hangs here is named
+                    produced = self.fn((self.input_sample_rate, turn.audio), *args)
             runner = self.bridge.steps(name, produced)
         except Exception as exc:
             self._report_error(exc if isinstance(exc, UserCodeError) else UserCodeError(name, exc))

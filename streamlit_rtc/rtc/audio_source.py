@@ -46,6 +46,7 @@ class PacedAudioSourceTrack(PacedPullTrack[np.ndarray]):
         channels: int = 2,
         frame_size: int | None = None,
         max_lag_s: float = 0.2,
+        grid: bool = True,
     ) -> None:
         """Create the track.
 
@@ -56,6 +57,10 @@ class PacedAudioSourceTrack(PacedPullTrack[np.ndarray]):
             frame_size: samples per channel per frame; default 20 ms.
             max_lag_s: lag behind the wall clock above which the pacer
                 re-anchors instead of catching up with a burst.
+            grid: send on the frame grid every output track of this
+                process shares (one event-loop wake-up per period for all
+                sessions); False anchors at the first frame, as a browser's
+                microphone does.
         """
         if not callable(next_frame):
             raise TypeError("next_frame must be callable")
@@ -65,7 +70,7 @@ class PacedAudioSourceTrack(PacedPullTrack[np.ndarray]):
         if frame_size is None:
             frame_size = max(1, sample_rate // 50)  # 20 ms
         frame_size = positive_int("frame_size", frame_size)
-        super().__init__(next_frame, frame_size / sample_rate, max_lag_s)
+        super().__init__(next_frame, frame_size / sample_rate, max_lag_s, grid=grid)
         self._sample_rate = sample_rate
         self._channels = channels
         self._frame_size = frame_size

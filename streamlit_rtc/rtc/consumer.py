@@ -7,6 +7,13 @@ to a subclass hook, survives exceptions from that hook, and reports once,
 via ``on_ended``, that consumption stopped (track ended, ``stop()``, or an
 unexpected error from the track).
 
+A browser that vanishes without a goodbye (sleep, a dead network) ends
+nothing on the server until ICE consent expires (about 30 s in aioice), and
+its track simply stops delivering. :meth:`TrackConsumer.watch_stall` notices
+that sooner: once frames have flowed, no frame for ``after_s`` calls
+``on_stalled``. A starved event loop (frames waiting behind a blocking call)
+restarts the measurement instead of counting as a stall.
+
 It follows streamlit-webrtc's ``MediaSink`` protocol (``addTrack``,
 ``hasTrack``, ``start``, ``stop``), so a sink can be passed as
 ``sink_audio_track=`` / ``sink_video_track=``.
@@ -28,6 +35,18 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from ._ratelimit import RateLimitedLog
 
 logger = logging.getLogger(__name__)
+
+StallCallback = Callable[[float], None]
+"""``on_stalled(seconds)``: no frame for that long; runs on the event loop, must not block."""
+
+STALL_CHECKS = 10
+"""Stall checks per ``after_s``: a stall is reported at most ``after_s / STALL_CHECKS`` late
+(two timer callbacks a second per session with the audio session's 5 s)."""
+
+STARVED_AFTER_S = 0.25
+"""A check this much later than due (and later than one check interval) means the loop
+was blocked: frames may be waiting behind the block, so the silence is measured anew."""
+
 
 class SinkEnd(str, enum.Enum):
     """Why a consumer stopped."""
@@ -73,6 +92,11 @@ class TrackConsumer(ABC):
         self._end_reason: SinkEnd | None = None
         self._error_log = RateLimitedLog(logger)
         self._stats = SinkStats()
+        self._stall_after_s: float | None = None
+        self._on_stalled: StallCallback | None = None
+        self._stall_timer: asyncio.TimerHandle | None = None
+        self._stall_due = 0.0
+        self._last_frame_at = 0.0
 
     # -- streamlit-webrtc MediaSink protocol ---------------------------------
 
@@ -115,6 +139,55 @@ class TrackConsumer(ABC):
             with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
                 loop.call_soon_threadsafe(task.cancel)
 
+    # -- the stall watchdog ------------------------------------------------------
+
+    def watch_stall(self, after_s: float, on_stalled: StallCallback) -> None:
+        """Call ``on_stalled(seconds)`` once frames stop arriving for ``after_s``.
+
+        Armed by the first frame (a track that never delivers is another
+        problem) and re-armed by the next frame after a stall; call before
+        :meth:`start`. The check runs on the loop ``STALL_CHECKS`` times per
+        ``after_s`` and costs nothing per frame beyond reading the clock.
+        """
+        if after_s <= 0:
+            raise ValueError(f"after_s must be positive seconds, got {after_s!r}")
+        self._stall_after_s = after_s
+        self._on_stalled = on_stalled
+
+    def _frame_arrived(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._last_frame_at = loop.time()
+        if self._stall_timer is None and self._stall_after_s is not None:
+            self._schedule_stall_check(loop)
+
+    def _schedule_stall_check(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._stall_after_s is not None
+        interval = self._stall_after_s / STALL_CHECKS
+        self._stall_due = loop.time() + interval
+        self._stall_timer = loop.call_at(self._stall_due, self._check_stall, loop)
+
+    def _check_stall(self, loop: asyncio.AbstractEventLoop) -> None:
+        assert self._stall_after_s is not None
+        now = loop.time()
+        if now - self._stall_due > max(STARVED_AFTER_S, self._stall_after_s / STALL_CHECKS):
+            # The loop itself was starved: frames may be queued behind us. Start over.
+            self._last_frame_at = now
+        silent_s = now - self._last_frame_at
+        if silent_s < self._stall_after_s:
+            self._schedule_stall_check(loop)
+            return
+        self._stall_timer = None  # the next frame re-arms the watchdog
+        logger.warning("%s: no frame for %.1f s", type(self).__name__, silent_s)
+        if self._on_stalled is not None:
+            try:
+                self._on_stalled(silent_s)
+            except Exception:
+                logger.exception("%s: on_stalled raised", type(self).__name__)
+
+    def _cancel_stall_check(self) -> None:
+        timer, self._stall_timer = self._stall_timer, None
+        if timer is not None:
+            timer.cancel()
+
     # -- asyncio helpers -------------------------------------------------------
 
     async def aclose(self) -> None:
@@ -153,12 +226,14 @@ class TrackConsumer(ABC):
     # -- internals -------------------------------------------------------------
 
     async def _run(self, track: MediaStreamTrack) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             try:
                 frame = await track.recv()
             except MediaStreamError:
                 return  # the track ended
             self._stats.frames += 1
+            self._frame_arrived(loop)
             try:
                 self._deliver(frame)
             except Exception:
@@ -173,6 +248,7 @@ class TrackConsumer(ABC):
     def _task_done(self, task: asyncio.Task[None]) -> None:
         # A done callback rather than try/finally in _run: it also runs when
         # the task is cancelled before its first step (stop() right after start()).
+        self._cancel_stall_check()
         if task.cancelled():
             self._end_reason = END_STOPPED
         elif (error := task.exception()) is not None:

@@ -27,8 +27,11 @@ def audio_frame_to_int16_interleaved(frame: av.AudioFrame) -> np.ndarray:
     int16 (float is clipped to [-1, 1] first).
     """
     fmt = frame.format
-    data = frame.to_ndarray()
     channels = frame.layout.nb_channels  # (len(layout.channels) is ~30x slower)
+    if fmt.name == "s16":  # the browser's format: one plane, read without to_ndarray's vstack
+        count = frame.samples * channels
+        return np.frombuffer(frame.planes[0], np.int16, count).reshape(1, count).copy()
+    data = frame.to_ndarray()
     if fmt.is_planar and channels > 1:
         # (channels, n) -> (n, channels) -> (1, n * channels)
         data = np.ascontiguousarray(data.T)

@@ -62,13 +62,17 @@ class PacedPullTrack(ThreadSafeStopTrack, ABC, Generic[T]):
     fallback_text = "sending a fallback"
 
     def __init__(
-        self, next_frame: Callable[[], T | None], period_s: float, max_lag_s: float
+        self,
+        next_frame: Callable[[], T | None],
+        period_s: float,
+        max_lag_s: float,
+        grid: bool = False,
     ) -> None:
         if not callable(next_frame):
             raise TypeError("next_frame must be callable")
         super().__init__()
         self._next_frame = next_frame
-        self._pacer = Pacer(period_s, max_lag_s=max_lag_s)
+        self._pacer = Pacer(period_s, max_lag_s=max_lag_s, grid=grid)
         own_logger = logging.getLogger(type(self).__module__)  # e.g. ...rtc.audio_source
         self._invalid_log = RateLimitedLog(own_logger)
         self._slow_log = RateLimitedLog(own_logger)

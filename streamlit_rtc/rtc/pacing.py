@@ -6,6 +6,11 @@ is due at ``start + n * period``. A small lag (one slow loop iteration) is
 caught up by returning the next frames without waiting; a large lag (the
 event loop stalled, the machine was suspended) re-anchors the clock instead
 of sending a burst of frames the receiver would have to drop.
+
+With ``grid=True`` the frames fall on a grid shared by every such pacer of
+the same period (multiples of the period on the clock): the output tracks of
+all sessions then become due in the same loop iteration, which wakes the
+server's event loop once per period for all of them instead of once per track.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ class Pacer:
         *,
         max_lag_s: float = 0.1,
         clock: Callable[[], float] = time.monotonic,
+        grid: bool = False,
     ) -> None:
         if period_s <= 0:
             raise ValueError(f"period_s must be > 0, got {period_s}")
@@ -35,6 +41,7 @@ class Pacer:
         self._period_s = period_s
         self._max_lag_s = max_lag_s
         self._clock = clock
+        self._grid = grid
         self._start: float | None = None
         self._next_index = 0
         self.resyncs = 0
@@ -60,7 +67,7 @@ class Pacer:
         self._next_index += 1
         now = self._clock()
         if self._start is None:
-            self._start = now
+            self._start = self._anchor(now, index)
             return index
         wait = self._start + index * self._period_s - now
         if wait > 0:
@@ -68,8 +75,15 @@ class Pacer:
         elif -wait > self._max_lag_s:
             # Re-anchor so this frame is due now; the following ones follow
             # at the normal period instead of bursting.
-            self._start = now - index * self._period_s
+            self._start = self._anchor(now, index)
             self.resyncs += 1
             self.skipped_s += -wait
             logger.debug("pacer fell %.0f ms behind; resynchronised", -wait * 1000)
         return index
+
+    def _anchor(self, now: float, index: int) -> float:
+        """The start that makes frame ``index`` due now (on the grid: at the last grid point)."""
+        start = now - index * self._period_s
+        if self._grid:
+            start -= now % self._period_s
+        return start

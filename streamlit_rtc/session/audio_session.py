@@ -7,6 +7,12 @@ With ``modality="audio-video"`` the same handler instance also gets the
 webcam (``video_receive``) and feeds an output video track (``video_emit``
 at its ``fps``) through a :class:`HandlerLane` on the same workers.
 Start, time limit and the one idempotent stop come from :class:`SessionLifecycle`.
+
+A browser that sends its microphone sends 50 frames a second for as long as
+it is there (muted too: a disabled track sends silence). When they stop for
+``inbound_timeout_s`` the browser is gone without a goodbye (asleep, network
+down) and the session ends, long before ICE consent would expire (~30 s),
+so a reply being generated for nobody is closed and its slot freed.
 """
 
 from __future__ import annotations
@@ -44,6 +50,11 @@ OUTPUT_CHANNELS = 2
 OUTPUT_BUFFER_S = 2.0
 EMIT_CHECK_EVERY = 50
 """Output pulls (20 ms each) between two checks for a blocking emit()."""
+INBOUND_TIMEOUT_S = 5.0
+"""No microphone frame for this long ends a sending session: the browser is gone.
+
+Longer than a network hiccup (a few seconds of lost packets must not end a
+conversation), far shorter than ICE consent expiry (~30 s in aioice)."""
 
 
 class AudioStreamSession(SessionLifecycle):
@@ -60,6 +71,7 @@ class AudioStreamSession(SessionLifecycle):
         admit: Callable[[], bool] | None = None,
         busy_message: str = "This stream is busy; please try again later.",
         modality: Modality = Modality.AUDIO,
+        inbound_timeout_s: float | None = INBOUND_TIMEOUT_S,
     ) -> None:
         super().__init__(mode, time_limit, mailbox, name, on_stopped, admit, busy_message)
         if modality is Modality.VIDEO:
@@ -98,6 +110,8 @@ class AudioStreamSession(SessionLifecycle):
         self.sink = (
             MicrophoneSink(self._on_mic_frame, on_ended=self._on_mic_ended) if mode.sends else None
         )
+        if self.sink is not None and inbound_timeout_s is not None:
+            self.sink.watch_stall(inbound_timeout_s, self._on_mic_stalled)
         self.source_track = (
             PacedAudioSourceTrack(
                 self._next_frame,
@@ -128,6 +142,10 @@ class AudioStreamSession(SessionLifecycle):
         self.ensure_started()
         channels = 2 if layout == "stereo" else 1
         self.workers.push_frame(samples, rate, channels)
+        if self.source_track is None:  # no output pulls to check from (send mode)
+            self._pulls += 1
+            if self._pulls % EMIT_CHECK_EVERY == 0:
+                self.workers.check_emit()
 
     def _next_frame(self) -> np.ndarray | None:
         self.ensure_started()
@@ -168,7 +186,18 @@ class AudioStreamSession(SessionLifecycle):
 
     # -- ends ----------------------------------------------------------------------
     def _on_mic_ended(self) -> None:
-        self.stop(None)
+        # On the media loop: stopping joins worker threads, never block the loop with it.
+        self.stop_soon(None)
+
+    def _on_mic_stalled(self, silent_s: float) -> None:
+        """No microphone audio for ``silent_s`` (media loop): the browser is gone."""
+        if self.stopped:
+            return
+        logger.warning("%s: no microphone audio for %.1f s; ending it", self.name, silent_s)
+        self.stop_soon(
+            f"No audio from the browser for {silent_s:.0f} s: the connection was lost. "
+            "Check the network and press START to connect again."
+        )
 
     def _on_close(self, close: CloseStream) -> None:
         self.stop_soon(close.msg or None)

@@ -35,8 +35,9 @@ Refusal = Literal["stream", "server"]
 """Why a place was refused: the stream key's ``concurrency_limit``, or the server-wide cap."""
 
 MAX_SESSIONS_ENV = "STREAMLIT_RTC_MAX_SESSIONS"
-CORE_PER_SESSION = 0.17
-"""Measured CPU of one live voice session, in cores (``bench/capacity.py``)."""
+CORE_PER_SESSION = 0.07
+"""Measured CPU of one live voice session, in cores (``bench/capacity.py``: 0.068 at a fixed
+4 sessions, 0.047 at 12; bare streamlit-webrtc 0.15)."""
 CAP_HEADROOM = 0.8
 """Admit sessions up to this share of the machine's cores, leaving room for the rest."""
 

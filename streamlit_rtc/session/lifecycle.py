@@ -5,6 +5,9 @@ A session starts on its first media callback (the connection is up), asks
 loop, arms the time limit, and is stopped exactly once by :meth:`stop`,
 whoever notices the end first (STOP, browser gone, time limit,
 ``CloseStream``, a fatal handler error, the Streamlit session ending).
+A new session is refused while too many threads of ended streams are still
+stuck in user code (:mod:`..core.stuck`): Python cannot stop them, so
+without a bound a handler that hangs would pile up threads per connection.
 Subclasses only say how their work starts and stops.
 """
 
@@ -21,6 +24,7 @@ from typing import Any
 
 from ..core.context import Connection, Context, MessageKind
 from ..core.handler import StreamHandlerBase
+from ..core.stuck import STUCK_THREADS
 from .mailbox import SessionMailbox
 from .modes import Mode
 
@@ -110,6 +114,13 @@ class SessionLifecycle(ABC):
             self._start()
 
     def _start(self) -> None:
+        refusal = STUCK_THREADS.refusal()
+        if refusal is not None:  # threads of ended streams pile up in user code
+            logger.error("%s: refused: %s", self.name, refusal)
+            self.refused = True
+            self.mailbox.error(refusal)
+            self.stop(refusal)
+            return
         if self._admit is not None and not self._admit():
             self.refused = True
             self.stop(self._busy_message)

@@ -120,7 +120,8 @@ class VideoStreamSession(SessionLifecycle):
         return self.lane.next_frame()
 
     def _on_camera_ended(self) -> None:
-        self.stop(None)
+        # On the media loop: stopping joins worker threads, never block the loop with it.
+        self.stop_soon(None)
 
     # -- lane callbacks (worker threads) ---------------------------------------------
     def _on_outputs(self, outputs: AdditionalOutputs) -> None:

@@ -47,10 +47,29 @@ Frame = tuple[np.ndarray, int, int]
 """Interleaved int16 samples, sample rate, channel count."""
 
 IDLE_WAIT_S = 0.01
+LIBRARY_IDLE_WAIT_S = 0.1
+"""Idle poll of a library handler's output (ReplyOnPause): its replies start on a status
+event (``pause_detected``), which wakes the output thread at once; the poll only picks up
+what starts without one (a ``startup_fn`` reply, partial transcripts)."""
+LIBRARY_FRAMES_PER_WAKE = 2
+"""A library handler's input thread is woken for every 2nd microphone frame (40 ms).
+
+Its turn logic works on 32 ms VAD windows, so this adds 10 ms to a turn's end on
+average; each wake-up of a thread costs ~0.3 ms of CPU on a virtual machine (cold
+caches), ~0.008 of a core per live session at one frame per wake-up (bench/capacity.py)."""
 STUCK_AFTER_S = 1.0
 """A receive() running this long while input piles up is reported by name."""
 EMIT_STUCK_AFTER_S = 2.0
 """A handler's own emit() that has not returned for this long is reported by name."""
+REPLY_STUCK_AFTER_S = 20.0
+"""A reply (ReplyOnPause's ``fn``, a receive-mode generator) silent this long is named.
+
+Replies may think (a model's first token, a slow API), so far longer than
+``emit``'s bound; nothing is stopped, the page is told what holds the stream up."""
+REPLY_STUCK_ADVICE = (
+    "the stream cannot answer until it returns; look for a blocking call without a "
+    "timeout (a network request, a lock, queue.get()) and give it one"
+)
 
 
 class WorkerLane(Protocol):
@@ -101,6 +120,13 @@ class HandlerWorkers:
                 f"{type(handler).__name__} must subclass StreamHandler or AsyncStreamHandler"
             )
         self._async = self._async_handler is not None
+        # A library handler's output follows its status events, not every input frame:
+        # waking the output thread per frame (50/s) and polling it at 100/s costs ~0.005
+        # of a core per session (bench/capacity.py).
+        self._library = self._sync_handler is not None and _hands_over_parsed(self._sync_handler)
+        if self._library:
+            handler.status.add_listener(self._on_library_status)
+        self._frames_per_wake = LIBRARY_FRAMES_PER_WAKE if self._library else 1
         self.dropped_frames = 0
         self._named_stuck: set[str] = set()
         self._started = False
@@ -112,7 +138,8 @@ class HandlerWorkers:
                 self.dropped_frames += 1
                 self._report_backlog()
             self._inbox.append((samples, rate, channels))
-            self._inbox_ready.notify()
+            if len(self._inbox) >= self._frames_per_wake:
+                self._inbox_ready.notify()
 
     def _report_backlog(self) -> None:
         receive = self.handler.method_name("receive")
@@ -124,10 +151,11 @@ class HandlerWorkers:
             return
         if self.dropped_frames in (1, 100) or self.dropped_frames % 1000 == 0:
             logger.warning(
-                "%s: %s is slower than real time; %d input frames dropped",
+                "%s: %d input frames dropped: %s is slower than real time, or audio came "
+                "in a burst after the media loop was blocked",
                 self._name,
-                receive,
                 self.dropped_frames,
+                receive,
             )
 
     def check_emit(self) -> None:
@@ -139,9 +167,19 @@ class HandlerWorkers:
         """
         sync = self._sync_handler
         if sync is not None and _hands_over_parsed(sync):
+            self._name_stuck_reply()
             return
         emit = self.handler.method_name("emit")
         self._name_if_stuck(emit, EMIT_STUCK_AFTER_S, EMIT_MUST_NOT_BLOCK)
+
+    def _name_stuck_reply(self) -> None:
+        """Name the reply code a library handler runs that has not yielded for long."""
+        handler = self.handler
+        input_side = {handler.method_name(m) for m in ("receive", "start_up", "shutdown")}
+        for method, running in self.bridge.in_flight():
+            if method not in input_side and running > REPLY_STUCK_AFTER_S:
+                self._name_if_stuck(method, REPLY_STUCK_AFTER_S, REPLY_STUCK_ADVICE)
+                return
 
     def _name_if_stuck(self, method: str, after_s: float, advice: str) -> bool:
         """Say once, in the page, that ``method`` has run longer than ``after_s``; True if so."""
@@ -200,16 +238,22 @@ class HandlerWorkers:
         with self._inbox_ready:
             self._inbox_ready.notify_all()
         self.output.close()
+        # Async user code in progress (a reply awaiting a model) is cancelled now: its
+        # finally runs at once, not after the joins below time out.
+        self.bridge.cancel_waits()
+        for task in self._tasks:
+            task.cancel()
         deadline = time.monotonic() + JOIN_TIMEOUT_S
         if self._tasks:
             concurrent.futures.wait(self._tasks, timeout=JOIN_TIMEOUT_S)
-        alive = join_threads(
+        join_threads(
             self._threads, f"{self._name}: handler code", max(0.0, deadline - time.monotonic())
         )
         still = self._shutdown()
         running = self.bridge.close()
-        names = sorted({*alive, *still, *running})
-        return names
+        # Name user code by its method; a thread only when no call of user code is known.
+        alive = [t.name for t in self._threads if t.is_alive()]
+        return sorted({*still, *running}) or alive
 
     def _shutdown(self) -> list[str]:
         """The handler's ``shutdown`` (sync or async), bounded: names it if it hangs."""
@@ -264,7 +308,11 @@ class HandlerWorkers:
             except Exception as exc:
                 self._fatal(exc)
                 return
-            self._wake.set()
+            if not self._library:
+                self._wake.set()
+
+    def _on_library_status(self, status: Any) -> None:
+        self._wake.set()
 
     def _run_output(self) -> None:
         assert self._sync_handler is not None
@@ -275,7 +323,7 @@ class HandlerWorkers:
             try:
                 parts = handler.next_output()
                 if parts is None:
-                    self._wake.wait(IDLE_WAIT_S)
+                    self._wake.wait(LIBRARY_IDLE_WAIT_S if hands_parsed else IDLE_WAIT_S)
                     self._wake.clear()
                     continue
                 self.output.route(parts, before if hands_parsed else self.output.epoch)

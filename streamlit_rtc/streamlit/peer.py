@@ -5,21 +5,26 @@ microphone sink and paced output), opens the status data channel the
 browser created (:mod:`streamlit_rtc.rtc.status_channel`) and feeds it from
 the session's mailbox (:mod:`streamlit_rtc.session.status_feed`), and stops
 the session when the peer connection fails or closes. One per connection;
-:meth:`close` stops everything it started.
+:meth:`close` stops everything it started, including the relay proxies the
+worker subscribed (see :class:`_PeerRelay`: left alone, each connection would
+leave a pending reader task on the shared relay for the life of the server).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
 from aiortc import RTCConfiguration as AiortcConfiguration
 from aiortc.contrib.media import MediaRelay
+from aiortc.mediastreams import MediaStreamTrack
 from streamlit_webrtc import WebRtcMode
 from streamlit_webrtc.config import compile_rtc_configuration
 from streamlit_webrtc.eventloop import get_global_event_loop
+from streamlit_webrtc.relay import get_global_relay
 from streamlit_webrtc.webrtc import WebRtcWorker
 
 from ..rtc.status_channel import StatusChannel, watch_data_channel
@@ -43,6 +48,43 @@ _WEBRTC_MODES = {
 }
 
 
+class _PeerRelay:
+    """The relay one peer's worker subscribes through; it remembers the proxies it made.
+
+    streamlit-webrtc relays a source track twice (``relay.subscribe(source)``,
+    and the sender reads ``relay.subscribe(that proxy)``) and, when the worker
+    stops, stops the first proxy. aiortc's ``RelayStreamTrack.stop()`` does
+    not wake a ``recv()`` in progress, so the relay's reader task for that
+    proxy waits forever, and the relay keeps the task and the proxy: on
+    Streamlit's global relay, one pending task per connection for the life of
+    the server. :meth:`end` (on the loop, after the worker stopped) hands every
+    proxy made here an end-of-stream, so the relay's own end-of-track path
+    runs and forgets it.
+    """
+
+    def __init__(self, relay: MediaRelay) -> None:
+        self.relay = relay
+        self._proxies: list[MediaStreamTrack] = []
+
+    def subscribe(self, track: MediaStreamTrack, buffered: bool = True) -> MediaStreamTrack:
+        proxy = self.relay.subscribe(track, buffered=buffered)
+        self._proxies.append(proxy)
+        return proxy
+
+    def end(self) -> None:
+        """End every proxy's pending or next ``recv()`` (loop thread; idempotent)."""
+        proxies, self._proxies = self._proxies, []
+        for proxy in proxies:
+            # aiortc's RelayStreamTrack: a None frame is its end-of-stream.
+            queue = getattr(proxy, "_queue", None)
+            event = getattr(proxy, "_new_frame_event", None)
+            if queue is not None:
+                queue.put_nowait(None)
+            elif event is not None:
+                proxy._frame = None  # type: ignore[attr-defined]
+                event.set()
+
+
 class ServerPeer:
     """One connection's peer: answer, status channel, and the session's end when the peer ends."""
 
@@ -51,11 +93,17 @@ class ServerPeer:
         session: Session,
         server_configuration: dict[str, Any] | None = None,
         loop: asyncio.AbstractEventLoop | None = None,
+        *,
+        relay: MediaRelay | None = None,
     ) -> None:
         self.session = session
-        # Streamlit's server loop and relay; a test or tool may bring a loop of its own.
-        relay = MediaRelay() if loop is not None else None
+        # Streamlit's server loop and global relay; a test or tool may bring its own
+        # loop (then a relay of this peer's, or ``relay``, made for that loop).
+        if relay is None:
+            relay = MediaRelay() if loop is not None else get_global_relay()
         loop = loop or get_global_event_loop()
+        self._loop = loop
+        self._relay = _PeerRelay(relay)
         config = (
             compile_rtc_configuration(server_configuration)
             if server_configuration
@@ -85,10 +133,11 @@ class ServerPeer:
             sendback_video=True,
             sendback_audio=True,
             loop=loop,
-            relay=relay,
+            relay=cast(MediaRelay, self._relay),
         )
         self._closing = threading.Lock()
         self._closed = False
+        self._end_timer: threading.Timer | None = None
         self.feed = StatusFeed(session.mailbox, self._send, remaining=session.remaining_s)
         self.channel = StatusChannel(loop, on_open=self.feed.refresh)
         pc = self.worker.pc
@@ -109,7 +158,10 @@ class ServerPeer:
             return  # the browser owns "connecting" until its peer connects
         self.channel.send(message)
         if message.get("type") == "end":  # the browser hangs up; if it does not, we do
-            timer = threading.Timer(END_GRACE_S, self._close_peer)
+            with self._closing:
+                if self._closed or self._end_timer is not None:
+                    return
+                timer = self._end_timer = threading.Timer(END_GRACE_S, self._close_peer)
             timer.daemon = True
             timer.start()
 
@@ -129,6 +181,13 @@ class ServerPeer:
             if self._closed:
                 return
             self._closed = True
+            timer = self._end_timer
+        if timer is not None:
+            timer.cancel()  # closed before the grace ended: no thread waits for it
         self.feed.detach()
         self.channel.close()
-        self.worker.stop()
+        try:
+            self.worker.stop()
+        finally:
+            with contextlib.suppress(RuntimeError):  # a closed loop took the relay's tasks along
+                self._loop.call_soon_threadsafe(self._relay.end)

@@ -16,7 +16,6 @@ half pure blue.
 from __future__ import annotations
 
 import io
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,8 +27,6 @@ from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
-
-LOGGER = logging.getLogger("browser_tests")
 
 APPS = bh.REPO_ROOT / "apps"
 W, H = 640, 480
@@ -199,16 +196,7 @@ def test_video_stream_plays_generated_frames_and_ends_with_the_generator(
     server = streamlit_app(APPS / "video_stream.py", env=bh.LOOPBACK_ENV)
     frame = bh.open_app(camera_page, server.url)
     camera_page.get_by_role("button", name="Start").click()
-    try:
-        wait_for_video(frame)
-    except AssertionError as first:
-        # Seen in 2 of ~12 full-suite runs, never alone: the connection opens and
-        # closes again without the <video> playing. Unexplained (see the issue
-        # notes); log what the browser saw and allow ONE more try on a reloaded page.
-        LOGGER.warning("video stream did not play on the first click: %s", first)
-        frame = bh.open_app(camera_page, server.url)  # a fresh page session
-        camera_page.get_by_role("button", name="Start").click()
-        wait_for_video(frame)
+    wait_for_video(frame)
     left, right = halves(frame, camera_page)
     # generated colour sweep: blue-ish on the left, red-ish on the right
     assert left[2] > left[0] + 60 and right[0] > right[2] + 60, (left, right)

@@ -100,6 +100,30 @@ def test_pacer_waits_then_resyncs_after_a_jump() -> None:
     assert asyncio.run(scenario()) == [0, 1, 2, 3]
 
 
+def test_pacers_on_the_grid_share_due_times() -> None:
+    """Output tracks started at different times send in the same loop iteration."""
+    now = [100.013]
+    first = Pacer(0.02, clock=lambda: now[0], grid=True)
+    second = Pacer(0.02, clock=lambda: now[0], grid=True)
+    plain = Pacer(0.02, clock=lambda: now[0])
+
+    async def scenario() -> None:
+        assert await first.wait_next() == 0  # the first frame goes at once
+        assert await plain.wait_next() == 0
+        now[0] = 100.0371
+        assert await second.wait_next() == 0
+        assert first.due_time(1) == pytest.approx(100.02)
+        assert second.due_time(1) == pytest.approx(100.04)
+        assert first.due_time(2) == pytest.approx(second.due_time(1))
+        assert plain.due_time(1) == pytest.approx(100.033)  # anchored at its first frame
+        now[0] = 101.005  # a stall: re-anchored on the grid
+        assert await first.wait_next() == 1
+        assert first.resyncs == 1
+        assert first.due_time(2) == pytest.approx(101.02)
+
+    asyncio.run(scenario())
+
+
 def test_pacer_validates() -> None:
     with pytest.raises(ValueError):
         Pacer(0)

@@ -1,0 +1,47 @@
+"""Soak at a small count in real Chromium: the Streamlit server ends as it started.
+
+``bench/soak.py``'s browser soak: one ``streamlit run apps/component_echo.py``
+server (loopback ICE) and its own headless Chromium; each cycle opens a fresh
+page, clicks Start, waits for ``listening`` and echoed audio, then clicks Stop
+or closes the page without it. The server process's threads and open file
+descriptors (from ``/proc``) must come back to where they were after the
+warm-up; RSS is only reported (``python -m bench.soak --cycles 0 --browser 30``
+checks it against the 5 MB goal).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+from browser_harness import CHROMIUM_PATH
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import soak  # noqa: E402
+
+pytestmark = pytest.mark.browser
+
+LOGGER = logging.getLogger(__name__)
+
+CYCLES = 5
+
+
+@pytest.mark.timeout(900)
+def test_browser_cycles_leave_the_server_as_they_found_it(tmp_path: Path) -> None:
+    if not CHROMIUM_PATH.exists():
+        pytest.fail(f"{CHROMIUM_PATH} not installed: run scripts/bootstrap.sh (apt chromium)")
+    report = soak.browser_soak(cycles=CYCLES, warmup=2, log_dir=tmp_path)
+    LOGGER.info("browser soak report: %s", json.dumps(report, indent=1))
+    summary = {k: report[k] for k in ("server_baseline", "server_end", "growth", "failures")}
+    assert report["cycles"] == CYCLES
+    assert set(report["styles"]) == {"stop_button", "close_page"}
+    assert not report["warmup_failures"], report["warmup_failures"]
+    assert not report["failures"], report["failures"]
+    assert report["goals"]["threads_back"], summary
+    assert report["goals"]["fds_back"], summary
