@@ -5,8 +5,11 @@ server (loopback ICE) and its own headless Chromium; each cycle opens a fresh
 page, clicks Start, waits for ``listening`` and echoed audio, then clicks Stop
 or closes the page without it. The server process's threads and open file
 descriptors (from ``/proc``) must come back to where they were after the
-warm-up; RSS is only reported (``python -m bench.soak --cycles 0 --browser 30``
-checks it against the 5 MB goal).
+warm-up. Threads are named in the server (see ``bench/soak.py``) so worker
+pools that grew (executors keep their threads) are told apart from a leak;
+Streamlit's own per-session event loops (kept ~2 min after a tab closes) are
+left out of the fds. RSS is only reported (``python -m bench.soak --cycles 0
+--browser 30`` checks it against the 5 MB goal).
 """
 
 from __future__ import annotations
@@ -43,5 +46,14 @@ def test_browser_cycles_leave_the_server_as_they_found_it(tmp_path: Path) -> Non
     assert set(report["styles"]) == {"stop_button", "close_page"}
     assert not report["warmup_failures"], report["warmup_failures"]
     assert not report["failures"], report["failures"]
-    assert report["goals"]["threads_back"], summary
+    # Worker pools (executors) may have grown by a thread or two: capacity, not a leak.
+    assert report["goals"]["threads_back_except_pools"], (report["thread_names_diff"], summary)
     assert report["goals"]["fds_back"], summary
+    LOGGER.warning(
+        "server threads %d -> %d (%s), RSS %.1f -> %.1f MB",
+        report["server_baseline"]["threads"],
+        report["server_end"]["threads"],
+        report["thread_names_diff"],
+        report["server_baseline"]["rss_mb"],
+        report["server_end"]["rss_mb"],
+    )
