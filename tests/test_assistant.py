@@ -167,7 +167,7 @@ def test_partial_transcripts_arrive_while_the_question_is_spoken(
     assistant_handler: TranscribingReplyOnPause, tts: TTSModel[Any]
 ) -> None:
     audio, speech_end_s = spoken(
-        tts, "What is twelve times seven, and then what is two plus three?"
+        tts, "What is twelve times seven and then what is two plus three?"
     )
     with HandlerSimulator(assistant_handler) as sim:
         sim.run(audio, RATE, tail_s=8.0)
