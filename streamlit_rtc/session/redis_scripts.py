@@ -1,4 +1,4 @@
-"""The Redis side of shared places: atomic Lua scripts, URL redaction, Redis's error types.
+"""The Redis side of shared places: key layout, atomic Lua scripts, URL redaction, error types.
 
 Every change to the places is one script, so concurrent reservations from
 any number of replicas never exceed a limit; times come from Redis's own
@@ -7,9 +7,51 @@ clock (``TIME``), so replicas' clocks need not agree.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-__all__ = ["ADMIT_SCRIPT", "COUNT_SCRIPT", "RENEW_SCRIPT", "redact_url", "redis_errors"]
+__all__ = [
+    "ADMIT_SCRIPT",
+    "COUNT_SCRIPT",
+    "RENEW_SCRIPT",
+    "PlaceKeys",
+    "milliseconds",
+    "redact_url",
+    "redis_errors",
+]
+
+_SEP = "\x1f"  # between stream key and holder in the all-keys set
+
+
+@dataclass(frozen=True)
+class PlaceKeys:
+    """Names in Redis: one sorted set per stream key, one for all keys (the total).
+
+    They share one hash tag (the prefix, ``{streamlit-rtc}``), so the scripts
+    also work on a Redis Cluster shard.
+    """
+
+    prefix: str
+
+    def places(self, key: str) -> str:
+        """The set of ``key``'s places (member: the holder)."""
+        return f"{self.prefix}:places:{key}"
+
+    @property
+    def all(self) -> str:
+        """The set of every key's places (member: :meth:`member`)."""
+        return f"{self.prefix}:all"
+
+    @staticmethod
+    def member(key: str, holder: str) -> str:
+        """``holder``'s member in the all-keys set."""
+        return f"{key}{_SEP}{holder}"
+
+
+def milliseconds(seconds: float) -> int:
+    """A time-to-live for the scripts: whole milliseconds, at least 1."""
+    return max(1, round(seconds * 1000))
+
 
 # Takes (or keeps) a place. KEYS: the key's set, the all-keys set.
 # ARGV: holder, all-keys member, limit (-1: none), cap (-1: none), ttl ms,

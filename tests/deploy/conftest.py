@@ -13,7 +13,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
-from deploy_harness import HERE, free_port, free_relay_range, topology_module
+from deploy_harness import HERE, free_port, free_relay_range, processes_module, topology_module
 
 LOGGER = logging.getLogger("deploy_tests")
 
@@ -28,7 +28,7 @@ REPLICA_ENV = {
 def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     for binary in ("nginx", "turnserver", "redis-server"):
         try:
-            topology_module._binary(binary)
+            processes_module.find_binary(binary)
         except topology_module.TopologyError as exc:
             pytest.fail(str(exc))
     config = topology_module.TopologyConfig(

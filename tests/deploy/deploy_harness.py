@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import random
 import socket
@@ -13,13 +14,16 @@ HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
 if str(REPO_ROOT / "tests" / "browser") not in sys.path:
     sys.path.insert(0, str(REPO_ROOT / "tests" / "browser"))  # browser_harness
+DEPLOY_DIR = REPO_ROOT / "deploy"
+if str(DEPLOY_DIR) not in sys.path:  # topology.py imports its siblings (topology_*.py)
+    sys.path.append(str(DEPLOY_DIR))
 
 
 def _load_topology() -> ModuleType:
     name = "streamlit_rtc_deploy_topology"
     if name in sys.modules:
         return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, REPO_ROOT / "deploy" / "topology.py")
+    spec = importlib.util.spec_from_file_location(name, DEPLOY_DIR / "topology.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -28,6 +32,7 @@ def _load_topology() -> ModuleType:
 
 
 topology_module = _load_topology()
+processes_module = importlib.import_module("topology_processes")
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:

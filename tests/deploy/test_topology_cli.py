@@ -9,7 +9,7 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from deploy_harness import REPO_ROOT, free_port, free_relay_range, topology_module
+from deploy_harness import REPO_ROOT, free_port, free_relay_range, processes_module
 
 SCRIPT = REPO_ROOT / "deploy" / "topology.sh"
 
@@ -66,7 +66,7 @@ def test_the_script_starts_reports_and_stops_the_whole_topology(tmp_path: Path) 
         stopped = run("stop", env)
     assert stopped.returncode == 0, stopped.stdout + stopped.stderr
     for name, pid in pids.items():
-        assert topology_module._start_time(pid) is None, f"{name} (pid {pid}) still runs"
+        assert processes_module.start_time(pid) is None, f"{name} (pid {pid}) still runs"
     assert run("status", env).returncode == 3  # "not running"
     logs = "".join(p.read_text(errors="replace") for p in run_dir.rglob("*.log"))
     assert secret and secret not in logs  # coturn, nginx, Redis and the replica never log it

@@ -20,25 +20,27 @@ from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import RtpPacket
 from rtc_helpers import EchoBuffer, wait_until
 
-from streamlit_rtc.rtc import aiortc_patches
+from streamlit_rtc.rtc import inline_codec
 from streamlit_rtc.rtc.aiortc_patches import (
-    SILENCE_SETTLE_FRAMES,
-    InlineAudioDecoder,
     fast_compute_audio_level_dbov,
     install_fast_audio_level,
-    install_inline_audio_decode,
-    install_inline_audio_encode,
     install_prompt_audio_receive,
-    install_silent_opus_skip,
     original_compute_audio_level_dbov,
     tune_aiortc,
     uninstall_fast_audio_level,
-    uninstall_inline_audio_decode,
-    uninstall_inline_audio_encode,
     uninstall_prompt_audio_receive,
-    uninstall_silent_opus_skip,
 )
 from streamlit_rtc.rtc.convert import planar_int16_to_audio_frame
+from streamlit_rtc.rtc.inline_codec import (
+    SILENCE_SETTLE_FRAMES,
+    InlineAudioDecoder,
+    install_inline_audio_decode,
+    install_inline_audio_encode,
+    install_silent_opus_skip,
+    uninstall_inline_audio_decode,
+    uninstall_inline_audio_encode,
+    uninstall_silent_opus_skip,
+)
 from streamlit_rtc.testing import AudioLoopback, sine
 
 
@@ -188,7 +190,7 @@ def test_a_changed_aiortc_is_left_alone(
     names: str, install: Callable[[], bool], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A patch whose aiortc code changed (other names used) does not install."""
-    monkeypatch.setattr(aiortc_patches, names, (*getattr(aiortc_patches, names), "new_name"))
+    monkeypatch.setattr(inline_codec, names, (*getattr(inline_codec, names), "new_name"))
     before = (
         rtcrtpsender.RTCRtpSender._next_encoded_frame,
         rtcrtpreceiver.RTCRtpReceiver.__init__,
@@ -206,7 +208,7 @@ def test_a_changed_aiortc_is_left_alone(
 
 
 def test_an_unsupported_aiortc_version_is_left_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(aiortc_patches.aiortc, "__version__", "2.0.0")
+    monkeypatch.setattr("aiortc.__version__", "2.0.0")
     try:
         assert install_inline_audio_encode() is False
         assert install_inline_audio_decode() is False
