@@ -49,17 +49,11 @@ if not _rtc_logger.handlers:  # session starts and stops go to the server log
     _rtc_logger.setLevel(logging.INFO)
 _DEFAULT_IDLE_POLL_S = getattr(live, "_bench_default_idle_poll_s", live.IDLE_POLL_S)
 live._bench_default_idle_poll_s = _DEFAULT_IDLE_POLL_S  # type: ignore[attr-defined]
-_DEFAULT_ACTIVE_POLL_S = getattr(
-    live, "_bench_default_active_poll_s", live.ACTIVE_POLL_S
-)
+_DEFAULT_ACTIVE_POLL_S = getattr(live, "_bench_default_active_poll_s", live.ACTIVE_POLL_S)
 live._bench_default_active_poll_s = _DEFAULT_ACTIVE_POLL_S  # type: ignore[attr-defined]
-_DEFAULT_SAFETY_POLL_S = getattr(
-    live, "_bench_default_safety_poll_s", live.LIVE_VIEW_SAFETY_POLL_S
-)
+_DEFAULT_SAFETY_POLL_S = getattr(live, "_bench_default_safety_poll_s", live.LIVE_VIEW_SAFETY_POLL_S)
 live._bench_default_safety_poll_s = _DEFAULT_SAFETY_POLL_S  # type: ignore[attr-defined]
-_DEFAULT_STATUS_POLL_S = getattr(
-    live, "_bench_default_status_poll_s", live.STATUS_POLL_WITH_VIEW_S
-)
+_DEFAULT_STATUS_POLL_S = getattr(live, "_bench_default_status_poll_s", live.STATUS_POLL_WITH_VIEW_S)
 live._bench_default_status_poll_s = _DEFAULT_STATUS_POLL_S  # type: ignore[attr-defined]
 
 
@@ -137,9 +131,7 @@ live.IDLE_POLL_S = (
 )
 live.ACTIVE_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_ACTIVE_POLL_S
 live.LIVE_VIEW_SAFETY_POLL_S = OFF_POLL_S if refresh == "off" else _DEFAULT_SAFETY_POLL_S
-live.STATUS_POLL_WITH_VIEW_S = (
-    _DEFAULT_STATUS_POLL_S if refresh == "default" else live.IDLE_POLL_S
-)
+live.STATUS_POLL_WITH_VIEW_S = _DEFAULT_STATUS_POLL_S if refresh == "default" else live.IDLE_POLL_S
 
 st.session_state.setdefault("tick", None)
 stream = webrtc(

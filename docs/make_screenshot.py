@@ -28,9 +28,12 @@ OUT = REPO / "docs" / "voice-ui.png"
 def capture(theme: str, case: str, states: tuple[str, ...], tmp: Path) -> list[Path]:
     shots: list[Path] = []
     log = tmp / f"{theme}.log"
-    with bh.StreamlitServer(
-        app_path=APP, log_path=log, env=bh.LOOPBACK_ENV, extra_args=("--theme.base", theme)
-    ) as server, sync_playwright() as p:
+    with (
+        bh.StreamlitServer(
+            app_path=APP, log_path=log, env=bh.LOOPBACK_ENV, extra_args=("--theme.base", theme)
+        ) as server,
+        sync_playwright() as p,
+    ):
         browser = bh.launch_loopback_chromium(p, MIC)
         try:
             context = bh.new_context(browser)

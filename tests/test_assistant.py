@@ -166,9 +166,7 @@ def test_each_sentence_of_the_reply_is_synthesized_when_the_previous_one_plays(
 def test_partial_transcripts_arrive_while_the_question_is_spoken(
     assistant_handler: TranscribingReplyOnPause, tts: TTSModel[Any]
 ) -> None:
-    audio, speech_end_s = spoken(
-        tts, "What is twelve times seven and then what is two plus three?"
-    )
+    audio, speech_end_s = spoken(tts, "What is twelve times seven and then what is two plus three?")
     with HandlerSimulator(assistant_handler) as sim:
         sim.run(audio, RATE, tail_s=8.0)
         pause = sim.events(StatusEvent.PAUSE_DETECTED)[0].sim_time_s

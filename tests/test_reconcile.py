@@ -104,8 +104,9 @@ def test_every_case_is_reachable() -> None:
         reconcile(offer(), NOTHING, ScriptAsk()).case,
         reconcile(offer("conn-bbbb"), RUNNING, ScriptAsk()).case,
         reconcile(offer(), RUNNING, ScriptAsk()).case,
-        reconcile(offer("conn-old1"), ServerView(retired=frozenset({"conn-old1"})), ScriptAsk())
-        .case,
+        reconcile(
+            offer("conn-old1"), ServerView(retired=frozenset({"conn-old1"})), ScriptAsk()
+        ).case,
         reconcile(stopped(), RUNNING, ScriptAsk()).case,
         reconcile(None, RUNNING, ScriptAsk()).case,
         reconcile(stopped("conn-zzzz"), NOTHING, ScriptAsk()).case,

@@ -244,9 +244,12 @@ def test_stt_rejects_bad_input(stt: STTModel) -> None:
 BECKETT = "Ever tried, ever failed. No matter. Try again. Fail again. Fail better."
 
 
-HUMAN_SPEECH = Path(
-    os.environ.get("STREAMLIT_RTC_TEST_DATA", Path(__file__).parents[1] / ".venv" / "test-data")
-) / "beckett.wav"
+HUMAN_SPEECH = (
+    Path(
+        os.environ.get("STREAMLIT_RTC_TEST_DATA", Path(__file__).parents[1] / ".venv" / "test-data")
+    )
+    / "beckett.wav"
+)
 """Real human speech: the sample the useful-moonshine-onnx wheel ships (scripts/bootstrap.sh)."""
 
 

@@ -331,4 +331,3 @@ def test_messages_past_the_rate_are_dropped_with_one_error() -> None:
     assert box.messages_dropped >= 500 - 60
     assert [e for e in snap.errors if "messages a second" in e] == [snap.errors[-1]]
     assert len(snap.errors) == 1
-

@@ -21,8 +21,18 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         pytest.fail("the component is not built: run `bash scripts/bootstrap.sh` first")
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(out), str(REPO)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
         check=True,
         timeout=300,
     )

@@ -99,9 +99,7 @@ class StreamHandlerBase(ABC):
         fps: float = 30,
     ) -> None:
         if expected_layout not in _LAYOUTS:
-            raise ValueError(
-                f"expected_layout must be 'mono' or 'stereo', got {expected_layout!r}"
-            )
+            raise ValueError(f"expected_layout must be 'mono' or 'stereo', got {expected_layout!r}")
         self.expected_layout: Layout = expected_layout
         self.output_sample_rate = positive_int("output_sample_rate", output_sample_rate)
         self.input_sample_rate = positive_int("input_sample_rate", input_sample_rate)

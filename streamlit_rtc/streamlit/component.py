@@ -110,7 +110,6 @@ class StreamContext:
         return render
 
 
-
 @st.cache_resource(show_spinner=False)
 def _registry() -> ConcurrencyRegistry:
     """One registry per server process, shared by all browser sessions (and the server's cap).
@@ -237,8 +236,15 @@ def webrtc(
     _component()(
         key=_component_key(key),
         default=None,
-        **_arguments(slot, spec, browser_config, media_stream_constraints, look, translations,
-                     show_start=not (mode_ is Mode.RECEIVE and trigger is not None)),
+        **_arguments(
+            slot,
+            spec,
+            browser_config,
+            media_stream_constraints,
+            look,
+            translations,
+            show_start=not (mode_ is Mode.RECEIVE and trigger is not None),
+        ),
     )
     context = _context(key, slot)
     if rejected is not None:

@@ -34,7 +34,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitSer
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
-
         long_mic = bh.launch_loopback_chromium(p, FIXTURES / "turn_lead2s.wav")
         yield long_mic
         long_mic.close()

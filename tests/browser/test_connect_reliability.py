@@ -31,9 +31,7 @@ def echo_server(module_streamlit_app: StreamlitAppFactory) -> StreamlitServer:
 
 
 @pytest.mark.timeout(900)
-def test_every_connection_receives_audio(
-    chromium: Browser, echo_server: StreamlitServer
-) -> None:
+def test_every_connection_receives_audio(chromium: Browser, echo_server: StreamlitServer) -> None:
     """N consecutive real-browser connections all get the microphone echoed back."""
     started = time.monotonic()
     results: list[ConnectResult] = []

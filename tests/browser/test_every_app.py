@@ -14,8 +14,7 @@ pytestmark = pytest.mark.browser
 APPS = sorted(
     path
     for path in (bh.REPO_ROOT / "apps").glob("*.py")
-    if not path.name.startswith("_")
-    and not path.stem.endswith(("_brain", "_voice", "_llm"))
+    if not path.name.startswith("_") and not path.stem.endswith(("_brain", "_voice", "_llm"))
 )
 STARTED_BY_THE_APP = {"server_to_client", "video_stream"}
 

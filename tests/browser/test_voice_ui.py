@@ -247,6 +247,7 @@ def test_a_start_up_error_and_a_refusal_show_in_the_component(
         assert state(frame_a) != "stopped"
         frame_a.get_by_role("button", name="Stop").click()
         wait_until(page_a, lambda: state(frame_a) == "stopped", 10, "the first user stopped")
+
         # The first user's slot is freed when the server has ended that session, a moment
         # after their page shows "stopped": a refused user presses Start again, as people do.
         def admitted() -> bool:

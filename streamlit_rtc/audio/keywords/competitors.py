@@ -37,9 +37,7 @@ def _index() -> tuple[dict[str, int], dict[int, tuple[list[str], np.ndarray, lis
             words.append(word)
             seqs.append(seq)
             texts.append(pron)
-    return pid, {
-        n: (w, np.asarray(s, dtype=np.int16), t) for n, (w, s, t) in groups.items()
-    }
+    return pid, {n: (w, np.asarray(s, dtype=np.int16), t) for n, (w, s, t) in groups.items()}
 
 
 def max_distance(pron: str) -> int:

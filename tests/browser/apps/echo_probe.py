@@ -12,7 +12,6 @@ sys.path.insert(0, str(APPS))
 runpy.run_path(str(APPS / "echo.py"), run_name="__main__")
 
 
-
 @st.fragment(run_every=0.5)
 def probe() -> None:
     """The server's threads now (a fragment: refreshed without rerunning the app)."""
