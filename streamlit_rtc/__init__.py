@@ -22,6 +22,7 @@ from .audio.speech import (
     get_stt_model,
     get_tts_model,
 )
+from .audio.turn_end import SmartTurn
 from .audio.vad import SileroVAD, VADModel, VADStream
 from .core.args import WEBRTC_VALUE
 from .core.context import Context, get_current_context
@@ -51,6 +52,7 @@ from .core.messages import (
 )
 from .core.status import Status, StatusEvent, StreamState
 from .core.turn import PauseOptions
+from .core.turn_end import TurnEndAnalyzer
 from .core.turn_options import AlgoOptions, ModelOptions, SileroVadOptions
 from .core.video_handlers import VideoStreamHandler
 from .gradio_only import WebRTC, WebRTCData
@@ -118,6 +120,7 @@ __all__ = [
     "STTModel",
     "SileroVAD",
     "SileroVadOptions",
+    "SmartTurn",
     "Status",
     "StatusEvent",
     "StopPhrase",
@@ -130,6 +133,7 @@ __all__ = [
     "TTSOptions",
     "TranscribingReplyOnPause",
     "TranscriptionDetector",
+    "TurnEndAnalyzer",
     "UIArgs",
     "VADModel",
     "VADStream",

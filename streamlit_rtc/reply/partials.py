@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from .latest_job import LatestJobWorker
 
 __all__ = [
     "MAX_PARTIAL_S",
@@ -127,78 +128,12 @@ class AudioTail:
         return audio[:, first - self._first :]
 
 
-class TranscriptionWorker:
-    """One transcription at a time, one waiting; a newer request replaces the waiting one.
-
-    ``threaded``: a thread of the connection (started by ``start_thread`` on
-    first use) runs the jobs; otherwise :meth:`run_waiting` runs them on the
-    caller's thread. ``on_dropped`` hears of every job that will never run.
-    """
-
-    def __init__(
-        self,
-        run: Callable[[TranscriptJob], None],
-        on_dropped: Callable[[TranscriptJob], None],
-        start_thread: Callable[[Callable[[], None]], object],
-        threaded: bool,
-    ) -> None:
-        self._run_job = run
-        self._on_dropped = on_dropped
-        self._start_thread = start_thread
-        self.threaded = threaded
-        self._cond = threading.Condition()
-        self._waiting: TranscriptJob | None = None
-        self._closed = False
-        self._started = False
-
-    def submit(self, job: TranscriptJob) -> None:
-        with self._cond:
-            if self._closed:
-                replaced: TranscriptJob | None = job
-            else:
-                replaced, self._waiting = self._waiting, job
-                self._cond.notify()
-            start = self.threaded and not self._started and not self._closed
-            self._started = self._started or start
-        if replaced is not None:
-            self._on_dropped(replaced)
-        if start:
-            self._start_thread(self._loop)
+class TranscriptionWorker(LatestJobWorker[TranscriptJob]):
+    """One transcription at a time, one waiting; a newer request replaces the waiting one."""
 
     def cancel(self, turn: LiveTurn) -> None:
         """Forget a waiting request of ``turn`` (the turn ended without a reply)."""
-        with self._cond:
-            job = self._waiting
-            if job is None or job.turn is not turn:
-                return
-            self._waiting = None
-        self._on_dropped(job)
-
-    def run_waiting(self) -> None:
-        """Run the waiting request here (unthreaded mode)."""
-        with self._cond:
-            job, self._waiting = self._waiting, None
-        if job is not None:
-            self._run_job(job)
-
-    def _loop(self) -> None:
-        while True:
-            with self._cond:
-                while self._waiting is None and not self._closed:
-                    self._cond.wait()
-                if self._closed:
-                    return
-                job, self._waiting = self._waiting, None
-            self._run_job(job)
-
-    def close(self) -> None:
-        """Stop after the job in progress (the connection's bridge joins the thread)."""
-        with self._cond:
-            self._closed = True
-            job, self._waiting = self._waiting, None
-            self._cond.notify_all()
-        if job is not None:
-            self._on_dropped(job)
+        self.cancel_if(lambda job: job.turn is turn)
 
 
 class PartialOutbox:

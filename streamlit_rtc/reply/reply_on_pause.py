@@ -14,7 +14,6 @@ it needs no event loop, WebRTC or Streamlit.
 
 from __future__ import annotations
 
-import inspect
 import logging
 import threading
 from collections.abc import Callable
@@ -31,7 +30,10 @@ from ..core.handler import AudioEmitType, AudioFrame, Layout, StreamHandler
 from ..core.messages import WebRTCError
 from ..core.status import StatusEvent
 from ..core.turn import PauseOptions, TurnDetector, TurnEvent, TurnEventKind
+from ..core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
 from ..core.turn_options import AlgoOptions, ModelOptions, pause_options_from
+from .reply_args import InputsNeed
+from .turn_end_judge import TurnEndJudge, Verdict
 from .utterance import UtteranceRecorder
 
 __all__ = ["ReplyFn", "ReplyOnPause", "user_message"]
@@ -40,35 +42,6 @@ logger = logging.getLogger(__name__)
 
 ReplyFn = Callable[..., Any]
 """``fn((rate, int16 (1, N)), *extra_inputs)``: a generator (sync or async) of emit values."""
-
-
-def _takes_more_than(fn: Callable[..., Any] | None, count: int) -> bool:
-    """Whether ``fn`` accepts more than ``count`` positional arguments.
-
-    fastrtc's test (more than one parameter) counting only parameters that
-    inputs can fill: they are passed positionally, so keyword-only ones
-    (``*, transcript``) do not ask for inputs.
-    """
-    if fn is None:
-        return False
-    try:
-        params = list(inspect.signature(fn).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
-        return True
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(1 for p in params if p.kind in kinds) > count
-
-
-def _required_positional(fn: Callable[..., Any]) -> int:
-    """How many positional parameters ``fn`` requires (1 when it cannot be inspected)."""
-    try:
-        params = inspect.signature(fn).parameters.values()
-    except (TypeError, ValueError):
-        return 1
-    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return sum(1 for p in params if p.kind in kinds and p.default is inspect.Parameter.empty)
 
 
 class _Turn:
@@ -91,6 +64,12 @@ class ReplyOnPause(StreamHandler):
     the reply has played. ``startup_fn(*inputs)`` replies once at connection
     start. Status events: ``started_talking``, ``pause_detected``,
     ``response_starting``, ``response_done``, ``interrupted``, ``error``.
+
+    ``turn_end`` (a :class:`~streamlit_rtc.core.turn_end.TurnEndAnalyzer`,
+    e.g. ``SmartTurn()``) is asked, whenever the user falls silent, whether
+    the turn sounds complete: if so ``options.complete_pause_s`` of silence
+    ends it, if not the wait stretches to ``options.incomplete_pause_s``.
+    Without it (the default) ``options.pause_s`` ends every turn.
     """
 
     def __init__(
@@ -109,6 +88,7 @@ class ReplyOnPause(StreamHandler):
         *,
         options: PauseOptions | None = None,
         args_timeout_s: float = 5.0,
+        turn_end: TurnEndAnalyzer | None = None,
     ) -> None:
         super().__init__(
             expected_layout=expected_layout,
@@ -130,6 +110,10 @@ class ReplyOnPause(StreamHandler):
         self.model: VADModel = model if model is not None else SileroVAD.shared()
         self.can_interrupt = can_interrupt
         self.args_timeout_s = args_timeout_s
+        self.turn_end = check_turn_end_analyzer(turn_end) if turn_end is not None else None
+        self.judge_in_thread = True
+        self._judge: TurnEndJudge | None = None
+        self._inputs_need: dict[bool, InputsNeed] = {}
         self._lock = threading.RLock()
         self._vad: VADWindows | None = None
         self._vad_resampler: StreamResampler | None = None
@@ -167,6 +151,7 @@ class ReplyOnPause(StreamHandler):
             "output_frame_size": self.output_frame_size,
             "input_sample_rate": self.input_sample_rate,
             "args_timeout_s": self.args_timeout_s,
+            "turn_end": self.turn_end,
         }
 
     def start_up(self) -> None:
@@ -181,6 +166,8 @@ class ReplyOnPause(StreamHandler):
             self._epoch += 1
         if runner is not None:
             self._close_runner(runner)
+        if self._judge is not None:
+            self._judge.close()
         self._close_own_bridge()
 
     def stream_time_s(self) -> float:
@@ -204,7 +191,20 @@ class ReplyOnPause(StreamHandler):
         self._vad_resampler = StreamResampler(
             self.input_sample_rate, model.sample_rate, 1, quality="QQ"
         )
-        self._detector = TurnDetector(self.options, model.window_size / model.sample_rate)
+        judged = self.turn_end is not None
+        self._detector = TurnDetector(
+            self.options, model.window_size / model.sample_rate, judged=judged
+        )
+        if self.turn_end is not None:
+            self._judge = TurnEndJudge(
+                self.turn_end,
+                model.sample_rate,
+                on_verdict=self._on_verdict,
+                on_problem=self._on_turn_end_problem,
+                start_thread=lambda target: self.bridge.thread("turn-end", target),
+                threaded=self.judge_in_thread,
+                slow_after_s=self.options.pause_s,
+            )
 
     def receive(self, frame: AudioFrame) -> None:
         rate, samples = self._validate_frame(frame)
@@ -219,6 +219,8 @@ class ReplyOnPause(StreamHandler):
                 samples = fixer.process(samples)
             self._recorder.append(remix(samples, self.expected_layout))
             mono = self._vad_resampler.process(remix(samples, "mono"))
+            if self._judge is not None:
+                self._judge.audio(mono)
             self._on_vad_audio(mono)
             for probability, end_s in self._vad.feed(mono):
                 self._on_window(probability, end_s)
@@ -264,7 +266,10 @@ class ReplyOnPause(StreamHandler):
             self.report_status(StatusEvent.STARTED_TALKING)
             if busy:
                 self.report_status(StatusEvent.INTERRUPTED)
+        elif event.kind is TurnEventKind.PAUSE_STARTED:
+            self._ask_turn_end(event)
         elif event.kind is TurnEventKind.TURN_ENDED:
+            self._forget_turn_end()
             until = event.time_s if event.forced else event.speech_end_s + self.options.end_pad_s
             audio = self._accept_turn(self._recorder.start_s(), self._recorder.stop(until))
             if audio is None:
@@ -272,7 +277,35 @@ class ReplyOnPause(StreamHandler):
             self._pending = _Turn(audio)
             self.report_status(StatusEvent.PAUSE_DETECTED, "forced" if event.forced else None)
         else:
+            self._forget_turn_end()
             self._recorder.stop()
+
+    # -- the turn-end analyzer (turn_end=...) -----------------------------------------
+    def _ask_turn_end(self, event: TurnEvent) -> None:
+        speech_s = event.speech_end_s - event.onset_s
+        if self._judge is None or speech_s < self.options.min_turn_speech_s:
+            return  # too little speech to be answered: no verdict needed
+        self._judge.ask(event.onset_s - self.options.pre_roll_s, event.speech_end_s)
+
+    def _forget_turn_end(self) -> None:
+        if self._judge is not None:
+            self._judge.forget()
+
+    def _on_verdict(self, verdict: Verdict) -> None:
+        with self._lock:
+            if self._detector is None:
+                return
+            for event in self._detector.judge(verdict.speech_end_s, verdict.probability):
+                self._on_turn_event(event)
+
+    def _on_turn_end_problem(self, message: str, failed: bool) -> None:
+        if not self._post("warning", message):
+            logger.warning("%s", message)
+
+    @property
+    def turn_end_verdicts(self) -> list[Verdict]:
+        """The latest verdicts of ``turn_end`` on this stream (what each decision cost)."""
+        return list(self._judge.verdicts) if self._judge is not None else []
 
     # -- hooks for turn-taking variants (ReplyOnStopWords) ---------------------------
     def _on_vad_audio(self, mono: np.ndarray) -> None:
@@ -403,15 +436,16 @@ class ReplyOnPause(StreamHandler):
         gets ``latest_args[1:]``.
         """
         fn = self.startup_fn if startup else self.fn
-        base = 0 if startup else 1
-        if not (self.needs_args or _takes_more_than(fn, base)):
+        need = self._inputs_need.get(startup)
+        if need is None or need.fn is not fn:
+            need = self._inputs_need[startup] = InputsNeed.of(fn, 0 if startup else 1)
+        if not (self.needs_args or need.wants_inputs):
             return []
         self.wait_for_args_sync(self.args_timeout_s)
         values = self.latest_args[1:]
-        extra_needed = max(0, _required_positional(fn) - base) if fn is not None else 0
-        if len(values) < extra_needed:
+        if len(values) < need.required:
             raise WebRTCError(
-                f"{getattr(fn, '__name__', 'fn')} takes {extra_needed} extra input(s) "
+                f"{getattr(fn, '__name__', 'fn')} takes {need.required} extra input(s) "
                 f"but the stream has {len(values)}: pass them with inputs=[...] "
                 "(or set_args([...]) when driving the handler yourself)"
             )
@@ -419,3 +453,6 @@ class ReplyOnPause(StreamHandler):
 
     def use_simulated_clock(self) -> None:
         """Driven on a simulated clock (``HandlerSimulator``): no background threads."""
+        self.judge_in_thread = False
+        if self._judge is not None:
+            self._judge.threaded = False

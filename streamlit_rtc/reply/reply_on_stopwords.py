@@ -37,6 +37,7 @@ from ..core.bridge import user_message
 from ..core.handler import Layout
 from ..core.status import StatusEvent
 from ..core.turn import PauseOptions
+from ..core.turn_end import TurnEndAnalyzer
 from ..core.turn_options import AlgoOptions, ModelOptions
 from .keyword_watch import KeywordWatcher
 from .reply_on_pause import ReplyFn, ReplyOnPause, _Turn
@@ -79,6 +80,7 @@ class ReplyOnStopWords(ReplyOnPause):
         *,
         options: PauseOptions | None = None,
         args_timeout_s: float = 5.0,
+        turn_end: TurnEndAnalyzer | None = None,
         detector: KeywordDetector | None = None,
         detect_in_thread: bool = True,
         armed_timeout_s: float = 10.0,
@@ -97,6 +99,7 @@ class ReplyOnStopWords(ReplyOnPause):
             needs_args,
             options=options,
             args_timeout_s=args_timeout_s,
+            turn_end=turn_end,
         )
         self.stop_words: list[StopPhrase] = list(as_stop_phrases(stop_words))
         if detector is None:
@@ -126,6 +129,7 @@ class ReplyOnStopWords(ReplyOnPause):
     def use_simulated_clock(self) -> None:
         """On a simulated clock the detector runs inline: a thread would fall behind the clock."""
         self.detect_in_thread = False
+        super().use_simulated_clock()
 
     @property
     def armed(self) -> bool:

@@ -51,6 +51,7 @@ from ..core.handler import AudioEmitType, AudioFrame, Layout
 from ..core.messages import AdditionalOutputs
 from ..core.status import Status, StatusEvent
 from ..core.turn import PauseOptions
+from ..core.turn_end import TurnEndAnalyzer
 from ..core.turn_options import AlgoOptions, ModelOptions
 from .partials import (
     MAX_PARTIAL_S,
@@ -120,6 +121,7 @@ class TranscribingReplyOnPause(ReplyOnPause):
         *,
         options: PauseOptions | None = None,
         args_timeout_s: float = 5.0,
+        turn_end: TurnEndAnalyzer | None = None,
         stt: STTModel | None = None,
         partial_every_s: float = 0.7,
         speech_stop_s: float = 0.1,
@@ -143,6 +145,7 @@ class TranscribingReplyOnPause(ReplyOnPause):
             needs_args,
             options=options,
             args_timeout_s=args_timeout_s,
+            turn_end=turn_end,
         )
         if not 0.1 <= partial_every_s <= 30.0:
             raise ValueError(f"partial_every_s must be in [0.1, 30] s, got {partial_every_s}")
@@ -192,6 +195,7 @@ class TranscribingReplyOnPause(ReplyOnPause):
         """On a simulated clock transcriptions run inline: a thread would fall behind the clock."""
         self.transcribe_in_thread = False
         self._worker.threaded = False
+        super().use_simulated_clock()
 
     def shutdown(self) -> None:
         self._worker.close()

@@ -14,7 +14,7 @@ from typing import Literal
 
 __all__ = ["Extra", "MissingExtraError", "ModelLoadError", "import_extra"]
 
-Extra = Literal["stt", "tts"]
+Extra = Literal["stt", "tts", "turn"]
 
 
 class MissingExtraError(ImportError):

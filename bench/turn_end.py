@@ -1,0 +1,240 @@
+"""Benchmark: semantic end of turn (Smart Turn v3) against silence alone, in one run.
+
+Every clip of ``tests/fixtures/turn_end`` (complete questions and statements,
+and sentences cut mid-thought by a 0.4-1.0 s pause; piper and espeak voices,
+tune and held-out settings) goes through ``ReplyOnPause`` twice:
+
+* **silence alone** (``PauseOptions()`` defaults, no analyzer), replayed as
+  fast as it runs: the detector's decisions are exact in stream time;
+* **with** ``turn_end=SmartTurn()``, replayed in real time (20 ms frames on a
+  wall-clock schedule, four streams at once), so each verdict arrives as late
+  as the model really is.
+
+Figures: end of speech → ``pause_detected`` on complete utterances (median,
+p95); cuts (a ``pause_detected`` before the speaker finished) on the
+hesitation clips, by pause length; CPU per decision (thread time of the
+analyzer call) and per second of audio, over the clips and over a 2-minute
+neural-voice monologue (``stopwords_neural/conversation.wav``, a sentence
+every 3 s: denser than a dialogue, where the user is silent while the bot
+speaks). ``process_cpu_per_audio_s`` counts the whole process's CPU (every
+thread, so nothing the model wakes is missed) over the same real-time replay
+with Smart Turn and with a stand-in analyzer that answers at once: the
+difference is what the model costs.
+Goals (issue 15): median ≤ 0.25 s, 0 cuts at pauses ≤ 0.8 s, ≤ 0.02 core.
+
+Run: ``python bench/turn_end.py`` (needs the ``turn`` extra). Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import statistics
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from streamlit_rtc import PauseOptions, ReplyOnPause, SmartTurn, StatusEvent
+from streamlit_rtc.testing import read_wav
+
+ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+CLIPS = ROOT / "turn_end"
+CONVERSATION = ROOT / "stopwords_neural" / "conversation.wav"
+RATE = 16000
+FRAME = RATE // 50
+LANES = 4
+GOAL_MEDIAN_S, GOAL_MAX_HESITATION_S, GOAL_CORE = 0.25, 0.8, 0.02
+
+
+class InstantAnalyzer:
+    """A stand-in that answers at once: the replay's own cost, without the model's."""
+
+    sample_rate = RATE
+    max_audio_s = 8.0
+
+    def probability(self, audio: np.ndarray) -> float:
+        return 0.5
+
+
+@dataclass
+class Run:
+    """One clip through one handler: when turns ended, what the analyzer cost."""
+
+    entry: dict[str, Any]
+    pauses: list[float] = field(default_factory=list)
+    verdicts: list[Any] = field(default_factory=list)
+    audio_s: float = 0.0
+
+
+def replay(entry: dict[str, Any], audio: np.ndarray, turn_end: Any) -> Run:
+    """Feed ``audio`` in 20 ms frames; in real time when an analyzer judges (its latency counts)."""
+    run = Run(entry, audio_s=audio.size / RATE)
+    handler = ReplyOnPause(lambda _audio: iter(()), input_sample_rate=RATE, turn_end=turn_end)
+    handler.status.add_listener(
+        lambda s: (
+            run.pauses.append(s.stream_time_s) if s.event is StatusEvent.PAUSE_DETECTED else None
+        )
+    )
+    start = time.perf_counter()
+    for i in range(0, audio.size - FRAME + 1, FRAME):
+        if turn_end is not None:
+            delay = start + i / RATE - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+        handler.receive((RATE, audio[i : i + FRAME].reshape(1, -1)))
+        while handler.emit() is not None:
+            pass
+    run.verdicts = handler.turn_end_verdicts
+    handler.shutdown()
+    return run
+
+
+def replay_all(jobs: list[tuple[dict[str, Any], np.ndarray]], turn_end: Any) -> list[Run]:
+    todo: queue.Queue[tuple[dict[str, Any], np.ndarray]] = queue.Queue()
+    for job in jobs:
+        todo.put(job)
+    runs: list[Run] = []
+    lock = threading.Lock()
+
+    def lane() -> None:
+        while True:
+            try:
+                entry, audio = todo.get_nowait()
+            except queue.Empty:
+                return
+            run = replay(entry, audio, turn_end)
+            with lock:
+                runs.append(run)
+
+    threads = [threading.Thread(target=lane, name=f"lane-{i}") for i in range(LANES)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return runs
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(values, q)), 3) if values else None
+
+
+def summarise(runs: list[Run]) -> dict[str, Any]:
+    complete = [r for r in runs if r.entry.get("kind") == "complete"]
+    hesitations = [r for r in runs if r.entry.get("kind") == "hesitation"]
+    delays = []
+    early = 0
+    for run in complete:
+        end = run.entry["speech_end_s"]
+        early += sum(1 for t in run.pauses if t < end)
+        after = [t - end for t in run.pauses if t >= end]
+        if after:
+            delays.append(after[0])
+    cuts: dict[str, list[int]] = {}
+    cut_files = []
+    for run in hesitations:
+        key = f"{run.entry['pause_s']:.1f}"
+        cut = any(t < run.entry["speech_end_s"] for t in run.pauses)
+        cuts.setdefault(key, [0, 0])
+        cuts[key][0] += int(cut)
+        cuts[key][1] += 1
+        if cut:
+            cut_files.append(run.entry["file"])
+    short = [r for r in hesitations if r.entry["pause_s"] <= GOAL_MAX_HESITATION_S + 1e-9]
+    return {
+        "complete_clips": len(complete),
+        "complete_to_pause_detected_s": {
+            "median": round(statistics.median(delays), 3) if delays else None,
+            "p95": percentile(delays, 95),
+            "missed": len(complete) - len(delays),
+        },
+        "complete_cut_before_end": early,
+        "hesitation_clips": len(hesitations),
+        "hesitation_cuts": sum(v[0] for v in cuts.values()),
+        "hesitation_cuts_at_pauses_le_0_8_s": sum(
+            int(any(t < r.entry["speech_end_s"] for t in r.pauses)) for r in short
+        ),
+        "hesitation_cuts_by_pause_s": {k: f"{v[0]}/{v[1]}" for k, v in sorted(cuts.items())},
+        "cut_files": sorted(cut_files),
+    }
+
+
+def by_group(runs: list[Run]) -> dict[str, Any]:
+    groups: dict[str, list[Run]] = {}
+    for run in runs:
+        name = f"{run.entry['engine']}-{run.entry['split']}"
+        groups.setdefault(name, []).append(run)
+    return {name: summarise(rs) for name, rs in sorted(groups.items())}
+
+
+def cost(runs: list[Run]) -> dict[str, Any]:
+    verdicts = [v for r in runs for v in r.verdicts]
+    audio_s = sum(r.audio_s for r in runs)
+    cpu = [v.cpu_s for v in verdicts]
+    latency = [v.latency_s for v in verdicts]
+    return {
+        "decisions": len(verdicts),
+        "audio_s": round(audio_s, 1),
+        "decisions_per_audio_s": round(len(verdicts) / audio_s, 3) if audio_s else None,
+        "cpu_per_decision_s": {"median": percentile(cpu, 50), "p95": percentile(cpu, 95)},
+        "decision_latency_s": {"median": percentile(latency, 50), "p95": percentile(latency, 95)},
+        "core_per_stream": round(sum(cpu) / audio_s, 4) if audio_s else None,
+    }
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    entries = json.loads((CLIPS / "manifest.json").read_text())
+    jobs = [(e, read_wav(CLIPS / e["file"], mono=True)[1]) for e in entries]
+    conversation = {"file": CONVERSATION.name, "kind": "conversation"}
+    conversation_job = (conversation, read_wav(CONVERSATION, mono=True)[1])
+    model = SmartTurn.shared()
+    model.probability(np.zeros(RATE, dtype=np.float32))  # load and warm up outside the figures
+
+    baseline = [replay(e, a, None) for e, a in jobs]
+    start = time.process_time()
+    replay_all([conversation_job, *jobs], InstantAnalyzer())
+    instant_cpu = time.process_time() - start
+    start = time.process_time()
+    judged = replay_all([conversation_job, *jobs], model)
+    judged_cpu = time.process_time() - start
+    audio_s = sum(r.audio_s for r in judged)
+    talk = [r for r in judged if r.entry["kind"] == "conversation"]
+    clips = [r for r in judged if r.entry["kind"] != "conversation"]
+    options = PauseOptions()
+    result = {
+        "benchmark": "turn_end",
+        "options": {
+            "pause_s": options.pause_s,
+            "complete_pause_s": options.complete_pause_s,
+            "incomplete_pause_s": options.incomplete_pause_s,
+            "complete_threshold": options.complete_threshold,
+        },
+        "silence_alone": summarise(baseline),
+        "smart_turn": summarise(clips),
+        "smart_turn_by_voice": by_group(clips),
+        "smart_turn_cost_clips": cost(clips),
+        "smart_turn_cost_conversation": cost(talk),
+        "process_cpu_per_audio_s": {
+            "instant_analyzer": round(instant_cpu / audio_s, 4),
+            "smart_turn": round(judged_cpu / audio_s, 4),
+            "smart_turn_model": round((judged_cpu - instant_cpu) / audio_s, 4),
+        },
+        "goals": {
+            "complete_median_s": GOAL_MEDIAN_S,
+            "hesitation_cuts_le_0_8_s": 0,
+            "core_per_stream": GOAL_CORE,
+        },
+    }
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
