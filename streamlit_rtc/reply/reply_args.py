@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..core.messages import WebRTCError
+
 __all__ = ["InputsNeed"]
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -45,3 +47,13 @@ class InputsNeed:
             1 for p in params if p.kind in _POSITIONAL and p.default is inspect.Parameter.empty
         )
         return cls(fn, wants, max(0, required - base))
+
+    def take(self, values: list[Any]) -> list[Any]:
+        """The inputs to pass, or a clear error when the stream has fewer than ``fn`` needs."""
+        if len(values) < self.required:
+            raise WebRTCError(
+                f"{getattr(self.fn, '__name__', 'fn')} takes {self.required} extra input(s) "
+                f"but the stream has {len(values)}: pass them with inputs=[...] "
+                "(or set_args([...]) when driving the handler yourself)"
+            )
+        return values

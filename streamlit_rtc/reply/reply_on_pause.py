@@ -21,17 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from ..audio.input import remix
-from ..audio.resample import StreamResampler
-from ..audio.vad import SileroVAD, VADModel, VADWindows
+from ..audio.vad import SileroVAD, VADModel
 from ..core.bridge import Steps, UserCodeError, user_message
 from ..core.emit import EmitParts, parse_audio_emit
 from ..core.handler import AudioEmitType, AudioFrame, Layout, StreamHandler
-from ..core.messages import WebRTCError
 from ..core.status import StatusEvent
 from ..core.turn import PauseOptions, TurnDetector, TurnEvent, TurnEventKind
 from ..core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
 from ..core.turn_options import AlgoOptions, ModelOptions, pause_options_from
+from .listening import Listening, parse_frame
 from .reply_args import InputsNeed
 from .turn_end_judge import TurnEndJudge, Verdict
 from .utterance import UtteranceRecorder
@@ -115,9 +113,7 @@ class ReplyOnPause(StreamHandler):
         self._judge: TurnEndJudge | None = None
         self._inputs_need: dict[bool, InputsNeed] = {}
         self._lock = threading.RLock()
-        self._vad: VADWindows | None = None
-        self._vad_resampler: StreamResampler | None = None
-        self._rate_fixer: StreamResampler | None = None
+        self._listening: Listening | None = None
         self._detector: TurnDetector | None = None
         channels = 2 if expected_layout == "stereo" else 1
         opts = self.options
@@ -184,13 +180,10 @@ class ReplyOnPause(StreamHandler):
 
     # -- input side --------------------------------------------------------------
     def _ensure_input_path(self) -> None:
-        if self._vad is not None:
+        if self._listening is not None:
             return
         model = self.model
-        self._vad = VADWindows(model)
-        self._vad_resampler = StreamResampler(
-            self.input_sample_rate, model.sample_rate, 1, quality="QQ"
-        )
+        self._listening = Listening(self.input_sample_rate, self.expected_layout, model)
         judged = self.turn_end is not None
         self._detector = TurnDetector(
             self.options, model.window_size / model.sample_rate, judged=judged
@@ -207,38 +200,17 @@ class ReplyOnPause(StreamHandler):
             )
 
     def receive(self, frame: AudioFrame) -> None:
-        rate, samples = self._validate_frame(frame)
+        rate, samples = parse_frame(frame)
         with self._lock:
             self._ensure_input_path()
-            assert self._vad is not None and self._vad_resampler is not None
-            if rate != self.input_sample_rate:
-                fixer = self._rate_fixer
-                if fixer is None or fixer.in_rate != rate or fixer.channels != samples.shape[0]:
-                    fixer = StreamResampler(rate, self.input_sample_rate, samples.shape[0])
-                    self._rate_fixer = fixer
-                samples = fixer.process(samples)
-            self._recorder.append(remix(samples, self.expected_layout))
-            mono = self._vad_resampler.process(remix(samples, "mono"))
+            assert self._listening is not None
+            samples, mono = self._listening.take(rate, samples)
+            self._recorder.append(samples)
             if self._judge is not None:
                 self._judge.audio(mono)
             self._on_vad_audio(mono)
-            for probability, end_s in self._vad.feed(mono):
+            for probability, end_s in self._listening.windows(mono):
                 self._on_window(probability, end_s)
-
-    @staticmethod
-    def _validate_frame(frame: AudioFrame) -> tuple[int, np.ndarray]:
-        if not isinstance(frame, tuple) or len(frame) != 2:
-            raise TypeError("receive() takes (sample_rate, int16 array)")
-        rate, array = frame
-        if not isinstance(array, np.ndarray) or array.dtype != np.int16:
-            raise TypeError("receive() needs int16 audio; convert with audio_to_int16()")
-        if array.ndim == 1:
-            array = array[np.newaxis, :]
-        if array.ndim != 2 or array.shape[0] not in (1, 2):
-            raise ValueError(f"receive() needs shape (1, N) or (2, N), got {array.shape}")
-        if isinstance(rate, bool) or not isinstance(rate, (int, np.integer)) or rate <= 0:
-            raise ValueError(f"receive() needs a positive int sample rate, got {rate!r}")
-        return int(rate), array
 
     def _reply_busy(self) -> bool:
         return (
@@ -442,14 +414,7 @@ class ReplyOnPause(StreamHandler):
         if not (self.needs_args or need.wants_inputs):
             return []
         self.wait_for_args_sync(self.args_timeout_s)
-        values = self.latest_args[1:]
-        if len(values) < need.required:
-            raise WebRTCError(
-                f"{getattr(fn, '__name__', 'fn')} takes {need.required} extra input(s) "
-                f"but the stream has {len(values)}: pass them with inputs=[...] "
-                "(or set_args([...]) when driving the handler yourself)"
-            )
-        return values
+        return need.take(self.latest_args[1:])
 
     def use_simulated_clock(self) -> None:
         """Driven on a simulated clock (``HandlerSimulator``): no background threads."""
