@@ -8,7 +8,9 @@ synthesized. Speech recognition (Whisper tiny.en), the brain
 it works with the network unplugged. With ``OPENAI_API_KEY`` set, an
 OpenAI-compatible chat API answers instead (``assistant_llm.py``), and the
 offline brain whenever it fails. In the sidebar, a wake phrase can be
-required ("computer, what time is it").
+required ("computer, what time is it"), and turns can end on meaning rather
+than silence alone (Smart Turn v3, the ``turn`` extra): a finished question
+is answered sooner, a speaker who pauses mid-thought is waited for.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from _speech import speech_models
 from assistant_llm import chat_brain_from_env
 from assistant_voice import Assistant, Think, offline_brain
 
-from streamlit_rtc import ReplyOnPause, ReplyOnStopWords, StatusEvent, webrtc
+from streamlit_rtc import ReplyOnPause, ReplyOnStopWords, SmartTurn, StatusEvent, webrtc
+from streamlit_rtc.audio.speech import MissingExtraError
 from streamlit_rtc.reply.transcribing import PartialTranscript, TranscribingReplyOnPause
 
 logger = logging.getLogger(__name__)
@@ -40,6 +43,22 @@ wake = st.sidebar.toggle(
     value=False,
     help="Only requests that follow the phrase are answered (pocketsphinx keyword spotting).",
 )
+semantic = st.sidebar.toggle(
+    "End turns on meaning (Smart Turn)",
+    value=False,
+    help="A model hears whether you sound finished: complete questions are answered "
+    "sooner, a pause mid-sentence is waited for. Needs the turn extra.",
+)
+
+
+@st.cache_resource(show_spinner="Loading Smart Turn...")
+def smart_turn() -> SmartTurn | None:
+    """The shared model, or None (with the reason on the page) without the ``turn`` extra."""
+    try:
+        return SmartTurn.shared()
+    except MissingExtraError as err:
+        logger.warning("%s", err)
+        return None
 
 
 @st.cache_resource
@@ -52,15 +71,21 @@ def brain() -> tuple[Think, str]:
 
 
 @st.cache_resource(show_spinner="Loading the keyword model...")
-def handler(wake_phrase: bool) -> ReplyOnPause:
+def handler(wake_phrase: bool, semantic_end: bool) -> ReplyOnPause:
     """One prototype per mode and server process; every connection copies it."""
     stt, tts = speech_models()
     assistant = Assistant(stt, tts, brain()[0])
+    turn_end = smart_turn() if semantic_end else None
     if wake_phrase:
         return ReplyOnStopWords(
-            assistant.respond, stop_words=[WAKE_PHRASE], input_sample_rate=16000
+            assistant.respond,
+            stop_words=[WAKE_PHRASE],
+            input_sample_rate=16000,
+            turn_end=turn_end,
         )
-    return TranscribingReplyOnPause(assistant.respond_transcribed, stt=stt, input_sample_rate=16000)
+    return TranscribingReplyOnPause(
+        assistant.respond_transcribed, stt=stt, input_sample_rate=16000, turn_end=turn_end
+    )
 
 
 def add_output(
@@ -76,6 +101,12 @@ def add_output(
 
 
 speech_models()  # without the extras: a message saying how to install them, and stop
+if semantic and smart_turn() is None:
+    st.sidebar.warning(
+        'Smart Turn needs the turn extra: `pip install "streamlit-rtc[turn]"`. '
+        "Turns end on silence alone.",
+        icon=":material/warning:",
+    )
 st.sidebar.caption(f"Answers come from the {brain()[1]}.")
 if st.sidebar.button("Clear the conversation"):
     st.session_state["assistant_transcript"] = []
@@ -83,8 +114,8 @@ if st.sidebar.button("Clear the conversation"):
 
 st.session_state.setdefault("assistant_transcript", [])
 stream = webrtc(
-    "assistant-wake" if wake else "assistant",
-    handler(wake),
+    ("assistant-wake" if wake else "assistant") + ("-semantic" if semantic else ""),
+    handler(wake, semantic),
     mode="send-receive",
     modality="audio",
     outputs=["assistant_transcript", "assistant_partial"],

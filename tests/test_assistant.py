@@ -9,6 +9,7 @@ contain the answer. The models come from the extras' wheels: no network.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import sys
 from collections.abc import Iterator
@@ -28,7 +29,7 @@ from assistant_brain import Reply, number_to_words  # the apps folder is not a p
 from assistant_voice import Assistant
 from streamlit.testing.v1 import AppTest
 
-from streamlit_rtc import HandlerSimulator, StatusEvent
+from streamlit_rtc import HandlerSimulator, SmartTurn, StatusEvent
 from streamlit_rtc.audio.speech import (
     STTModel,
     TTSModel,
@@ -222,3 +223,29 @@ def test_the_page_renders_with_and_without_the_wake_phrase(
     assert sum("streamlit_rtc" in name for name in components) == 1, components
     at.sidebar.toggle[0].set_value(True).run()  # ReplyOnStopWords behind the same page
     assert not at.exception and not at.error, (at.exception, at.error)
+    at.sidebar.toggle[1].set_value(True).run()  # Smart Turn ends the turns
+    assert not at.exception and not at.error and not at.sidebar.warning, at.sidebar.warning
+
+
+def test_without_the_turn_extra_the_app_says_how_to_install_it(
+    stt: STTModel, tts: TTSModel[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    apps = Path(__file__).resolve().parents[1] / "apps"
+    monkeypatch.syspath_prepend(str(apps))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.setattr(webrtc_component, "get_this_session_info", lambda: None)
+    monkeypatch.setattr(SmartTurn, "_shared", {})  # not the model another test loaded
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pipecat" else real(name, *a)
+    )
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(str(apps / "assistant.py"), default_timeout=60)
+        at.run()
+        at.sidebar.toggle[1].set_value(True).run()
+        assert not at.exception and not at.error, (at.exception, at.error)
+        shown = " ".join(w.value for w in at.sidebar.warning)
+        assert 'pip install "streamlit-rtc[turn]"' in shown, shown
+    finally:
+        st.cache_resource.clear()
