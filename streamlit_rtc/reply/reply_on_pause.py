@@ -192,11 +192,11 @@ class ReplyOnPause(StreamHandler):
             self._judge = TurnEndJudge(
                 self.turn_end,
                 model.sample_rate,
+                self.options,
                 on_verdict=self._on_verdict,
                 on_problem=self._on_turn_end_problem,
                 start_thread=lambda target: self.bridge.thread("turn-end", target),
                 threaded=self.judge_in_thread,
-                slow_after_s=self.options.pause_s,
             )
 
     def receive(self, frame: AudioFrame) -> None:
@@ -239,7 +239,8 @@ class ReplyOnPause(StreamHandler):
             if busy:
                 self.report_status(StatusEvent.INTERRUPTED)
         elif event.kind is TurnEventKind.PAUSE_STARTED:
-            self._ask_turn_end(event)
+            if self._judge is not None:
+                self._judge.ask_about(event)
         elif event.kind is TurnEventKind.TURN_ENDED:
             self._forget_turn_end()
             until = event.time_s if event.forced else event.speech_end_s + self.options.end_pad_s
@@ -253,12 +254,6 @@ class ReplyOnPause(StreamHandler):
             self._recorder.stop()
 
     # -- the turn-end analyzer (turn_end=...) -----------------------------------------
-    def _ask_turn_end(self, event: TurnEvent) -> None:
-        speech_s = event.speech_end_s - event.onset_s
-        if self._judge is None or speech_s < self.options.min_turn_speech_s:
-            return  # too little speech to be answered: no verdict needed
-        self._judge.ask(event.onset_s - self.options.pre_roll_s, event.speech_end_s)
-
     def _forget_turn_end(self) -> None:
         if self._judge is not None:
             self._judge.forget()
@@ -270,7 +265,7 @@ class ReplyOnPause(StreamHandler):
             for event in self._detector.judge(verdict.speech_end_s, verdict.probability):
                 self._on_turn_event(event)
 
-    def _on_turn_end_problem(self, message: str, failed: bool) -> None:
+    def _on_turn_end_problem(self, message: str) -> None:
         if not self._post("warning", message):
             logger.warning("%s", message)
 

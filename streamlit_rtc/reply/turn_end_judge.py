@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import soxr
 
+from ..core.turn import PauseOptions, TurnEvent
 from ..core.turn_end import TurnEndAnalyzer
 from .latest_job import LatestJobWorker
 from .partials import AudioTail
@@ -60,17 +61,18 @@ class TurnEndJudge:
         self,
         analyzer: TurnEndAnalyzer,
         rate: int,
+        options: PauseOptions,
         on_verdict: Callable[[Verdict], None],
-        on_problem: Callable[[str, bool], None],
+        on_problem: Callable[[str], None],
         start_thread: Callable[[Callable[[], None]], object],
         threaded: bool,
-        slow_after_s: float,
     ) -> None:
         self.analyzer = analyzer
         self.rate = rate
+        self.options = options
         self._on_verdict = on_verdict
-        self._on_problem = on_problem  # (message, failed: the analyzer is not asked again)
-        self._slow_after_s = slow_after_s
+        self._on_problem = on_problem
+        self._slow_after_s = options.pause_s
         self._tail = AudioTail(rate)
         self._cap_s = float(analyzer.max_audio_s)
         self._worker: LatestJobWorker[PauseQuestion] = LatestJobWorker(
@@ -95,12 +97,16 @@ class TurnEndJudge:
         self._tail.append(mono)
         self._tail.keep_from(0.0, self._cap_s + 1.0)
 
-    def ask(self, turn_start_s: float, speech_end_s: float) -> None:
-        """Ask about the pause after ``speech_end_s`` in the turn that began at ``turn_start_s``."""
-        if self.failed:
+    def ask_about(self, pause: TurnEvent) -> None:
+        """Ask about a pause (``PAUSE_STARTED``): the turn from its onset, pre-roll included.
+
+        A turn with too little speech to be answered needs no verdict.
+        """
+        opts = self.options
+        if self.failed or pause.speech_end_s - pause.onset_s < opts.min_turn_speech_s:
             return
-        audio = self._tail.since(turn_start_s, self._cap_s)
-        self._worker.submit(PauseQuestion(speech_end_s, audio))
+        audio = self._tail.since(pause.onset_s - opts.pre_roll_s, self._cap_s)
+        self._worker.submit(PauseQuestion(pause.speech_end_s, audio))
         if not self._worker.threaded:
             self._worker.run_waiting()
 
@@ -134,8 +140,7 @@ class TurnEndJudge:
             self._on_problem(
                 f"The turn_end analyzer {name}.probability() failed ({type(exc).__name__}: "
                 f"{exc}); this stream now ends turns on silence alone (pause_s). Fix the "
-                "analyzer, or leave turn_end unset.",
-                True,
+                "analyzer, or leave turn_end unset."
             )
             return
         verdict = Verdict(
@@ -153,7 +158,6 @@ class TurnEndJudge:
                 f"The turn_end analyzer {name} took {verdict.latency_s:.2f} s to judge a pause, "
                 f"longer than pause_s ({self._slow_after_s:.2f} s): its verdicts come too late "
                 "and turns end on silence alone. The server's CPU is too busy for it; "
-                "serve fewer streams per machine or leave turn_end unset.",
-                False,
+                "serve fewer streams per machine or leave turn_end unset."
             )
         self._on_verdict(verdict)
