@@ -25,7 +25,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -35,21 +34,17 @@ import numpy as np
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamTrack
 
+from bench._audio_levels import FRAME, RATE
+from bench._audio_levels import LOUD_RMS as LOUD_RMS  # re-exported for the benches
+from bench._audio_levels import ONSET_RMS as ONSET_RMS
 from bench._child_server import ChildServer, LoopServer
+from bench._proc_cpu import group_name, thread_cpu
 from streamlit_rtc.rtc.audio_source import PacedAudioSourceTrack
 from streamlit_rtc.testing import ArrayAudioSource, AudioRecorder
 
 logger = logging.getLogger("bench.rtc")
 
 KINDS = ("streamlit_rtc", "bare")
-RATE = 48000
-FRAME = 960  # 20 ms browser frames
-#: A received frame louder than this (RMS of [-1, 1] samples, -40 dBFS) is audio.
-#: The reply track sends digital silence when idle, so this only has to beat opus noise.
-LOUD_RMS = 0.01
-#: Speech onsets are matched across the network above -26 dBFS (above the
-#: -36.5 dBFS pink noise of ``noisy_speech.wav``).
-ONSET_RMS = 0.05
 #: The echo reply starts at the first 10 ms block louder than this.
 TRIM_RMS = 0.02
 
@@ -80,32 +75,6 @@ def trimmed_echo(audio: tuple[int, np.ndarray]) -> Iterator[tuple[int, np.ndarra
 def identity(frame: Any) -> Any:
     """The bare streamlit-webrtc echo: ``audio_frame_callback=lambda f: f``."""
     return frame
-
-
-# -- CPU accounting -------------------------------------------------------------------
-
-_DIGITS = re.compile(r"\d+")
-_TICK = 1.0 / os.sysconf("SC_CLK_TCK")
-
-
-def thread_cpu() -> dict[int, tuple[str, float]]:
-    """CPU seconds (user + system) of every OS thread of this process, by tid."""
-    names = {t.native_id: t.name for t in threading.enumerate() if t.native_id is not None}
-    result: dict[int, tuple[str, float]] = {}
-    for entry in os.listdir("/proc/self/task"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            with open(f"/proc/self/task/{entry}/stat") as f:
-                stat = f.read()
-            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-            fields = stat[stat.rindex(")") + 2 :].split()
-            tid = int(entry)
-            name = names.get(tid) or f"native:{comm}"
-            result[tid] = (name, (int(fields[11]) + int(fields[12])) * _TICK)
-    return result
-
-
-def group_name(name: str) -> str:
-    return _DIGITS.sub("N", name)
 
 
 # -- the server child -------------------------------------------------------------------

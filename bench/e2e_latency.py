@@ -58,8 +58,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import _logs
 from bench import _rtc_bench as rb
+from bench._audio_levels import loud_onset
 from bench._child_server import ChildServer
 from bench._fixtures import load, manifest
+from bench._stats import pct
 from streamlit_rtc.rtc.aiortc_patches import (
     install_fast_audio_level,
     install_prompt_audio_receive,
@@ -111,20 +113,6 @@ def program(clips: tuple[str, ...], gap_s: float) -> tuple[np.ndarray, list[dict
 def first_after(times: list[float], after: float, before: float = float("inf")) -> float | None:
     later = [t for t in times if after <= t < before]
     return min(later) if later else None
-
-
-def loud_onset(samples: np.ndarray, start: int, end: int) -> int:
-    """First frame-aligned (from ``start``) 20 ms block in [start, end) louder than ONSET_RMS."""
-    for i in range(start, end, rb.FRAME):
-        block = samples[i : i + rb.FRAME].astype(np.float64) / 32768.0
-        if np.sqrt(np.mean(block**2)) > rb.ONSET_RMS:
-            return i
-    return start
-
-
-def pct(values: list[float], q: float) -> float | None:
-    clean = [v for v in values if v == v]
-    return round(float(np.percentile(clean, q)), 3) if clean else None
 
 
 async def measure_latency(server: ChildServer, browser_like: bool) -> dict[str, Any]:
