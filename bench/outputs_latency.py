@@ -51,6 +51,7 @@ import browser_harness as bh  # noqa: E402
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright  # noqa: E402
 
 from bench import _logs  # noqa: E402
+from bench._proc_cpu import process_cpu_s  # noqa: E402
 
 logger = logging.getLogger("bench.outputs")
 
@@ -61,7 +62,6 @@ GOAL_CORE_PER_SESSION = 0.02
 FAST_POLL_S = 0.1
 ARM_ATTEMPTS = 3
 RUNS_FILE = Path(tempfile.gettempdir()) / f"outputs-bench-runs-{os.getpid()}.txt"
-_TICK = 1.0 / os.sysconf("SC_CLK_TCK")
 
 # Records when each new "TICK seq time" text reaches the DOM (wall clock, seconds).
 OBSERVER_JS = r"""
@@ -177,14 +177,6 @@ def measure_latency(browser: Browser, url: str, count: int, periods: dict[str, f
         return out
     finally:
         close_all(list(pages.values()))
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of process ``pid`` (all its threads, dead ones included)."""
-    with open(f"/proc/{pid}/stat") as f:
-        stat = f.read()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) * _TICK
 
 
 def poll_runs() -> int:
