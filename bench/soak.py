@@ -1391,7 +1391,7 @@ def main(argv: list[str] | None = None) -> int:
         type=int,
         default=None,
         help="glibc malloc arenas (mallopt here, MALLOC_ARENA_MAX for the browser server); "
-        "default: glibc's (8 per core)",
+        "default: streamlit_rtc's cap (2; STREAMLIT_RTC_MALLOC_ARENA_MAX=0 for glibc's 8 per core)",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)

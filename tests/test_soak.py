@@ -5,11 +5,12 @@ twice (14 cycles, after a warm-up of one cycle per kind), each disconnect
 style in turn (the browser hangs up, the server stops, the browser vanishes
 without a goodbye, the time limit). Threads, file descriptors, tasks on the
 media loop and the shared relay's entries must come back to the baseline and
-no session, peer or peer connection may stay alive. RSS is only reported: with
-glibc's default malloc arenas it climbs by tens of MB over the first rounds
-whatever the code does (threads of every connection touch fresh arenas), so
-at this count it says nothing; ``python -m bench.soak`` runs 200 cycles and
-reports its trajectory against the 5 MB goal.
+no session, peer or peer connection may stay alive. RSS is only reported:
+glibc's heap moves by ~15 MB from round to round while vanished connections
+linger (the library caps malloc arenas and trims the heap after each
+session, :mod:`streamlit_rtc.session.memory`), so at this count it says
+little and a bound would be flaky; ``python -m bench.soak`` runs 200 cycles
+and reports its trajectory against the 5 MB goal.
 """
 
 from __future__ import annotations

@@ -26,11 +26,17 @@ from ..core.context import Connection, Context, MessageKind
 from ..core.handler import StreamHandlerBase
 from ..core.stuck import STUCK_THREADS
 from .mailbox import SessionMailbox
+from .memory import limit_malloc_arenas, release_freed_memory
 from .modes import Mode
 
 __all__ = ["SessionLifecycle"]
 
 logger = logging.getLogger(__name__)
+
+# Once per process, when the streaming machinery is imported: before sessions, models and
+# the media loop start threads. glibc fixes its arena limit for good once a process holds
+# more than 8 arenas, so a later call (at the first session) may no longer bound them.
+limit_malloc_arenas()
 
 
 class SessionLifecycle(ABC):
@@ -173,3 +179,6 @@ class SessionLifecycle(ABC):
         logger.info("%s: stopped%s", self.name, f" ({message})" if message else "")
         if self._on_stopped is not None:
             self._on_stopped(self)
+        # Its threads are joined: hand what they freed back to the OS (rate-limited; this
+        # thread never runs the media loop: stop() joins threads, so it is never called there).
+        release_freed_memory()
