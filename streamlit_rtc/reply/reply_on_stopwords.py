@@ -13,18 +13,14 @@ What the detector hears and when it resets is the business of
 :class:`KeywordWatcher`); this module only arms on hits and cuts the phrase
 off the request.
 
-The constructor repeats ReplyOnPause's parameters on purpose: fastrtc's
-positional order puts ``stop_words`` second, and Python's typing cannot
-express "the parent's positional parameters with one inserted" (``ParamSpec``
-only prepends, ``Unpack[TypedDict]`` covers keywords only, and an unpacked
-tuple cannot have optional trailing items), so the explicit list is the one
-way to keep ``ReplyOnStopWords(fn, ["computer"], None, None, ...)`` typed.
+The constructor takes ReplyOnPause's parameters as they are
+(:mod:`.inherited_parameters`), with ``stop_words`` second as in fastrtc.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -32,13 +28,9 @@ import numpy as np
 from ..audio.keywords.default import default_detector
 from ..audio.keywords.gate import ListenGate
 from ..audio.keywords.types import KeywordDetector, KeywordHit, StopPhrase, as_stop_phrases
-from ..audio.vad import VADModel
 from ..core.bridge import user_message
-from ..core.handler import Layout
 from ..core.status import StatusEvent
-from ..core.turn import PauseOptions
-from ..core.turn_end import TurnEndAnalyzer
-from ..core.turn_options import AlgoOptions, ModelOptions
+from .inherited_parameters import inherit_parameters
 from .keyword_watch import KeywordWatcher
 from .reply_on_pause import ReplyFn, ReplyOnPause, _Turn
 
@@ -47,6 +39,7 @@ __all__ = ["ReplyOnStopWords"]
 logger = logging.getLogger(__name__)
 
 
+@inherit_parameters(after="fn")
 class ReplyOnStopWords(ReplyOnPause):
     """Answers only what is said after one of ``stop_words`` (words or phrases).
 
@@ -66,41 +59,14 @@ class ReplyOnStopWords(ReplyOnPause):
     def __init__(
         self,
         fn: ReplyFn,
-        stop_words: Sequence[Any],
-        startup_fn: Callable[..., Any] | None = None,
-        algo_options: AlgoOptions | None = None,
-        model_options: ModelOptions = None,
-        can_interrupt: bool = True,
-        expected_layout: Layout = "mono",
-        output_sample_rate: int = 24000,
-        output_frame_size: int | None = None,
-        input_sample_rate: int = 48000,
-        model: VADModel | None = None,
-        needs_args: bool = False,
-        *,
-        options: PauseOptions | None = None,
-        args_timeout_s: float = 5.0,
-        turn_end: TurnEndAnalyzer | None = None,
+        stop_words: Sequence[str | StopPhrase] | str,
+        *args: Any,
         detector: KeywordDetector | None = None,
         detect_in_thread: bool = True,
         armed_timeout_s: float = 10.0,
+        **kwargs: Any,
     ) -> None:
-        super().__init__(
-            fn,
-            startup_fn,
-            algo_options,
-            model_options,
-            can_interrupt,
-            expected_layout,
-            output_sample_rate,
-            output_frame_size,
-            input_sample_rate,
-            model,
-            needs_args,
-            options=options,
-            args_timeout_s=args_timeout_s,
-            turn_end=turn_end,
-        )
+        super().__init__(fn, *args, **kwargs)
         self.stop_words: list[StopPhrase] = list(as_stop_phrases(stop_words))
         if detector is None:
             detector = default_detector(self.stop_words)

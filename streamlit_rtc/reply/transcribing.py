@@ -44,15 +44,12 @@ from typing import Any
 import numpy as np
 
 from ..audio.speech.protocols import STTModel
-from ..audio.vad import VADModel
 from ..core.bridge import UserCodeError
 from ..core.emit import EmitParts, parse_audio_emit
-from ..core.handler import AudioEmitType, AudioFrame, Layout
+from ..core.handler import AudioEmitType, AudioFrame
 from ..core.messages import AdditionalOutputs
 from ..core.status import Status, StatusEvent
-from ..core.turn import PauseOptions
-from ..core.turn_end import TurnEndAnalyzer
-from ..core.turn_options import AlgoOptions, ModelOptions
+from .inherited_parameters import inherit_parameters
 from .partials import (
     MAX_PARTIAL_S,
     AudioTail,
@@ -86,6 +83,7 @@ def _takes_transcript(fn: Callable[..., Any]) -> inspect.Signature | None:
     )
 
 
+@inherit_parameters(after="fn")
 class TranscribingReplyOnPause(ReplyOnPause):
     """``ReplyOnPause`` that reports the user's words while a turn is spoken (see the module).
 
@@ -108,45 +106,18 @@ class TranscribingReplyOnPause(ReplyOnPause):
     def __init__(
         self,
         fn: ReplyFn,
-        startup_fn: Callable[..., Any] | None = None,
-        algo_options: AlgoOptions | None = None,
-        model_options: ModelOptions = None,
-        can_interrupt: bool = True,
-        expected_layout: Layout = "mono",
-        output_sample_rate: int = 24000,
-        output_frame_size: int | None = None,
-        input_sample_rate: int = 48000,
-        model: VADModel | None = None,
-        needs_args: bool = False,
-        *,
-        options: PauseOptions | None = None,
-        args_timeout_s: float = 5.0,
-        turn_end: TurnEndAnalyzer | None = None,
+        *args: Any,
         stt: STTModel | None = None,
         partial_every_s: float = 0.7,
         speech_stop_s: float = 0.1,
         transcribe_in_thread: bool = True,
+        **kwargs: Any,
     ) -> None:
         if not callable(fn):
             raise TypeError(f"ReplyOnPause needs a callable fn, got {type(fn).__name__}")
         self.reply_fn = fn
         """``fn`` as given (``self.fn`` passes it the transcript when it takes one)."""
-        super().__init__(
-            self._with_transcript(fn),
-            startup_fn,
-            algo_options,
-            model_options,
-            can_interrupt,
-            expected_layout,
-            output_sample_rate,
-            output_frame_size,
-            input_sample_rate,
-            model,
-            needs_args,
-            options=options,
-            args_timeout_s=args_timeout_s,
-            turn_end=turn_end,
-        )
+        super().__init__(self._with_transcript(fn), *args, **kwargs)
         if not 0.1 <= partial_every_s <= 30.0:
             raise ValueError(f"partial_every_s must be in [0.1, 30] s, got {partial_every_s}")
         if not 0.0 < speech_stop_s < self.options.pause_s:
