@@ -15,8 +15,9 @@ p95); cuts (a ``pause_detected`` before the speaker finished) on the
 hesitation clips, by pause length; CPU per decision (thread time of the
 analyzer call) and per second of audio, over the clips and over a 2-minute
 neural-voice monologue (``stopwords_neural/conversation.wav``, a sentence
-every 3 s: denser than a dialogue, where the user is silent while the bot
-speaks). ``process_cpu_per_audio_s`` counts the whole process's CPU (every
+every 3 s) and over the same monologue made one side of a dialogue (after
+each sentence the user is silent as long as they spoke: the bot's reply).
+``process_cpu_per_audio_s`` counts the whole process's CPU (every
 thread, so nothing the model wakes is missed) over the same real-time replay
 with Smart Turn and with a stand-in analyzer that answers at once: the
 difference is what the model costs.
@@ -95,6 +96,36 @@ def replay(entry: dict[str, Any], audio: np.ndarray, turn_end: Any) -> Run:
     run.verdicts = handler.turn_end_verdicts
     handler.shutdown()
     return run
+
+
+def as_dialogue(audio: np.ndarray, gap_s: float = 0.3) -> np.ndarray:
+    """``audio`` as the user's side of a dialogue: each sentence followed by as long a silence.
+
+    Sentences are the stretches between gaps of at least ``gap_s`` below
+    -40 dBFS; the added silence is the recording's own quietest noise, so the
+    VAD hears a room, not digital zeros.
+    """
+    frames = audio[: audio.size - audio.size % FRAME].reshape(-1, FRAME).astype(np.float64)
+    loud = np.sqrt(np.mean(frames**2, axis=1)) > 32768 * 10 ** (-40 / 20)
+    quiet = frames[~loud].reshape(-1)
+    room = (
+        quiet[: max(FRAME, quiet.size)].astype(np.int16)
+        if quiet.size
+        else np.zeros(FRAME, np.int16)
+    )
+    min_gap = round(gap_s * RATE / FRAME)
+    parts: list[np.ndarray] = []
+    start, silent = 0, 0
+    for i, is_loud in enumerate(loud):
+        silent = 0 if is_loud else silent + 1
+        if silent == min_gap or i == loud.size - 1:
+            end = (i + 1) * FRAME
+            sentence = audio[start:end]
+            parts.append(sentence)
+            reps = -(-sentence.size // room.size)
+            parts.append(np.tile(room, reps)[: sentence.size])
+            start = end
+    return np.concatenate(parts)
 
 
 def replay_all(jobs: list[tuple[dict[str, Any], np.ndarray]], turn_end: Any) -> list[Run]:
@@ -194,20 +225,23 @@ def main() -> None:
     entries = json.loads((CLIPS / "manifest.json").read_text())
     jobs = [(e, read_wav(CLIPS / e["file"], mono=True)[1]) for e in entries]
     conversation = {"file": CONVERSATION.name, "kind": "conversation"}
-    conversation_job = (conversation, read_wav(CONVERSATION, mono=True)[1])
+    monologue = read_wav(CONVERSATION, mono=True)[1]
+    conversation_job = (conversation, monologue)
+    dialogue_job = ({"file": CONVERSATION.name, "kind": "dialogue"}, as_dialogue(monologue))
     model = SmartTurn.shared()
     model.probability(np.zeros(RATE, dtype=np.float32))  # load and warm up outside the figures
 
     baseline = [replay(e, a, None) for e, a in jobs]
     start = time.process_time()
-    replay_all([conversation_job, *jobs], InstantAnalyzer())
+    replay_all([dialogue_job, conversation_job, *jobs], InstantAnalyzer())
     instant_cpu = time.process_time() - start
     start = time.process_time()
-    judged = replay_all([conversation_job, *jobs], model)
+    judged = replay_all([dialogue_job, conversation_job, *jobs], model)
     judged_cpu = time.process_time() - start
     audio_s = sum(r.audio_s for r in judged)
     talk = [r for r in judged if r.entry["kind"] == "conversation"]
-    clips = [r for r in judged if r.entry["kind"] != "conversation"]
+    dialogue = [r for r in judged if r.entry["kind"] == "dialogue"]
+    clips = [r for r in judged if r.entry["kind"] not in ("conversation", "dialogue")]
     options = PauseOptions()
     result = {
         "benchmark": "turn_end",
@@ -222,6 +256,7 @@ def main() -> None:
         "smart_turn_by_voice": by_group(clips),
         "smart_turn_cost_clips": cost(clips),
         "smart_turn_cost_conversation": cost(talk),
+        "smart_turn_cost_dialogue": cost(dialogue),
         "process_cpu_per_audio_s": {
             "instant_analyzer": round(instant_cpu / audio_s, 4),
             "smart_turn": round(judged_cpu / audio_s, 4),
