@@ -11,7 +11,7 @@ Prints one JSON object on stdout (logs go to stderr). Each side is its own
   audio_frame_callback=identity)``).
 
 Debian's /usr/bin/chromium runs headless through Playwright (flags of
-``tests/browser/browser_harness.py``). Every page gets the harness's
+``tests/browser/browser_harness/``). Every page gets the harness's
 ``RTC_INIT_SCRIPT`` and this bench's init script, which records in each frame,
 in epoch ms (``performance.timeOrigin + performance.now()``): clicks (capture
 phase), every ``RTCPeerConnection``'s ``connectionstatechange``, the first

@@ -2,7 +2,7 @@
 
 Prints one JSON object (logs go to stderr). A real ``streamlit run`` of
 ``bench/_outputs_app.py`` on 127.0.0.1 and Debian's Chromium (Playwright,
-fake microphone, loopback-only WebRTC, see ``tests/browser/browser_harness.py``).
+fake microphone, loopback-only WebRTC, see ``tests/browser/browser_harness/``).
 
 * Latency: the app's handler returns ``AdditionalOutputs((seq, time.time()))``
   from ``emit``; the page shows it as ``TICK seq time`` inside

@@ -1,4 +1,4 @@
-"""Shared test helpers: speech fixtures and their ground truth."""
+"""Shared test helpers: speech fixtures and their ground truth, the speech models."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from streamlit_rtc.audio.speech import STTModel, TTSModel, get_stt_model, get_tts_model
 from streamlit_rtc.testing import read_wav
 from streamlit_rtc.testing.ice import restrict_ice_to_loopback
 
@@ -33,3 +34,15 @@ def speech() -> Any:
         return rate, samples[:, 0]
 
     return get
+
+
+@pytest.fixture(scope="module")
+def stt() -> STTModel:
+    """Whisper tiny.en (the ``stt`` extra)."""
+    return get_stt_model()
+
+
+@pytest.fixture(scope="module")
+def tts() -> TTSModel[Any]:
+    """piper's voice (the ``tts`` extra)."""
+    return get_tts_model()

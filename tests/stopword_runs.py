@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import soxr
+from audio_offsets import offset_in
 from stopword_fixtures import RATE, VoiceSet, floor
 
 from streamlit_rtc import AdditionalOutputs, HandlerSimulator, ReplyOnStopWords, StatusEvent
@@ -40,16 +40,6 @@ class Recorder:
         tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(n) / 24000)).astype(np.float32)
         for chunk in np.array_split(tone, max(1, n // 480)):
             yield (24000, chunk)
-
-
-def offset_in(clip: np.ndarray, piece: np.ndarray, rate: int) -> float:
-    """Where ``piece`` starts inside ``clip`` (16 kHz), in seconds (FFT cross-correlation)."""
-    piece16 = soxr.resample(piece.astype(np.float32), rate, RATE)
-    a = clip.astype(np.float64)
-    b = piece16.astype(np.float64)
-    n = 1 << int(np.ceil(np.log2(a.size + b.size)))
-    corr = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
-    return float(np.argmax(corr[: a.size])) / RATE
 
 
 def run(handler: ReplyOnStopWords, audio: np.ndarray, tail_s: float = 1.0) -> HandlerSimulator:
@@ -88,7 +78,7 @@ class PositiveRun:
         """
         item = self.item
         rate, heard = self.calls[0]
-        start = offset_in(self.voice.load(item["file"]), heard[0], rate)
+        start = offset_in(self.voice.load(item["file"]), RATE, heard[0], rate)
         heard_s = heard.shape[1] / rate
         problems = []
         if start < item["phrase_end_s"] - PHRASE_TAIL_TOLERANCE_S:

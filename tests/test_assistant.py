@@ -34,23 +34,11 @@ from streamlit_rtc.audio.speech import (
     STTModel,
     TTSModel,
     clear_model_cache,
-    get_stt_model,
-    get_tts_model,
 )
 from streamlit_rtc.reply.transcribing import PartialTranscript, TranscribingReplyOnPause
 
 RATE = 16000
 LEAD_S = 1.0
-
-
-@pytest.fixture(scope="module")
-def stt() -> STTModel:
-    return get_stt_model()
-
-
-@pytest.fixture(scope="module")
-def tts() -> TTSModel[Any]:
-    return get_tts_model()
 
 
 def spoken(tts: TTSModel[Any], text: str) -> tuple[np.ndarray, float]:
@@ -206,15 +194,19 @@ def test_without_the_speech_extras_the_app_says_how_to_install_them(
         st.cache_resource.clear()
 
 
-def test_the_page_renders_with_and_without_the_wake_phrase(
-    stt: STTModel, tts: TTSModel[Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def assistant_page(stt: STTModel, tts: TTSModel[Any], monkeypatch: pytest.MonkeyPatch) -> str:
+    """``apps/assistant.py`` ready for an AppTest (models loaded, no OpenAI key): its path."""
     apps = Path(__file__).resolve().parents[1] / "apps"
     monkeypatch.syspath_prepend(str(apps))
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     # AppTest's stand-in runtime has no session manager; outside a server it is None
     monkeypatch.setattr(webrtc_component, "get_this_session_info", lambda: None)
-    at = AppTest.from_file(str(apps / "assistant.py"), default_timeout=60)
+    return str(apps / "assistant.py")
+
+
+def test_the_page_renders_with_and_without_the_wake_phrase(assistant_page: str) -> None:
+    at = AppTest.from_file(assistant_page, default_timeout=60)
     at.run()
     assert not at.exception and not at.error, (at.exception, at.error)
     assert [t.value for t in at.title] == ["Offline voice assistant"]
@@ -228,12 +220,8 @@ def test_the_page_renders_with_and_without_the_wake_phrase(
 
 
 def test_without_the_turn_extra_the_app_says_how_to_install_it(
-    stt: STTModel, tts: TTSModel[Any], monkeypatch: pytest.MonkeyPatch
+    assistant_page: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    apps = Path(__file__).resolve().parents[1] / "apps"
-    monkeypatch.syspath_prepend(str(apps))
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.setattr(webrtc_component, "get_this_session_info", lambda: None)
     monkeypatch.setattr(SmartTurn, "_shared", {})  # not the model another test loaded
     real = importlib.util.find_spec
     monkeypatch.setattr(
@@ -241,7 +229,7 @@ def test_without_the_turn_extra_the_app_says_how_to_install_it(
     )
     st.cache_resource.clear()
     try:
-        at = AppTest.from_file(str(apps / "assistant.py"), default_timeout=60)
+        at = AppTest.from_file(assistant_page, default_timeout=60)
         at.run()
         at.sidebar.toggle[1].set_value(True).run()
         assert not at.exception and not at.error, (at.exception, at.error)

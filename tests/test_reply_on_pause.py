@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soxr
+from audio_offsets import offset_in
 
 from streamlit_rtc import (
     AdditionalOutputs,
@@ -52,16 +53,6 @@ def simulate(
 ) -> HandlerSimulator:
     rate, audio = speech(name)
     return HandlerSimulator(handler).run(audio, rate, tail_s=tail_s)
-
-
-def offset_in(fixture: np.ndarray, fixture_rate: int, piece: np.ndarray, rate: int) -> float:
-    """Where ``piece`` starts inside ``fixture``, in seconds (FFT cross-correlation)."""
-    piece16 = soxr.resample(piece.astype(np.float32), rate, fixture_rate)
-    a = fixture.astype(np.float64)
-    b = piece16.astype(np.float64)
-    n = 1 << int(np.ceil(np.log2(a.size + b.size)))
-    corr = np.fft.irfft(np.fft.rfft(a, n) * np.conj(np.fft.rfft(b, n)), n)
-    return float(np.argmax(corr[: a.size])) / fixture_rate
 
 
 @pytest.mark.parametrize("name", SPEECH_FIXTURES)

@@ -19,13 +19,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from audio_offsets import offset_in
 from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, load, phrases
 from stopword_runs import (
     PHRASE_TAIL_TOLERANCE_S,
     PositiveRun,
     Recorder,
     head_tolerance,
-    offset_in,
     run,
     say_until_heard,
     with_fn,
@@ -184,7 +184,7 @@ def test_ordinary_conversation(handler: ReplyOnStopWords) -> None:
     ]
     assert len(fn.calls) == len(said)
     for (rate, got), truth in zip(fn.calls, said, strict=True):
-        start = offset_in(audio, got[0], rate)
+        start = offset_in(audio, RATE, got[0], rate)
         assert truth["phrase_end_s"] - PHRASE_TAIL_TOLERANCE_S <= start
         assert start <= truth["request_start_s"] + head_tolerance(truth)
 
@@ -230,7 +230,7 @@ def test_returns_to_waiting_after_the_reply(
     sim.close()
     assert len(fn.calls) == 2
     rate, heard = fn.calls[-1]
-    start = offset_in(voice_set.load(second["file"]), heard[0], rate)
+    start = offset_in(voice_set.load(second["file"]), RATE, heard[0], rate)
     assert start >= second["phrase_end_s"] - PHRASE_TAIL_TOLERANCE_S
     assert len(sim.events(StatusEvent.RESPONSE_DONE)) == 2
 

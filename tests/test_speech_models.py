@@ -71,16 +71,6 @@ def int16_at(rate: int, audio: np.ndarray, target: int) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def tts() -> TTSModel:
-    return get_tts_model()
-
-
-@pytest.fixture(scope="module")
-def stt() -> STTModel:
-    return get_stt_model()
-
-
-@pytest.fixture(scope="module")
 def voiced(tts: TTSModel) -> list[tuple[str, int, np.ndarray]]:
     """Each sentence voiced by piper, as (text, rate, float32)."""
     return [(text, *tts.tts(text)) for text in SENTENCES]

@@ -16,21 +16,11 @@ import pytest
 import soxr
 
 from streamlit_rtc import AdditionalOutputs, HandlerSimulator, PauseOptions, StatusEvent
-from streamlit_rtc.audio.speech import STTModel, TTSModel, get_stt_model, get_tts_model
+from streamlit_rtc.audio.speech import STTModel, TTSModel
 from streamlit_rtc.reply.transcribing import PartialTranscript, TranscribingReplyOnPause
 
 RATE = 16000
 SENTENCE = "Could you remind me to call my sister this evening, and buy some milk on the way?"
-
-
-@pytest.fixture(scope="module")
-def stt() -> STTModel:
-    return get_stt_model()
-
-
-@pytest.fixture(scope="module")
-def tts() -> TTSModel[Any]:
-    return get_tts_model()
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,15 @@ Fixtures
                                   servers stop at test end, log tail logged on failure.
 ``module_streamlit_app`` (module) Same factory, servers shared by a test module.
 
+For a test module about one app, set module-level ``APP`` (a path), and
+optionally ``MIC`` (the fake-microphone WAV, default ``speech_pause.wav``) and
+``SERVER_ENV`` (extra environment), then use:
+
+``server`` (module)               ``APP`` served with loopback-only WebRTC (``LOOPBACK_ENV``).
+``browser`` (module)              Chromium that loops ``MIC`` and gathers 127.0.0.1 candidates.
+``context`` (function)            A fresh context in ``browser``, closed after the test.
+``other_context`` (function)      Another one: a second user of the app.
+
 ``app`` is a file name under ``tests/browser/apps`` or any path. See
 ``browser_harness`` for the page helpers (``open_app``, ``click_start``,
 ``wait_for_inbound_audio``, ``sample_stats``, ``connect_once``, ...).
@@ -25,6 +34,7 @@ it with these fixtures).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -34,9 +44,11 @@ from browser_harness import (
     APPS_DIR,
     CHROMIUM_PATH,
     DEFAULT_FAKE_MIC_WAV,
+    LOOPBACK_ENV,
     StreamlitAppFactory,
     StreamlitServer,
     launch_chromium,
+    launch_loopback_chromium,
     new_context,
 )
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
@@ -82,11 +94,8 @@ def playwright_sync() -> Iterator[Playwright]:
 @pytest.fixture(scope="module")
 def chromium(playwright_sync: Playwright, fake_mic_wav: Path) -> Iterator[Browser]:
     """Headless Chromium whose fake microphone loops ``fake_mic_wav``."""
-    browser = launch_chromium(playwright_sync, fake_mic_wav)
-    try:
+    with contextlib.closing(launch_chromium(playwright_sync, fake_mic_wav)) as browser:
         yield browser
-    finally:
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -114,11 +123,8 @@ def chromium_with_mic(playwright_sync: Playwright) -> Iterator[Callable[[Path], 
 @pytest.fixture
 def browser_context(chromium: Browser) -> Iterator[BrowserContext]:
     """A fresh browser context per test (mic granted, RTC stats init script)."""
-    context = new_context(chromium)
-    try:
+    with contextlib.closing(new_context(chromium)) as context:
         yield context
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -176,3 +182,42 @@ def module_streamlit_app(
         yield _make_factory(tmp_path_factory.mktemp("streamlit"), servers)
     finally:
         _stop_all(servers, request.session.testsfailed > failed_before)
+
+
+# -- one app per test module: its APP, MIC and SERVER_ENV -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def server(
+    request: pytest.FixtureRequest, module_streamlit_app: StreamlitAppFactory
+) -> StreamlitServer:
+    """The module's ``APP`` served with loopback-only WebRTC (and the module's ``SERVER_ENV``)."""
+    app = getattr(request.module, "APP", None)
+    if app is None:
+        pytest.fail(f"{request.module.__name__} uses the server fixture but sets no APP")
+    env = {**LOOPBACK_ENV, **getattr(request.module, "SERVER_ENV", {})}
+    return module_streamlit_app(app, env=env)
+
+
+@pytest.fixture(scope="module")
+def browser(request: pytest.FixtureRequest, playwright_sync: Playwright) -> Iterator[Browser]:
+    """Chromium for loopback WebRTC whose fake microphone loops the module's ``MIC``."""
+    mic = Path(getattr(request.module, "MIC", DEFAULT_FAKE_MIC_WAV))
+    if not mic.exists():
+        pytest.fail(f"{mic} missing: run its make_*.sh in tests/fixtures/browser")
+    with contextlib.closing(launch_loopback_chromium(playwright_sync, mic)) as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def context(browser: Browser) -> Iterator[BrowserContext]:
+    """A fresh context in ``browser`` (mic granted, RTC stats script), closed after the test."""
+    with contextlib.closing(new_context(browser)) as ctx:
+        yield ctx
+
+
+@pytest.fixture
+def other_context(browser: Browser) -> Iterator[BrowserContext]:
+    """A second fresh context in ``browser`` (another user), closed after the test."""
+    with contextlib.closing(new_context(browser)) as ctx:
+        yield ctx

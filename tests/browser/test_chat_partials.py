@@ -9,68 +9,42 @@ user bubble with its length), and be gone once the turn is shown.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import BrowserContext
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-APP = HERE.parents[1] / "apps" / "chat.py"
-MIC = HERE.parent / "fixtures" / "browser" / "turn_lead2s.wav"
+APP = bh.REPO_ROOT / "apps" / "chat.py"
+MIC = bh.FIXTURES_DIR / "turn_lead2s.wav"
 LIVE = "still listening"
 DONE = "spoke for"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("chat_partials") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = bh.launch_loopback_chromium(p, MIC)
-        yield chromium
-        chromium.close()
-
-
-def texts(page: Page) -> list[str]:
-    return page.locator('[data-testid="stChatMessage"]').all_inner_texts()
-
-
 @pytest.mark.timeout(120)
 def test_a_partial_transcript_shows_before_the_finished_turn(
-    server: bh.StreamlitServer, browser: Browser
+    server: bh.StreamlitServer, context: BrowserContext
 ) -> None:
-    context = bh.new_context(browser)
-    try:
-        page = context.new_page()
-        frame = bh.open_app(page, server.url, timeout=60)  # the first run loads the models
-        bh.click_start(frame)
-        partial_at = done_at = None
-        live_words = ""
-        deadline = time.monotonic() + 40
-        while time.monotonic() < deadline and done_at is None:
-            shown = texts(page)
-            now = time.monotonic()
-            live = [t for t in shown if LIVE in t]
-            if live and partial_at is None:
-                partial_at, live_words = now, live[0].replace(LIVE, "").strip()
-            if any(DONE in t for t in shown):
-                done_at = now
-            page.wait_for_timeout(50)
-        assert done_at is not None, f"the finished turn never showed: {texts(page)}"
-        assert partial_at is not None, "no partial transcript showed before the finished turn"
-        assert partial_at < done_at
-        assert live_words.strip(" …*"), "the live line had no words"
-        page.wait_for_timeout(500)
-        final = texts(page)
-        assert not any(LIVE in t for t in final[:2]), final  # the turn replaced the live line
-    finally:
-        context.close()
+    page = context.new_page()
+    frame = bh.open_app(page, server.url, timeout=60)  # the first run loads the models
+    bh.click_start(frame)
+    partial_at = done_at = None
+    live_words = ""
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and done_at is None:
+        shown = bh.chat_messages(page)
+        now = time.monotonic()
+        live = [t for t in shown if LIVE in t]
+        if live and partial_at is None:
+            partial_at, live_words = now, live[0].replace(LIVE, "").strip()
+        if any(DONE in t for t in shown):
+            done_at = now
+        page.wait_for_timeout(50)
+    assert done_at is not None, f"the finished turn never showed: {bh.chat_messages(page)}"
+    assert partial_at is not None, "no partial transcript showed before the finished turn"
+    assert partial_at < done_at
+    assert live_words.strip(" …*"), "the live line had no words"
+    page.wait_for_timeout(500)
+    final = bh.chat_messages(page)
+    assert not any(LIVE in t for t in final[:2]), final  # the turn replaced the live line

@@ -10,18 +10,15 @@ speech has ended (after the pause), and it must come.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, Frame, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Frame, Page
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-PROBE_APP = HERE / "apps" / "echo_probe.py"
-MIC_WAV = HERE.parent / "fixtures" / "browser" / "turn_lead2s.wav"
+APP = bh.APPS_DIR / "echo_probe.py"
+MIC = bh.FIXTURES_DIR / "turn_lead2s.wav"
 ENERGY_JS = """async () => {
   const pc = window.__rtcHarness.peers.at(-1);
   if (!pc) return null;
@@ -32,21 +29,6 @@ ENERGY_JS = """async () => {
   });
   return out;
 }"""
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("echo") / "streamlit.log"
-    with bh.StreamlitServer(app_path=PROBE_APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = bh.launch_loopback_chromium(p, MIC_WAV)
-        yield chromium
-        chromium.close()
 
 
 def server_threads(page: Page) -> list[str]:
@@ -70,39 +52,35 @@ def energy_timeline(frame: Frame, seconds: float) -> list[tuple[float, float, fl
 
 
 def test_echo_replies_after_the_pause_and_stop_releases_the_server(
-    server: bh.StreamlitServer, browser: Browser
+    server: bh.StreamlitServer, context: BrowserContext
 ) -> None:
-    context = bh.new_context(browser)
     page = context.new_page()
-    try:
-        frame = bh.open_app(page, server.url)
-        baseline = server_threads(page)
-        bh.click_start(frame)
-        rows = energy_timeline(frame, 14.0)
-        speech = [t for t, sent, _ in rows if sent > 0.002]
-        reply = [t for t, _, heard in rows if heard > 0.002]
-        assert speech, f"the fake microphone was never sent: {rows}"
-        speech_end = max(t for t in speech if t < min(speech) + 3.0)
-        assert reply, f"no reply came back: {rows}"
-        first_reply = min(reply)
-        # Nothing is played while the user talks or before the pause ends...
-        assert first_reply > speech_end + 0.2, (speech_end, first_reply)
-        # ...and the reply comes (generous: shared CI machines are slow).
-        assert first_reply < speech_end + 5.0, (speech_end, first_reply)
+    frame = bh.open_app(page, server.url)
+    baseline = server_threads(page)
+    bh.click_start(frame)
+    rows = energy_timeline(frame, 14.0)
+    speech = [t for t, sent, _ in rows if sent > 0.002]
+    reply = [t for t, _, heard in rows if heard > 0.002]
+    assert speech, f"the fake microphone was never sent: {rows}"
+    speech_end = max(t for t in speech if t < min(speech) + 3.0)
+    assert reply, f"no reply came back: {rows}"
+    first_reply = min(reply)
+    # Nothing is played while the user talks or before the pause ends...
+    assert first_reply > speech_end + 0.2, (speech_end, first_reply)
+    # ...and the reply comes (generous: shared CI machines are slow).
+    assert first_reply < speech_end + 5.0, (speech_end, first_reply)
 
-        live = server_threads(page)
-        assert any(name.startswith("echo@") for name in live), live
+    live = server_threads(page)
+    assert any(name.startswith("echo@") for name in live), live
 
-        bh.click_stop(frame)
-        bh.wait_for_start_button(frame)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            page.reload()
-            bh.open_app(page, server.url)
-            after = server_threads(page)
-            if not any(name.startswith("echo@") for name in after):
-                break
-        assert not any(name.startswith("echo@") for name in after), after
-        assert len(after) <= len(baseline) + 2, (baseline, after)
-    finally:
-        context.close()
+    bh.click_stop(frame)
+    bh.wait_for_start_button(frame)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        page.reload()
+        bh.open_app(page, server.url)
+        after = server_threads(page)
+        if not any(name.startswith("echo@") for name in after):
+            break
+    assert not any(name.startswith("echo@") for name in after), after
+    assert len(after) <= len(baseline) + 2, (baseline, after)

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
+import browser_harness as bh
 import pytest
-from browser_harness import (
-    StreamlitAppFactory,
-    click_start,
-    click_stop,
-    open_app,
-    sample_stats,
-    wait_for_inbound_audio,
-    wait_for_start_button,
-)
 from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.mark.timeout(120)
-def test_echo_stats_time_series(page: Page, streamlit_app: StreamlitAppFactory) -> None:
+def test_echo_stats_time_series(page: Page, streamlit_app: bh.StreamlitAppFactory) -> None:
     """START, watch inbound/outbound RTP stats grow over time, STOP."""
     server = streamlit_app("component_echo.py")
-    frame = open_app(page, server.url)
-    click_start(frame)
-    first = wait_for_inbound_audio(frame, timeout=10)
+    frame = bh.open_app(page, server.url)
+    bh.click_start(frame)
+    first = bh.wait_for_inbound_audio(frame, timeout=10)
     assert first is not None, "no audio came back"
 
-    series = sample_stats(frame, duration=2.0, interval=0.1)
+    series = bh.sample_stats(frame, duration=2.0, interval=0.1)
     # A loaded machine slows getStats() polling: check the span, not the count.
     assert len(series) >= 3 and series[-1].t - series[0].t >= 1.5
     packets = [s.packets_received for s in series]
@@ -36,5 +28,5 @@ def test_echo_stats_time_series(page: Page, streamlit_app: StreamlitAppFactory) 
     assert series[-1].total_audio_energy > 0
     assert all(s.connection_state == "connected" for s in series)
 
-    click_stop(frame)
-    wait_for_start_button(frame)
+    bh.click_stop(frame)
+    bh.wait_for_start_button(frame)

@@ -14,39 +14,17 @@ without a full script run in between.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-APP = HERE / "apps" / "history_probe.py"
-MIC = HERE.parent / "fixtures" / "browser" / "three_turns.wav"
+APP = bh.APPS_DIR / "history_probe.py"
+MIC = bh.FIXTURES_DIR / "three_turns.wav"
 FULL = re.compile(r"FULL_RUNS (\d+)")
 ANSWER = re.compile(r"I have seen (\d+) earlier turns")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("history") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_sync: Playwright) -> Iterator[Browser]:
-    if not MIC.exists():
-        pytest.fail(f"{MIC} missing: run tests/fixtures/browser/make_three_turns_fixture.sh")
-    chromium = bh.launch_loopback_chromium(playwright_sync, MIC)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
 
 
 def body(page: Page) -> str:
@@ -66,15 +44,11 @@ def full_runs(page: Page) -> int:
 
 def wait_for_answers(page: Page, count: int, timeout: float, server: bh.StreamlitServer) -> None:
     """Wait until the page shows at least ``count`` assistant answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(answers(page)) >= count:
-            return
-        page.wait_for_timeout(250)
-    raise AssertionError(
-        f"{count} answer(s) not shown within {timeout} s; page shows {answers(page)}\n"
-        f"page: {body(page)[-800:]}\nserver log:\n{server.log_tail(40)}"
-    )
+    if bh.poll(page, lambda: len(answers(page)) >= count, timeout, interval=0.25) is None:
+        raise AssertionError(
+            f"{count} answer(s) not shown within {timeout} s; page shows {answers(page)}\n"
+            f"page: {body(page)[-800:]}\nserver log:\n{server.log_tail(40)}"
+        )
 
 
 def run_three_turns(page: Page, server: bh.StreamlitServer, variant: str) -> tuple[int, int]:
@@ -97,26 +71,16 @@ def run_three_turns(page: Page, server: bh.StreamlitServer, variant: str) -> tup
 
 @pytest.mark.parametrize("variant", ["webrtc", "stream_ui", "stream_render"])
 def test_each_turn_gets_the_history_under_a_live_view(
-    server: bh.StreamlitServer, browser: Browser, variant: str
+    server: bh.StreamlitServer, context: BrowserContext, variant: str
 ) -> None:
-    context = bh.new_context(browser)
-    try:
-        page = context.new_page()
-        at_first, at_third = run_three_turns(page, server, variant)
-        if variant == "webrtc":
-            # Turns 2 and 3 got the history through the live view's reruns
-            # alone: the app itself did not run between the first and third answer.
-            assert at_third == at_first, (at_first, at_third)
-    finally:
-        context.close()
+    at_first, at_third = run_three_turns(context.new_page(), server, variant)
+    if variant == "webrtc":
+        # Turns 2 and 3 got the history through the live view's reruns
+        # alone: the app itself did not run between the first and third answer.
+        assert at_third == at_first, (at_first, at_third)
 
 
 def test_each_turn_gets_the_history_without_a_live_view(
-    server: bh.StreamlitServer, browser: Browser
+    server: bh.StreamlitServer, context: BrowserContext
 ) -> None:
-    context = bh.new_context(browser)
-    try:
-        page = context.new_page()
-        run_three_turns(page, server, "webrtc_nolive")
-    finally:
-        context.close()
+    run_three_turns(context.new_page(), server, "webrtc_nolive")

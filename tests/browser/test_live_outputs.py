@@ -9,33 +9,17 @@ The page counts its full script runs and the live view's runs.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import BrowserContext, Page
 
 pytestmark = pytest.mark.browser
 
-APP = Path(__file__).parent / "apps" / "outputs_probe.py"
+APP = bh.APPS_DIR / "outputs_probe.py"
+MIC = bh.DEFAULT_FAKE_MIC_WAV
 LINE = re.compile(r"TICK (\d+) VIEW_RUNS (\d+)")
 FULL = re.compile(r"FULL_RUNS (\d+)")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("outputs") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = bh.launch_loopback_chromium(p, bh.DEFAULT_FAKE_MIC_WAV)
-        yield chromium
-        chromium.close()
 
 
 def _read(page: Page) -> tuple[int, int, int]:
@@ -65,27 +49,23 @@ def _wait_for_tick(page: Page, tick: int, timeout: float) -> tuple[int, int, int
 
 
 def test_sparse_outputs_refresh_only_the_live_view(
-    server: bh.StreamlitServer, browser: Browser
+    server: bh.StreamlitServer, context: BrowserContext
 ) -> None:
-    context = bh.new_context(browser)
-    try:
-        page = context.new_page()
-        frame = bh.open_app(page, server.url + "?period=4")
-        bh.click_start(frame)
-        _, _, full_at_first = _wait_for_tick(page, 1, timeout=30)
-        tick, view_runs, full_runs = _wait_for_tick(page, 3, timeout=20)
-        # Two outputs, each after 4 s of quiet, reached the page with no click,
-        # no timer and without rerunning the app: the server reran the view.
-        assert tick == 3
-        assert full_runs == full_at_first
-        assert view_runs >= 3
+    page = context.new_page()
+    frame = bh.open_app(page, server.url + "?period=4")
+    bh.click_start(frame)
+    _, _, full_at_first = _wait_for_tick(page, 1, timeout=30)
+    tick, view_runs, full_runs = _wait_for_tick(page, 3, timeout=20)
+    # Two outputs, each after 4 s of quiet, reached the page with no click,
+    # no timer and without rerunning the app: the server reran the view.
+    assert tick == 3
+    assert full_runs == full_at_first
+    assert view_runs >= 3
 
-        bh.click_stop(frame)
-        bh.wait_for_start_button(frame, timeout=15)
-        page.wait_for_timeout(2000)  # the stop's own reruns settle
-        before = _read(page)
-        page.wait_for_timeout(3000)
-        after = _read(page)
-        assert after[1] == before[1], "the live view kept rerunning after STOP"
-    finally:
-        context.close()
+    bh.click_stop(frame)
+    bh.wait_for_start_button(frame, timeout=15)
+    page.wait_for_timeout(2000)  # the stop's own reruns settle
+    before = _read(page)
+    page.wait_for_timeout(3000)
+    after = _read(page)
+    assert after[1] == before[1], "the live view kept rerunning after STOP"

@@ -17,13 +17,13 @@ import json
 import logging
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import browser_harness as bh
 import pytest
 from browser_harness import StreamlitAppFactory
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, WebSocketRoute
+from playwright.sync_api import Browser, BrowserContext, Page, WebSocketRoute
 
 LOGGER = logging.getLogger(__name__)
 
@@ -102,15 +102,6 @@ ENDED_TO_CLOSED_S = 10.0
 loaded machine (2 cores, other jobs)."""
 
 
-@pytest.fixture(scope="module")
-def loopback_chromium(playwright_sync: Playwright) -> Iterator[Browser]:
-    browser = bh.launch_loopback_chromium(playwright_sync, bh.DEFAULT_FAKE_MIC_WAV)
-    try:
-        yield browser
-    finally:
-        browser.close()
-
-
 def _poll(check, timeout: float, page: Page | None = None):  # type: ignore[no-untyped-def]
     """``check()`` until truthy (returned) or None after ``timeout``.
 
@@ -164,11 +155,11 @@ def _cut_websocket(page: Page) -> Callable[[], None]:
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("how", ["tab-closed", "websocket-lost"])
 def test_the_session_ending_while_a_reply_plays_closes_the_reply_and_its_threads(
-    loopback_chromium: Browser, streamlit_app: StreamlitAppFactory, tmp_path: Path, how: str
+    browser: Browser, streamlit_app: StreamlitAppFactory, tmp_path: Path, how: str
 ) -> None:
     env = {**bh.LOOPBACK_ENV, "RTC_TEST_FAULT_DIR": str(tmp_path)}
     server = streamlit_app("reply_end_probe.py", env=env)
-    context = bh.new_context(loopback_chromium)
+    context = bh.new_context(browser)
     try:
         page = context.new_page()
         cut_websocket = _cut_websocket(page) if how == "websocket-lost" else None

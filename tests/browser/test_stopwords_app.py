@@ -9,34 +9,16 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-APP = HERE.parents[1] / "apps" / "stopwords.py"
-MIC = HERE.parent / "fixtures" / "browser" / "stopword_lead2s.wav"
+APP = bh.REPO_ROOT / "apps" / "stopwords.py"
+MIC = bh.FIXTURES_DIR / "stopword_lead2s.wav"
 REQUEST = re.compile(r"Request 1: ([0-9.]+) s")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("stopwords") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = bh.launch_loopback_chromium(p, MIC)
-        yield chromium
-        chromium.close()
 
 
 def answered_request(browser: Browser, url: str, wait_s: float) -> tuple[float | None, str]:

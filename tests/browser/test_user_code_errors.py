@@ -12,51 +12,23 @@ and ``Warning`` from handler code reach the page as a caption and a warning.
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
+from typing import TypeVar
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+from playwright.sync_api import BrowserContext, Page
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-APP = HERE / "apps" / "errors_probe.py"
-MIC = HERE.parent / "fixtures" / "browser" / "three_turns.wav"
+APP = bh.APPS_DIR / "errors_probe.py"
+MIC = bh.FIXTURES_DIR / "three_turns.wav"
 STOP = re.compile(r"^\s*stop\s*$", re.IGNORECASE)
 ERROR = '[data-testid="stAlertContentError"]'
 WARNING = '[data-testid="stAlertContentWarning"]'
 CAPTION = '[data-testid="stCaptionContainer"]'
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("errors") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser(playwright_sync: Playwright) -> Iterator[Browser]:
-    if not MIC.exists():
-        pytest.fail(f"{MIC} missing: run tests/fixtures/browser/make_three_turns_fixture.sh")
-    chromium = bh.launch_loopback_chromium(playwright_sync, MIC)
-    try:
-        yield chromium
-    finally:
-        chromium.close()
-
-
-@pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = bh.new_context(browser)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
+T = TypeVar("T")
 
 
 def texts(page: Page, selector: str) -> list[str]:
@@ -73,17 +45,17 @@ def body(page: Page) -> str:
         return ""
 
 
-def wait_until(page: Page, what: str, check, timeout: float, server: bh.StreamlitServer):  # type: ignore[no-untyped-def]
+def wait_until(
+    page: Page, what: str, check: Callable[[], T], timeout: float, server: bh.StreamlitServer
+) -> T:
     """Poll ``check()`` until truthy (returned) or fail saying ``what`` and what the page shows."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        page.wait_for_timeout(200)
-    raise AssertionError(
-        f"{what} not within {timeout} s\npage: {body(page)[-1200:]}\n"
-        f"server log:\n{server.log_tail(40)}"
+    return bh.wait_until(
+        page,
+        check,
+        timeout,
+        what,
+        interval=0.2,
+        explain=lambda: f"page: {body(page)[-1200:]}\nserver log:\n{server.log_tail(40)}",
     )
 
 

@@ -15,6 +15,7 @@ half pure blue.
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +24,7 @@ import browser_harness as bh
 import numpy as np
 import pytest
 from PIL import Image
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, Playwright
+from playwright.sync_api import Browser, Frame, Page, Playwright
 from playwright.sync_api import Error as PlaywrightError
 
 pytestmark = pytest.mark.browser
@@ -76,29 +77,17 @@ def red_blue_y4m(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def camera_browser(playwright_sync: Playwright, red_blue_y4m: Path) -> Iterator[Browser]:
-    browser = playwright_sync.chromium.launch(
-        executable_path=str(bh.CHROMIUM_PATH),
-        headless=True,
-        args=[
-            *bh.chromium_args(bh.DEFAULT_FAKE_MIC_WAV),
-            f"--use-file-for-fake-video-capture={red_blue_y4m}",
-            "--allow-loopback-in-peer-connection",
-        ],
-    )
-    try:
+    camera = f"--use-file-for-fake-video-capture={red_blue_y4m}"
+    mic = bh.DEFAULT_FAKE_MIC_WAV
+    with contextlib.closing(bh.launch_loopback_chromium(playwright_sync, mic, [camera])) as browser:
         yield browser
-    finally:
-        browser.close()
 
 
 @pytest.fixture
 def camera_page(camera_browser: Browser) -> Iterator[Page]:
-    context: BrowserContext = camera_browser.new_context(permissions=["camera", "microphone"])
-    context.add_init_script(bh.RTC_INIT_SCRIPT)
-    try:
+    permissions = ("camera", "microphone")
+    with contextlib.closing(bh.new_context(camera_browser, permissions)) as context:
         yield context.new_page()
-    finally:
-        context.close()
 
 
 def wait_for_video(frame: Frame, timeout_s: float = 30.0) -> None:
@@ -135,34 +124,39 @@ def near(colour: np.ndarray, expected: tuple[int, int, int]) -> bool:
     return bool(np.abs(colour - np.array(expected)).max() < TOLERANCE)
 
 
-def wait_for_colours(
+def assert_colours(
     frame: Frame, page: Page, left: tuple[int, int, int], right: tuple[int, int, int]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> None:
+    """The video shows ``left`` and ``right`` (waiting up to 10 s for it)."""
     seen = halves(frame, page)
     for _ in range(40):
         if near(seen[0], left) and near(seen[1], right):
             break
         page.wait_for_timeout(250)
         seen = halves(frame, page)
-    return seen
+    assert near(seen[0], left) and near(seen[1], right), seen
+
+
+def start_video(streamlit_app: bh.StreamlitAppFactory, page: Page, app: str) -> Frame:
+    """Serve ``apps/<app>``, START it in ``page``, wait for its video; the component's frame."""
+    server = streamlit_app(APPS / app, env=bh.LOOPBACK_ENV)
+    frame = bh.open_app(page, server.url)
+    bh.click_start(frame)
+    wait_for_video(frame)
+    return frame
 
 
 def test_filter_app_shows_the_effect_and_follows_the_slider(
     streamlit_app: bh.StreamlitAppFactory, camera_page: Page
 ) -> None:
-    server = streamlit_app(APPS / "video_filter.py", env=bh.LOOPBACK_ENV)
-    frame = bh.open_app(camera_page, server.url)
-    bh.click_start(frame)
-    wait_for_video(frame)
+    frame = start_video(streamlit_app, camera_page, "video_filter.py")
 
-    inverted = wait_for_colours(frame, camera_page, CYAN, YELLOW)
-    assert near(inverted[0], CYAN) and near(inverted[1], YELLOW), inverted
+    assert_colours(frame, camera_page, CYAN, YELLOW)  # inverted
 
     slider = camera_page.get_by_role("slider").first
     slider.focus()
     slider.press("Home")  # strength 0: the frame passes unchanged
-    original = wait_for_colours(frame, camera_page, RED, BLUE)
-    assert near(original[0], RED) and near(original[1], BLUE), original
+    assert_colours(frame, camera_page, RED, BLUE)  # the original
 
     bh.click_stop(frame)
     bh.wait_for_start_button(frame)
@@ -171,13 +165,9 @@ def test_filter_app_shows_the_effect_and_follows_the_slider(
 def test_audio_video_echo_mirrors_the_camera_and_plays_the_microphone(
     streamlit_app: bh.StreamlitAppFactory, camera_page: Page
 ) -> None:
-    server = streamlit_app(APPS / "audio_video_echo.py", env=bh.LOOPBACK_ENV)
-    frame = bh.open_app(camera_page, server.url)
-    bh.click_start(frame)
-    wait_for_video(frame)
+    frame = start_video(streamlit_app, camera_page, "audio_video_echo.py")
 
-    mirrored = wait_for_colours(frame, camera_page, BLUE, RED)
-    assert near(mirrored[0], BLUE) and near(mirrored[1], RED), mirrored
+    assert_colours(frame, camera_page, BLUE, RED)  # mirrored
     heard = 0.0
     for _ in range(40):
         heard = frame.evaluate(AUDIO_ENERGY_JS)

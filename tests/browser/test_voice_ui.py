@@ -6,19 +6,17 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import browser_harness as bh
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Frame, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Frame, Page
 
 pytestmark = pytest.mark.browser
 
-HERE = Path(__file__).parent
-APP = HERE / "apps" / "ui_probe.py"
-MIC = HERE.parent / "fixtures" / "browser" / "speech_pause.wav"
+APP = bh.APPS_DIR / "ui_probe.py"
+MIC = bh.FIXTURES_DIR / "speech_pause.wav"
 ROOT = '[data-testid="streamlit-rtc"]'
 
 # Every frame records the root's data-state changes and samples its levels (20/s).
@@ -48,29 +46,11 @@ RECORDER = """
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[bh.StreamlitServer]:
-    log = tmp_path_factory.mktemp("voice_ui") / "streamlit.log"
-    with bh.StreamlitServer(app_path=APP, log_path=log, env=bh.LOOPBACK_ENV) as srv:
-        yield srv
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        chromium = bh.launch_loopback_chromium(p, MIC)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = bh.new_context(browser)
-    ctx.add_init_script(RECORDER)
-    try:
-        yield ctx
-    finally:
-        ctx.close()
+def context(context: BrowserContext) -> BrowserContext:
+    """The conftest's context, recording the component's states and levels."""
+    context.add_init_script(RECORDER)
+    return context
 
 
 def open_case(context: BrowserContext, server: bh.StreamlitServer, case: str) -> tuple[Page, Frame]:
@@ -87,16 +67,6 @@ def component(page: Page, timeout: float = 30.0) -> Frame:
                 return frame
         page.wait_for_timeout(100)
     raise TimeoutError("no streamlit-rtc component in the page")
-
-
-def wait_until(page: Page, check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        page.wait_for_timeout(100)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
 
 
 def state(frame: Frame) -> str:
@@ -124,7 +94,7 @@ def test_one_spoken_turn_walks_the_states_and_the_levels_follow_the_audio(
         return is_subsequence(walk, states)
 
     try:
-        wait_until(page, walked, 45, f"the walk {walk}")
+        bh.wait_until(page, walked, 45, f"the walk {walk}")
     except AssertionError as exc:
         seen = [s["state"] for s in recorded(frame)["states"]]
         raise AssertionError(f"{exc}; seen {seen}") from None
@@ -150,7 +120,7 @@ def test_one_spoken_turn_walks_the_states_and_the_levels_follow_the_audio(
     status = frame.get_by_test_id("streamlit-rtc-status")
     assert status.get_attribute("aria-live") == "polite"
     frame.get_by_role("button", name="Stop").click()
-    wait_until(page, lambda: state(frame) == "stopped", 10, "stopped")
+    bh.wait_until(page, lambda: state(frame) == "stopped", 10, "stopped")
     # An audio-only stream has no video placeholder.
     assert frame.locator("video").count() == 0
 
@@ -183,15 +153,17 @@ def test_the_countdown_decreases_and_the_stream_ends_at_the_limit(
     page, frame = open_case(context, server, "limit")
     frame.get_by_role("button", name="Start").click()
     root = frame.locator(ROOT)
-    first = int(wait_until(page, lambda: root.get_attribute("data-remaining"), 20, "a countdown"))
+    first = int(
+        bh.wait_until(page, lambda: root.get_attribute("data-remaining"), 20, "a countdown")
+    )
     assert 1 <= first <= 4
-    wait_until(
+    bh.wait_until(
         page,
         lambda: (v := root.get_attribute("data-remaining")) is not None and int(v) < first,
         10,
         "the countdown to decrease",
     )
-    wait_until(page, lambda: state(frame) == "stopped", 15, "the end at the time limit")
+    bh.wait_until(page, lambda: state(frame) == "stopped", 15, "the end at the time limit")
     status = frame.get_by_test_id("streamlit-rtc-status")
     assert re.search(r"time limit", status.inner_text(), re.IGNORECASE), status.inner_text()
     frame.get_by_role("button", name="Start").wait_for(timeout=10_000)
@@ -207,13 +179,15 @@ def test_mute_stops_audio_reaching_the_handler(
 ) -> None:
     page, frame = open_case(context, server, "level")
     frame.get_by_role("button", name="Start").click()
-    wait_until(page, lambda: any(p > 1000 for p in peaks(page)), 30, "speech to reach the handler")
+    bh.wait_until(
+        page, lambda: any(p > 1000 for p in peaks(page)), 30, "speech to reach the handler"
+    )
     frame.get_by_role("button", name="Mute microphone").click()
     unmute = frame.get_by_role("button", name="Unmute microphone")
     assert unmute.get_attribute("aria-pressed") == "true"
     # After the mute, every peak the handler reports is silence (allow one in flight).
     page.wait_for_timeout(600)
-    silent = wait_until(
+    silent = bh.wait_until(
         page, lambda: (p := peaks(page)) and p[-1] < 50 and p, 10, "silence at the handler"
     )
     seen = set()
@@ -222,45 +196,43 @@ def test_mute_stops_audio_reaching_the_handler(
         seen.update(peaks(page))
     assert max(seen | set(silent)) < 50, seen
     frame.get_by_role("button", name="Unmute microphone").click()
-    wait_until(page, lambda: any(p > 1000 for p in peaks(page)), 30, "speech again after unmute")
+    bh.wait_until(page, lambda: any(p > 1000 for p in peaks(page)), 30, "speech again after unmute")
 
 
 def test_a_start_up_error_and_a_refusal_show_in_the_component(
-    server: bh.StreamlitServer, context: BrowserContext, browser: Browser
+    server: bh.StreamlitServer, context: BrowserContext, other_context: BrowserContext
 ) -> None:
     page, frame = open_case(context, server, "startup")
     frame.get_by_role("button", name="Start").click()
     status = frame.get_by_test_id("streamlit-rtc-status")
-    wait_until(page, lambda: "refused the API key" in status.inner_text(), 30, "the start_up error")
+    bh.wait_until(
+        page, lambda: "refused the API key" in status.inner_text(), 30, "the start_up error"
+    )
     assert "start_up" in status.inner_text()
 
     page_a, frame_a = open_case(context, server, "busy")
     frame_a.get_by_role("button", name="Start").click()
-    wait_until(page_a, lambda: state(frame_a) == "listening", 30, "the first user live")
-    other = bh.new_context(browser)
-    try:
-        page_b, frame_b = open_case(other, server, "busy")
-        frame_b.get_by_role("button", name="Start").click()
-        wait_until(page_b, lambda: state(frame_b) == "busy", 30, "the second user refused")
-        text = frame_b.get_by_test_id("streamlit-rtc-status").inner_text()
-        assert "limit" in text, text
-        assert state(frame_a) != "stopped"
-        frame_a.get_by_role("button", name="Stop").click()
-        wait_until(page_a, lambda: state(frame_a) == "stopped", 10, "the first user stopped")
+    bh.wait_until(page_a, lambda: state(frame_a) == "listening", 30, "the first user live")
+    page_b, frame_b = open_case(other_context, server, "busy")
+    frame_b.get_by_role("button", name="Start").click()
+    bh.wait_until(page_b, lambda: state(frame_b) == "busy", 30, "the second user refused")
+    text = frame_b.get_by_test_id("streamlit-rtc-status").inner_text()
+    assert "limit" in text, text
+    assert state(frame_a) != "stopped"
+    frame_a.get_by_role("button", name="Stop").click()
+    bh.wait_until(page_a, lambda: state(frame_a) == "stopped", 10, "the first user stopped")
 
-        # The first user's slot is freed when the server has ended that session, a moment
-        # after their page shows "stopped": a refused user presses Start again, as people do.
-        def admitted() -> bool:
-            now = state(frame_b)
-            if now in ("busy", "stopped", "idle"):
-                start = frame_b.get_by_role("button", name="Start")
-                if start.count() and start.is_enabled():
-                    start.click()
-            return now == "listening"
+    # The first user's slot is freed when the server has ended that session, a moment
+    # after their page shows "stopped": a refused user presses Start again, as people do.
+    def admitted() -> bool:
+        now = state(frame_b)
+        if now in ("busy", "stopped", "idle"):
+            start = frame_b.get_by_role("button", name="Start")
+            if start.count() and start.is_enabled():
+                start.click()
+        return now == "listening"
 
-        wait_until(page_b, admitted, 30, "the second user admitted")
-    finally:
-        other.close()
+    bh.wait_until(page_b, admitted, 30, "the second user admitted")
 
 
 def test_start_and_stop_by_keyboard(server: bh.StreamlitServer, context: BrowserContext) -> None:
@@ -268,10 +240,10 @@ def test_start_and_stop_by_keyboard(server: bh.StreamlitServer, context: Browser
     button = frame.get_by_role("button", name="Start")
     button.focus()
     page.keyboard.press("Enter")
-    wait_until(page, lambda: state(frame) == "listening", 30, "live after Enter")
+    bh.wait_until(page, lambda: state(frame) == "listening", 30, "live after Enter")
     frame.get_by_role("button", name="Stop").focus()
     page.keyboard.press("Space")
-    wait_until(page, lambda: state(frame) == "stopped", 10, "stopped after Space")
+    bh.wait_until(page, lambda: state(frame) == "stopped", 10, "stopped after Space")
 
 
 def test_the_dark_theme_is_followed(tmp_path: Path, browser: Browser) -> None:

@@ -32,7 +32,8 @@ from streamlit_rtc import (
     wait_for_item,
 )
 
-from .fake_realtime import FakeAsyncOpenAI, FakeGenAIClient, LiveSessionClosed
+from .fake_gemini import FakeGenAIClient, LiveSessionClosed
+from .fake_openai import FakeAsyncOpenAI
 
 __all__ = ["FailingStartUp", "GeminiAVHandler", "RealtimeHandler", "jpeg_blob"]
 

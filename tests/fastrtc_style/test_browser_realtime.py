@@ -10,6 +10,7 @@ must end by itself.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Iterator
@@ -64,13 +65,11 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-def wait_for_text(page: Page, text: str, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if page.get_by_text(text).count():
-            return True
-        page.wait_for_timeout(200)
-    return False
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh context (mic granted, RTC stats script), closed after the test."""
+    with contextlib.closing(bh.new_context(browser)) as context:
+        yield context.new_page()
 
 
 def heard_energy(frame: Frame) -> float:
@@ -79,41 +78,31 @@ def heard_energy(frame: Frame) -> float:
 
 
 def test_the_page_shows_the_transcript_and_the_browser_hears_the_reply(
-    server: bh.StreamlitServer, browser: Browser
+    server: bh.StreamlitServer, page: Page
 ) -> None:
-    context = bh.new_context(browser)
-    try:
-        page = context.new_page()
-        frame = bh.open_app(page, server.url)
-        bh.click_start(frame)
-        bh.wait_for_connected(frame, timeout=30)
-        shown = wait_for_text(page, "TRANSCRIPT assistant: Reply 1: I heard", 30)
-        assert shown, page.locator("body").inner_text()[-800:]
-        deadline = time.monotonic() + 10
-        while heard_energy(frame) < REPLY_ENERGY and time.monotonic() < deadline:
-            page.wait_for_timeout(200)
-        assert heard_energy(frame) >= REPLY_ENERGY, "the reply tone never reached the browser"
-        # the user's turn was transcribed too, before the reply
-        text = page.locator("body").inner_text()
-        assert text.index("TRANSCRIPT user: (user turn 1") < text.index("TRANSCRIPT assistant")
+    frame = bh.open_app(page, server.url)
+    bh.click_start(frame)
+    bh.wait_for_connected(frame, timeout=30)
+    shown = bh.wait_for_text(page, "TRANSCRIPT assistant: Reply 1: I heard", 30)
+    assert shown, page.locator("body").inner_text()[-800:]
+    deadline = time.monotonic() + 10
+    while heard_energy(frame) < REPLY_ENERGY and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+    assert heard_energy(frame) >= REPLY_ENERGY, "the reply tone never reached the browser"
+    # the user's turn was transcribed too, before the reply
+    text = page.locator("body").inner_text()
+    assert text.index("TRANSCRIPT user: (user turn 1") < text.index("TRANSCRIPT assistant")
 
-        bh.click_stop(frame)
-        bh.wait_for_start_button(frame, timeout=15)
-    finally:
-        context.close()
+    bh.click_stop(frame)
+    bh.wait_for_start_button(frame, timeout=15)
 
 
 def test_a_start_up_that_fails_is_named_in_the_page_and_ends_the_stream(
-    server: bh.StreamlitServer, browser: Browser
+    server: bh.StreamlitServer, page: Page
 ) -> None:
-    context = bh.new_context(browser)
-    try:
-        page = context.new_page()
-        frame = bh.open_app(page, server.url + "?variant=fail")
-        bh.click_start(frame)
-        message = "FailingStartUp.start_up() raised RuntimeError: realtime service unavailable"
-        assert wait_for_text(page, message, 30), page.locator("body").inner_text()[-800:]
-        assert bh.wait_for_component_start(page, 20), "the stream did not end (no START button)"
-        assert wait_for_text(page, message, 5)  # still shown after the stream ended
-    finally:
-        context.close()
+    frame = bh.open_app(page, server.url + "?variant=fail")
+    bh.click_start(frame)
+    message = "FailingStartUp.start_up() raised RuntimeError: realtime service unavailable"
+    assert bh.wait_for_text(page, message, 30), page.locator("body").inner_text()[-800:]
+    assert bh.wait_for_component_start(page, 20), "the stream did not end (no START button)"
+    assert bh.wait_for_text(page, message, 5)  # still shown after the stream ended

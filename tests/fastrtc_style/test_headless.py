@@ -24,7 +24,9 @@ from streamlit_rtc.simulate import STARTUP_WAIT_S
 from streamlit_rtc.testing import HandlerSimulator, read_wav
 
 from .conftest import AsyncHygiene
-from .fake_realtime import END_OF_TURN_S, FakeAsyncOpenAI, FakeGenAIClient
+from .fake_gemini import FakeGenAIClient
+from .fake_openai import FakeAsyncOpenAI
+from .fake_realtime import END_OF_TURN_S
 from .handlers import GeminiAVHandler, RealtimeHandler
 from .measure import dominant_hz, loud_spans
 

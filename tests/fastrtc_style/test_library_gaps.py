@@ -23,7 +23,8 @@ from streamlit_rtc import AsyncStreamHandler
 from streamlit_rtc.session.audio_session import AudioStreamSession
 from streamlit_rtc.testing import HandlerSimulator
 
-from .fake_realtime import FakeAsyncOpenAI, reply_tone
+from .fake_openai import FakeAsyncOpenAI
+from .fake_realtime import reply_tone
 from .handlers import RealtimeHandler
 from .measure import dominant_hz, loud_spans
 

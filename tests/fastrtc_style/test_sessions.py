@@ -25,7 +25,8 @@ from streamlit_rtc.session.modes import Modality
 from streamlit_rtc.testing import fake_microphone
 
 from .conftest import AsyncHygiene
-from .fake_realtime import FakeAsyncOpenAI, FakeGenAIClient
+from .fake_gemini import FakeGenAIClient
+from .fake_openai import FakeAsyncOpenAI
 from .handlers import FailingStartUp, GeminiAVHandler, RealtimeHandler
 from .measure import dominant_hz
 
