@@ -220,6 +220,24 @@ def cost(runs: list[Run]) -> dict[str, Any]:
     }
 
 
+def judged_with_model_cost(
+    jobs: list[tuple[dict[str, Any], np.ndarray]], model: Any
+) -> tuple[list[Run], dict[str, float]]:
+    """Replay ``jobs`` with the stand-in, then with ``model``: the runs, process CPU per audio s."""
+    start = time.process_time()
+    replay_all(jobs, InstantAnalyzer())
+    instant_cpu = time.process_time() - start
+    start = time.process_time()
+    runs = replay_all(jobs, model)
+    judged_cpu = time.process_time() - start
+    audio_s = sum(r.audio_s for r in runs)
+    return runs, {
+        "instant_analyzer": round(instant_cpu / audio_s, 4),
+        "smart_turn": round(judged_cpu / audio_s, 4),
+        "smart_turn_model": round((judged_cpu - instant_cpu) / audio_s, 4),
+    }
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     entries = json.loads((CLIPS / "manifest.json").read_text())
@@ -232,16 +250,10 @@ def main() -> None:
     model.probability(np.zeros(RATE, dtype=np.float32))  # load and warm up outside the figures
 
     baseline = [replay(e, a, None) for e, a in jobs]
-    start = time.process_time()
-    replay_all([dialogue_job, conversation_job, *jobs], InstantAnalyzer())
-    instant_cpu = time.process_time() - start
-    start = time.process_time()
-    judged = replay_all([dialogue_job, conversation_job, *jobs], model)
-    judged_cpu = time.process_time() - start
-    audio_s = sum(r.audio_s for r in judged)
+    judged, model_cpu = judged_with_model_cost([conversation_job, *jobs], model)
+    dialogue, dialogue_cpu = judged_with_model_cost([dialogue_job], model)
     talk = [r for r in judged if r.entry["kind"] == "conversation"]
-    dialogue = [r for r in judged if r.entry["kind"] == "dialogue"]
-    clips = [r for r in judged if r.entry["kind"] not in ("conversation", "dialogue")]
+    clips = [r for r in judged if r.entry["kind"] != "conversation"]
     options = PauseOptions()
     result = {
         "benchmark": "turn_end",
@@ -257,11 +269,7 @@ def main() -> None:
         "smart_turn_cost_clips": cost(clips),
         "smart_turn_cost_conversation": cost(talk),
         "smart_turn_cost_dialogue": cost(dialogue),
-        "process_cpu_per_audio_s": {
-            "instant_analyzer": round(instant_cpu / audio_s, 4),
-            "smart_turn": round(judged_cpu / audio_s, 4),
-            "smart_turn_model": round((judged_cpu - instant_cpu) / audio_s, 4),
-        },
+        "process_cpu_per_audio_s": {"clips_and_monologue": model_cpu, "dialogue": dialogue_cpu},
         "goals": {
             "complete_median_s": GOAL_MEDIAN_S,
             "hesitation_cuts_le_0_8_s": 0,
