@@ -133,6 +133,9 @@ def show(status: Any) -> None:
             st.info(f"Say **{WAKE_PHRASE}**, then your request.", icon=":material/hearing:")
         else:
             st.caption(f"Heard *{heard.detail}* at {heard.stream_time_s:.1f} s")
+    judged = status.last_events.get(StatusEvent.PAUSE_DETECTED)
+    if semantic and judged is not None and judged.detail and judged.detail.startswith("sounded"):
+        st.caption(f"Smart Turn: your last turn {judged.detail}.")
     for message in st.session_state["assistant_transcript"]:
         with st.chat_message(message["role"]):
             content = message["content"]

@@ -73,6 +73,7 @@ def test_a_complete_verdict_ends_the_turn_after_complete_pause_s() -> None:
     assert d.judge(d.pause().speech_end_s, probability=0.95) == []
     d.feed([0.0] * 20)
     assert d.ended_at() == round(25 * W, 3)  # 5 windows = 0.16 s
+    assert d.events[-1].judged == 0.95  # the end says which verdict set it
 
 
 def test_an_incomplete_verdict_waits_up_to_incomplete_pause_s() -> None:
@@ -102,6 +103,7 @@ def test_a_verdict_on_a_pause_that_is_over_is_ignored() -> None:
     assert d.judge(old, probability=0.2) == []
     d.feed([0.0] * 20)
     assert d.ended_at() == round(37 * W, 3)  # pause_s after the second speech end (window 27)
+    assert d.events[-1].judged is None  # silence alone ended it
 
 
 def test_a_blip_inside_a_pause_keeps_the_verdict_and_asks_nothing_new() -> None:

@@ -53,6 +53,10 @@ class Opinion:
         return self.answer() if self.answer is not None else self.p
 
 
+def details(sim: HandlerSimulator) -> list[str | None]:
+    return [s.status.detail for s in sim.events(StatusEvent.PAUSE_DETECTED)]
+
+
 def pauses(clip: str, **handler_args: Any) -> tuple[list[float], HandlerSimulator]:
     """Stream times of pause_detected for ``clip`` through a simulated ReplyOnPause."""
     rate, audio = read_wav(FIXTURES / clip, mono=True)
@@ -65,10 +69,11 @@ def pauses(clip: str, **handler_args: Any) -> tuple[list[float], HandlerSimulato
 @pytest.mark.parametrize("clip", COMPLETE)
 def test_a_complete_verdict_answers_sooner_than_silence_alone(clip: str) -> None:
     end = MANIFEST[clip]["speech_end_s"]
-    (alone,), _ = pauses(clip)
-    (judged,), _ = pauses(clip, turn_end=Opinion(0.9))
+    (alone,), silent = pauses(clip)
+    (judged,), sim = pauses(clip, turn_end=Opinion(0.9))
     assert 0.25 <= alone - end <= 0.5, "the silence-only default moved"
     assert judged - end <= alone - end - 0.12, (judged - end, alone - end)
+    assert details(sim) == ["sounded complete (0.90)"] and details(silent) == [None]
 
 
 @pytest.mark.parametrize("clip", HESITATIONS)
@@ -76,8 +81,9 @@ def test_an_incomplete_verdict_waits_through_a_hesitation(clip: str) -> None:
     entry = MANIFEST[clip]
     alone, _ = pauses(clip)
     assert alone[0] < entry["speech_end_s"], "silence alone cuts the hesitation"
-    judged, _ = pauses(clip, turn_end=Opinion(0.1))
+    judged, sim = pauses(clip, turn_end=Opinion(0.1))
     assert len(judged) == 1 and judged[0] > entry["speech_end_s"], judged
+    assert details(sim) == ["sounded unfinished (0.10)"]
     # not complete: the end waits up to incomplete_pause_s
     assert judged[0] - entry["speech_end_s"] >= PauseOptions().incomplete_pause_s - 0.1
 

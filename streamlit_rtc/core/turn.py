@@ -117,6 +117,8 @@ class TurnEvent:
     """End of the last speech window of the turn (for ends and discards)."""
     forced: bool = False
     """True for a cut by ``max_continuous_speech_s`` (and the turn that continues it)."""
+    judged: float | None = None
+    """For an end set by a verdict (``judge``): the probability that the turn was complete."""
 
 
 class TurnDetector:
@@ -151,6 +153,7 @@ class TurnDetector:
         self._pause_needed = self.options.pause_s
         self._speech_run = 0.0
         self._judged_pause: float | None = None  # speech end of the pause asked about
+        self._verdict: float | None = None  # the analyzer's answer about that pause
 
     @property
     def in_turn(self) -> bool:
@@ -200,7 +203,7 @@ class TurnDetector:
             self._speech_run += self.window_s
             if self._speech_run + 1e-9 >= opts.min_speech_s:  # speaking again, not a blip
                 self._pause_needed = opts.pause_s
-                self._judged_pause = None
+                self._judged_pause = self._verdict = None
         else:
             self._speech_run = 0.0
             if self._silence == 0.0 and self.judged and self._judged_pause is None:
@@ -235,6 +238,7 @@ class TurnDetector:
         opts = self.options
         complete_s, incomplete_s = opts.judged_pause_s
         self._pause_needed = complete_s if probability >= opts.complete_threshold else incomplete_s
+        self._verdict = probability
         return [self._end_turn(self._last_end_s)] if self._pause_over() else []
 
     def _pause_over(self) -> bool:
@@ -246,6 +250,6 @@ class TurnDetector:
             if self._turn_speech + 1e-9 >= self.options.min_turn_speech_s
             else TurnEventKind.TURN_DISCARDED
         )
-        event = TurnEvent(kind, end_s, self._onset, self._last_speech_end)
+        event = TurnEvent(kind, end_s, self._onset, self._last_speech_end, judged=self._verdict)
         self.reset()
         return event

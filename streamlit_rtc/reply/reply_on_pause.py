@@ -67,7 +67,10 @@ class ReplyOnPause(StreamHandler):
     e.g. ``SmartTurn()``) is asked, whenever the user falls silent, whether
     the turn sounds complete: if so ``options.complete_pause_s`` of silence
     ends it, if not the wait stretches to ``options.incomplete_pause_s``.
-    Without it (the default) ``options.pause_s`` ends every turn.
+    Without it (the default) ``options.pause_s`` ends every turn. The
+    ``pause_detected`` status says how a pause was judged: ``"sounded
+    complete (0.97)"`` or ``"sounded unfinished (0.12)"``; no detail when
+    silence alone ended it.
     """
 
     def __init__(
@@ -248,7 +251,7 @@ class ReplyOnPause(StreamHandler):
             if audio is None:
                 return
             self._pending = _Turn(audio)
-            self.report_status(StatusEvent.PAUSE_DETECTED, "forced" if event.forced else None)
+            self.report_status(StatusEvent.PAUSE_DETECTED, self._pause_detail(event))
         else:
             self._forget_turn_end()
             self._recorder.stop()
@@ -257,6 +260,15 @@ class ReplyOnPause(StreamHandler):
     def _forget_turn_end(self) -> None:
         if self._judge is not None:
             self._judge.forget()
+
+    def _pause_detail(self, event: TurnEvent) -> str | None:
+        """``pause_detected``'s detail: a forced cut, or how ``turn_end`` judged the pause."""
+        if event.forced:
+            return "forced"
+        if event.judged is None:
+            return None  # silence alone (no analyzer, or its verdict came too late)
+        heard = "complete" if event.judged >= self.options.complete_threshold else "unfinished"
+        return f"sounded {heard} ({event.judged:.2f})"
 
     def _on_verdict(self, verdict: Verdict) -> None:
         with self._lock:
