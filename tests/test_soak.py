@@ -11,14 +11,23 @@ linger (the library caps malloc arenas and trims the heap after each
 session, :mod:`streamlit_rtc.session.memory`), so at this count it says
 little and a bound would be flaky; ``python -m bench.soak`` runs 200 cycles
 and reports its trajectory against the 5 MB goal.
+
+A stopped connection must not keep its weight: Streamlit keeps a closed
+tab's ``st.session_state`` (our slot, with the stopped session and its
+closed peer) for ``server.disconnectedSessionTTL``, so the peer lets go of
+its peer connection once closed and the session of its handler copy,
+workers, buffers and tracks once stopped (``SessionLifecycle.release``).
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import sys
+import weakref
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +36,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from bench import soak  # noqa: E402
+from streamlit_rtc.session.concurrency import ConcurrencyRegistry  # noqa: E402
+from streamlit_rtc.session.mailbox import StreamState  # noqa: E402
+from streamlit_rtc.session.modes import Mode  # noqa: E402
+from streamlit_rtc.signalling.protocol import Offer  # noqa: E402
+from streamlit_rtc.streamlit.peer import ServerPeer  # noqa: E402
+from streamlit_rtc.streamlit.slot import StreamSlot  # noqa: E402
 
 pytestmark = pytest.mark.rtc
 
@@ -82,3 +97,67 @@ def test_a_closed_peer_leaves_no_reader_on_the_shared_relay() -> None:
         assert soak.wait_for(
             lambda: media.relay_entries() == 0 and not media.tasks(), timeout=20, interval=0.1
         ), (media.relay_entries(), media.tasks())
+
+
+HEAVY = ("handler", "workers", "output", "lane", "video_lane", "video_track", "video_sink")
+"""A session's parts that only the live connection needs."""
+
+
+@pytest.mark.parametrize("kind", ["stream_handler", "audio_video"])
+def test_a_stopped_connection_kept_like_a_closed_tab_holds_nothing_heavy(kind: str) -> None:
+    """The session and peer stay referenced (as by a slot in ``st.session_state``), yet the
+    peer connection, handler copy, workers, output buffer, tracks and frames are freed."""
+    soak.restrict_ice_to_loopback()
+    protos = soak.Prototypes((kind,))
+    with soak.MediaLoop() as media:
+        # What StreamSlot.new_session does: release the session once it stopped.
+        session = protos.session(kind, "kept", None, on_stopped=lambda s: s.release())
+        peer = ServerPeer(session, {"iceServers": []}, loop=media.loop, relay=media.relay)
+        client = soak.FakeBrowser(media.loop, soak.SPECS[kind], protos)
+        try:
+            answer = peer.answer(Offer(media.call(client.offer())))
+            media.call(client.accept(answer))
+            assert soak.wait_for(client.flowing, 30), client.describe()
+            assert peer.worker is not None
+            parts: dict[str, Any] = {"pc": peer.worker.pc, "worker": peer.worker}
+            parts.update({k: getattr(session, k) for k in HEAVY if getattr(session, k, None)})
+            refs = {name: weakref.ref(obj) for name, obj in parts.items()}
+            del parts
+            media.call(client.close())  # the browser hangs up, like a closed tab
+            assert soak.wait_for(lambda: session.released and peer.worker is None, 30)
+        finally:
+            peer.close()
+            media.call(client.close())
+
+        def alive() -> list[str]:
+            gc.collect()
+            return [name for name, ref in refs.items() if ref() is not None]
+
+        # The media loop lets go of the closed peer connection's last tasks on its own time.
+        assert soak.wait_for(lambda: not alive(), 20, 0.2), alive()
+    assert peer.connection_state == "closed"
+    assert all(getattr(session, k, None) is None for k in HEAVY)
+    # What the page and a restart read is still there.
+    assert session.stopped and session.started and not session.refused
+    assert session.mailbox.snapshot().state is StreamState.STOPPED
+    session.set_inputs(["ignored"])  # a stopped session takes inputs and does nothing
+
+
+def test_the_slot_releases_the_sessions_it_stops() -> None:
+    """``StreamSlot.new_session`` wires the release: a stopped session keeps its outcome."""
+    protos = soak.Prototypes(("stream_handler",))
+    slot = StreamSlot(key="k", holder="h:k")
+    first = slot.new_session(
+        protos.by_kind["stream_handler"], Mode.SEND_RECEIVE, None, ConcurrencyRegistry(), None
+    )
+    assert not first.released
+    first.stop("ended here")
+    assert first.released and first.handler is None and first.output is None
+    assert first.mailbox.snapshot().end_message == "ended here"
+    second = slot.new_session(
+        protos.by_kind["stream_handler"], Mode.SEND_RECEIVE, None, ConcurrencyRegistry(), None
+    )
+    assert slot.session is second and second.handler is not None
+    assert slot.last_end is not None and slot.last_end.end_message == "ended here"
+    second.stop(None)
+    assert second.released

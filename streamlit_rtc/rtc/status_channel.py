@@ -105,6 +105,8 @@ class StatusChannel:
         if channel.label != CHANNEL_LABEL:
             logger.info("status channel: ignoring data channel %r", channel.label)
             return False
+        if self._closed:
+            return False  # closed before the browser's channel arrived: nothing to send
         if self._channel is not None:
             logger.warning("status channel: a second %r data channel, ignored", channel.label)
             return False
@@ -134,6 +136,9 @@ class StatusChannel:
             logger.debug("status channel: closed (%d buffered dropped)", len(self._buffer))
         self._closed = True
         self._buffer.clear()
+        # The data channel holds its SCTP and DTLS transports, and through them the
+        # whole closed peer connection: whoever keeps this object must not keep that.
+        self._channel = None
 
     def _deliver(self, kind: str, text: str) -> None:
         if self._closed:

@@ -6,7 +6,9 @@ bounded, non-blocking structures; the handler runs on :class:`HandlerWorkers`.
 With ``modality="audio-video"`` the same handler instance also gets the
 webcam (``video_receive``) and feeds an output video track (``video_emit``
 at its ``fps``) through a :class:`HandlerLane` on the same workers.
-Start, time limit and the one idempotent stop come from :class:`SessionLifecycle`.
+Start, time limit and the one idempotent stop come from :class:`SessionLifecycle`;
+:meth:`~SessionLifecycle.release` then drops the handler copy, workers, output
+buffer and tracks (media callbacks that still arrive find them gone and do nothing).
 
 A browser that sends its microphone sends 50 frames a second for as long as
 it is there (muted too: a disabled track sends silence). When they stop for
@@ -78,7 +80,7 @@ class AudioStreamSession(SessionLifecycle):
             raise ValueError("video-only streams run in a VideoStreamSession")
         self.handler = prototype.copy()
         h = self.handler
-        self.output = AudioOutput(
+        output = AudioOutput(
             h.output_sample_rate,
             OUTPUT_CHANNELS,
             h.output_frame_size,
@@ -87,7 +89,8 @@ class AudioStreamSession(SessionLifecycle):
             on_close=self._on_close,
             discard_audio=not mode.receives,
         )
-        h.attach_playback(self.output if mode.receives else None)
+        self.output: AudioOutput | None = output
+        h.attach_playback(output if mode.receives else None)
         self._held_done: Status | None = None
         self._held_lock = threading.Lock()
         h.status.add_listener(self._on_status)
@@ -98,21 +101,21 @@ class AudioStreamSession(SessionLifecycle):
         if modality is Modality.AUDIO_VIDEO:
             self._setup_video(h)
         lanes = [self.video_lane] if self.video_lane is not None else []
-        self.workers = HandlerWorkers(
+        self.workers: HandlerWorkers | None = HandlerWorkers(
             h,
-            self.output,
+            output,
             on_fatal=self._on_fatal,
             name=name,
             lanes=lanes,
             connection=self.connection,
             on_notice=self.mailbox.error,
         )
-        self.sink = (
+        self.sink: MicrophoneSink | None = (
             MicrophoneSink(self._on_mic_frame, on_ended=self._on_mic_ended) if mode.sends else None
         )
         if self.sink is not None and inbound_timeout_s is not None:
             self.sink.watch_stall(inbound_timeout_s, self._on_mic_stalled)
-        self.source_track = (
+        self.source_track: PacedAudioSourceTrack | None = (
             PacedAudioSourceTrack(
                 self._next_frame,
                 sample_rate=h.output_sample_rate,
@@ -138,22 +141,29 @@ class AudioStreamSession(SessionLifecycle):
             self.video_sink = RawVideoSink(self._on_camera_frame)
 
     # -- media callbacks (event loop) ------------------------------------------------
+    # (Each reads ``workers``/``output`` once: release() may drop them meanwhile.)
     def _on_mic_frame(self, samples: np.ndarray, rate: int, layout: str, pts_s: float) -> None:
         self.ensure_started()
+        workers = self.workers
+        if workers is None:
+            return  # released: the stream has ended
         channels = 2 if layout == "stereo" else 1
-        self.workers.push_frame(samples, rate, channels)
-        if self.source_track is None:  # no output pulls to check from (send mode)
+        workers.push_frame(samples, rate, channels)
+        if not self.mode.receives:  # no output pulls to check from (send mode)
             self._pulls += 1
             if self._pulls % EMIT_CHECK_EVERY == 0:
-                self.workers.check_emit()
+                workers.check_emit()
 
     def _next_frame(self) -> np.ndarray | None:
         self.ensure_started()
+        workers, output = self.workers, self.output
+        if workers is None or output is None:
+            return None  # released: the stream has ended
         self._pulls += 1
         if self._pulls % EMIT_CHECK_EVERY == 0:
-            self.workers.check_emit()
-        frame = self.output.read_frame()
-        if self._held_done is not None and self.output.pending_s() == 0:
+            workers.check_emit()
+        frame = output.read_frame()
+        if self._held_done is not None and output.pending_s() == 0:
             self._on_status(None)  # the reply has been heard to its end
         return frame
 
@@ -170,10 +180,12 @@ class AudioStreamSession(SessionLifecycle):
                 self.mailbox.on_status(held)
             if status is None:
                 return
+            output = self.output
             if (
                 status.event is StatusEvent.RESPONSE_DONE
                 and self.mode.receives
-                and self.output.pending_s() > 0
+                and output is not None
+                and output.pending_s() > 0
             ):
                 self._held_done = status
                 return
@@ -181,8 +193,9 @@ class AudioStreamSession(SessionLifecycle):
 
     def _on_camera_frame(self, frame: Any) -> None:
         self.ensure_started()
-        if self.video_lane is not None:
-            self.video_lane.on_frame(frame)
+        lane = self.video_lane
+        if lane is not None:
+            lane.on_frame(frame)
 
     # -- ends ----------------------------------------------------------------------
     def _on_mic_ended(self) -> None:
@@ -207,11 +220,25 @@ class AudioStreamSession(SessionLifecycle):
 
     # -- lifecycle hooks ---------------------------------------------------------------
     def _start_work(self) -> None:
-        self.workers.start()
+        if self.workers is not None:
+            self.workers.start()
 
     def _stop_work(self) -> None:
-        self._report_leftovers(self.workers.stop())
+        if self.workers is not None:
+            self._report_leftovers(self.workers.stop())
         self._stop_tracks()
+
+    def _release_work(self) -> None:
+        self.handler = None  # type: ignore[assignment]  # released (see SessionLifecycle.release)
+        self.workers = None
+        self.output = None
+        self.video_lane = None
+        self.video_track = None
+        self.video_sink = None
+        self.sink = None
+        self.source_track = None
+        with self._held_lock:
+            self._held_done = None
 
     def _stop_tracks(self) -> None:
         """Both stops are thread-safe: they hop to the media loop themselves."""

@@ -8,7 +8,8 @@ whoever notices the end first (STOP, browser gone, time limit,
 A new session is refused while too many threads of ended streams are still
 stuck in user code (:mod:`..core.stuck`): Python cannot stop them, so
 without a bound a handler that hangs would pile up threads per connection.
-Subclasses only say how their work starts and stops.
+Subclasses only say how their work starts and stops, and what
+:meth:`SessionLifecycle.release` lets go of once it has stopped.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class SessionLifecycle(ABC):
     """State, start, time limit and the idempotent stop of one connection."""
 
     handler: StreamHandlerBase
+    """The connection's private handler copy (None once :meth:`release` let go of it)."""
 
     def __init__(
         self,
@@ -69,6 +71,8 @@ class SessionLifecycle(ABC):
         self._lock = threading.RLock()
         self._started_at: float | None = None
         self._stopped = threading.Event()
+        self._stop_done = False
+        self._released = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._timer: threading.Timer | None = None
 
@@ -80,6 +84,10 @@ class SessionLifecycle(ABC):
     @abstractmethod
     def _stop_work(self) -> None:
         """Stop workers and tracks (called once; any thread)."""
+
+    def _release_work(self) -> None:  # noqa: B027 - optional hook, nothing to drop by default
+        """Drop the references to the handler copy, workers, buffers and tracks (once, after
+        :meth:`_stop_work`). Media callbacks may still arrive: they must find them gone."""
 
     # -- state ---------------------------------------------------------------------
     @property
@@ -98,8 +106,15 @@ class SessionLifecycle(ABC):
             return self.time_limit
         return max(0.0, self.time_limit - (time.monotonic() - self._started_at))
 
+    @property
+    def released(self) -> bool:
+        """:meth:`release` let go of the connection's handler, workers and tracks."""
+        return self._released
+
     def set_inputs(self, inputs: list[object]) -> None:
-        self.handler.set_args(inputs)
+        handler: StreamHandlerBase | None = self.handler
+        if handler is not None:  # a released session has no handler to give them to
+            handler.set_args(inputs)
 
     # -- start: on the first media callback (the connection is up) ---------------------
     def ensure_started(self) -> None:
@@ -175,6 +190,7 @@ class SessionLifecycle(ABC):
         if self._timer is not None:
             self._timer.cancel()
         self._stop_work()
+        self._stop_done = True
         self.mailbox.stopped(message)
         logger.info("%s: stopped%s", self.name, f" ({message})" if message else "")
         if self._on_stopped is not None:
@@ -182,3 +198,27 @@ class SessionLifecycle(ABC):
         # Its threads are joined: hand what they freed back to the OS (rate-limited; this
         # thread never runs the media loop: stop() joins threads, so it is never called there).
         release_freed_memory()
+
+    def release(self) -> None:
+        """Let go of what only the live connection needed (idempotent, any thread).
+
+        After :meth:`stop` has done its work, the handler copy (and whatever
+        state it holds), the workers, audio buffers, video frames and media
+        tracks become garbage; the session keeps its outcome: :attr:`stopped`,
+        :attr:`started`, :attr:`refused`, :meth:`remaining_s`, :attr:`name`,
+        :attr:`mode` and the :attr:`mailbox` (state, errors, the end message,
+        outputs not yet applied), and :meth:`set_inputs` does nothing. A new
+        connection gets a new session, so nothing a restart needs is lost.
+        Does nothing while the session has not finished stopping.
+
+        The Streamlit layer releases every session it stops: ``st.session_state``
+        keeps the stopped session for as long as Streamlit keeps the browser
+        session, a closed tab's too (``server.disconnectedSessionTTL``, 120 s
+        by default), and the peer connection's objects, codec state and the
+        last video frames would stay with it.
+        """
+        with self._lock:
+            if not self._stop_done or self._released:
+                return
+            self._released = True
+        self._release_work()

@@ -8,7 +8,8 @@
   :class:`PacedVideoSourceTrack` at the handler's fps; the stream closes
   after the last frame.
 
-Lifecycle (admission, time limit, the one idempotent stop) comes from
+Lifecycle (admission, time limit, the one idempotent stop, the release of
+the handler copy, lane and tracks once stopped) comes from
 :class:`SessionLifecycle`, exactly as for audio sessions.
 """
 
@@ -78,7 +79,7 @@ class VideoStreamSession(SessionLifecycle):
         self.source_track = None
         self.video_sink: RawVideoSink | None = None
         self.video_track: PushedVideoTrack | PacedVideoSourceTrack | None = None
-        self.lane: FunctionLane | GeneratorLane
+        self.lane: FunctionLane | GeneratorLane | None
         if isinstance(prototype, VideoGeneratorHandler):
             if mode is not Mode.RECEIVE:
                 raise ValueError("a video generator streams to the browser: use mode='receive'")
@@ -107,17 +108,22 @@ class VideoStreamSession(SessionLifecycle):
             )
         bridge = CodeBridge(name, self.connection)
         self.handler.attach_bridge(bridge)
-        self.workers = LaneThreads(self.lane.sync_targets(), bridge)
+        self.workers: LaneThreads | None = LaneThreads(self.lane.sync_targets(), bridge)
 
-    # -- media callbacks (event loop) ----------------------------------------------
+    # -- media callbacks (event loop; release() may drop the lane meanwhile) -----------
     def _on_camera_frame(self, frame: Any) -> None:
         self.ensure_started()
-        self.lane.on_frame(frame)
+        lane = self.lane
+        if lane is not None:
+            lane.on_frame(frame)
 
     def _next_frame(self) -> Any:
         self.ensure_started()
-        assert isinstance(self.lane, GeneratorLane)
-        return self.lane.next_frame()
+        lane = self.lane
+        if lane is None:
+            return None  # released: the stream has ended
+        assert isinstance(lane, GeneratorLane)
+        return lane.next_frame()
 
     def _on_camera_ended(self) -> None:
         # On the media loop: stopping joins worker threads, never block the loop with it.
@@ -132,11 +138,20 @@ class VideoStreamSession(SessionLifecycle):
 
     # -- lifecycle hooks ---------------------------------------------------------------
     def _start_work(self) -> None:
-        self.workers.start()
+        if self.workers is not None:
+            self.workers.start()
 
     def _stop_work(self) -> None:
-        self._report_leftovers(self.workers.stop())
+        if self.workers is not None:
+            self._report_leftovers(self.workers.stop())
         if self.video_track is not None:
             self.video_track.stop()
         if self.video_sink is not None:
             self.video_sink.stop()
+
+    def _release_work(self) -> None:
+        self.handler = None  # type: ignore[assignment]  # released (see SessionLifecycle.release)
+        self.workers = None
+        self.lane = None
+        self.video_track = None
+        self.video_sink = None

@@ -7,7 +7,12 @@ the session's mailbox (:mod:`streamlit_rtc.session.status_feed`), and stops
 the session when the peer connection fails or closes. One per connection;
 :meth:`close` stops everything it started, including the relay proxies the
 worker subscribed (see :class:`_PeerRelay`: left alone, each connection would
-leave a pending reader task on the shared relay for the life of the server).
+leave a pending reader task on the shared relay for the life of the server),
+and then lets go of the worker and its peer connection: the slot in
+``st.session_state`` keeps the closed peer for as long as Streamlit keeps the
+browser session (a closed tab's too, ``server.disconnectedSessionTTL``), and
+a closed ``RTCPeerConnection`` still holds its transports, jitter buffers and
+codec state (~150 KB for an audio call).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import weakref
 from typing import Any, cast
 
 from aiortc import RTCConfiguration as AiortcConfiguration
@@ -28,6 +34,7 @@ from streamlit_webrtc.relay import get_global_relay
 from streamlit_webrtc.webrtc import WebRtcWorker
 
 from ..rtc.status_channel import StatusChannel, watch_data_channel
+from ..session.memory import release_freed_memory
 from ..session.modes import Mode
 from ..session.status_feed import StatusFeed
 from ..signalling.protocol import Offer
@@ -109,7 +116,7 @@ class ServerPeer:
             if server_configuration
             else AiortcConfiguration()
         )
-        self.worker = WebRtcWorker(
+        self.worker: WebRtcWorker | None = WebRtcWorker(
             mode=_WEBRTC_MODES[session.mode],
             rtc_configuration=config,
             source_video_track=session.video_track,
@@ -141,6 +148,7 @@ class ServerPeer:
         self.feed = StatusFeed(session.mailbox, self._send, remaining=session.remaining_s)
         self.channel = StatusChannel(loop, on_open=self.feed.refresh)
         pc = self.worker.pc
+        self._pc = weakref.ref(pc)
         watch_data_channel(pc, self.channel)
 
         @pc.on("connectionstatechange")
@@ -165,10 +173,19 @@ class ServerPeer:
             timer.daemon = True
             timer.start()
 
+    @property
+    def connection_state(self) -> str:
+        """The peer connection's ``connectionState`` (``"closed"`` once it is gone)."""
+        pc = self._pc()
+        return "closed" if pc is None else str(pc.connectionState)
+
     def answer(self, offer: Offer) -> str:
         """Process the browser's offer; the answer's SDP (blocks this thread up to 10 s)."""
+        worker = self.worker
+        if worker is None:
+            raise RuntimeError("the peer is closed")
         self.feed.attach()
-        description = self.worker.process_offer(offer.sdp, offer.type, timeout=ANSWER_TIMEOUT_S)
+        description = worker.process_offer(offer.sdp, offer.type, timeout=ANSWER_TIMEOUT_S)
         return str(description.sdp)
 
     def close(self) -> None:
@@ -186,8 +203,12 @@ class ServerPeer:
             timer.cancel()  # closed before the grace ended: no thread waits for it
         self.feed.detach()
         self.channel.close()
+        worker, self.worker = self.worker, None  # the closed peer connection becomes garbage
         try:
-            self.worker.stop()
+            if worker is not None:
+                worker.stop()
         finally:
             with contextlib.suppress(RuntimeError):  # a closed loop took the relay's tasks along
                 self._loop.call_soon_threadsafe(self._relay.end)
+        del worker
+        release_freed_memory()  # never the loop's thread: worker.stop() waits for it

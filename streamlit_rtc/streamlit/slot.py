@@ -190,8 +190,12 @@ class StreamSlot:
         def admit() -> bool:
             return registry.activate(key, holder, limit)
 
-        def on_stopped(_: Session) -> None:
+        def on_stopped(stopped: Session) -> None:
             registry.release(key, holder)
+            # This slot lives in st.session_state, which Streamlit keeps after the tab
+            # closed (server.disconnectedSessionTTL): keep the outcome, not the handler,
+            # buffers and tracks.
+            stopped.release()
 
         options: dict[str, Any] = {
             "mode": mode,
