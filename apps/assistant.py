@@ -9,8 +9,9 @@ it works with the network unplugged. With ``OPENAI_API_KEY`` set, an
 OpenAI-compatible chat API answers instead (``assistant_llm.py``), and the
 offline brain whenever it fails. In the sidebar, a wake phrase can be
 required ("computer, what time is it"), and turns can end on meaning rather
-than silence alone (Smart Turn v3, the ``turn`` extra): a finished question
-is answered sooner, a speaker who pauses mid-thought is waited for.
+than silence alone (Smart Turn v3, the ``turn`` extra, checked against the
+last words Whisper heard: ``WordAwareTurnEnd``): a finished question is
+answered sooner, a speaker who pauses mid-thought is waited for.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ from _speech import speech_models
 from assistant_llm import chat_brain_from_env
 from assistant_voice import Assistant, Think, offline_brain
 
-from streamlit_rtc import ReplyOnPause, ReplyOnStopWords, SmartTurn, StatusEvent, webrtc
+from streamlit_rtc import (
+    ReplyOnPause,
+    ReplyOnStopWords,
+    SmartTurn,
+    StatusEvent,
+    WordAwareTurnEnd,
+    webrtc,
+)
 from streamlit_rtc.audio.speech import MissingExtraError
 from streamlit_rtc.reply.transcribing import PartialTranscript, TranscribingReplyOnPause
 
@@ -46,8 +54,9 @@ wake = st.sidebar.toggle(
 semantic = st.sidebar.toggle(
     "End turns on meaning (Smart Turn)",
     value=False,
-    help="A model hears whether you sound finished: complete questions are answered "
-    "sooner, a pause mid-sentence is waited for. Needs the turn extra.",
+    help="A model hears whether you sound finished, and your last words are checked "
+    '("a flight to..." is not finished): complete questions are answered sooner, a pause '
+    "mid-sentence is waited for. Needs the turn extra.",
 )
 
 
@@ -75,7 +84,8 @@ def handler(wake_phrase: bool, semantic_end: bool) -> ReplyOnPause:
     """One prototype per mode and server process; every connection copies it."""
     stt, tts = speech_models()
     assistant = Assistant(stt, tts, brain()[0])
-    turn_end = smart_turn() if semantic_end else None
+    model = smart_turn() if semantic_end else None
+    turn_end = WordAwareTurnEnd(model, stt) if model is not None else None
     if wake_phrase:
         return ReplyOnStopWords(
             assistant.respond,

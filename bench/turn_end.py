@@ -8,7 +8,10 @@ tune and held-out settings) goes through ``ReplyOnPause`` twice:
   fast as it runs: the detector's decisions are exact in stream time;
 * **with** ``turn_end=SmartTurn()``, replayed in real time (20 ms frames on a
   wall-clock schedule, four streams at once), so each verdict arrives as late
-  as the model really is.
+  as the model really is;
+* **with** ``turn_end=WordAwareTurnEnd()`` (Smart Turn, and Whisper tiny.en
+  reading the last words of every turn it hears as complete; needs the
+  ``stt`` extra too), replayed the same way.
 
 Figures: end of speech → ``pause_detected`` on complete utterances (median,
 p95); cuts (a ``pause_detected`` before the speaker finished) on the
@@ -23,11 +26,13 @@ with Smart Turn and with a stand-in analyzer that answers at once: the
 difference is what the model costs.
 Goals (issue 15): median ≤ 0.25 s, 0 cuts at pauses ≤ 0.8 s, ≤ 0.02 core.
 
-Run: ``python bench/turn_end.py`` (needs the ``turn`` extra). Prints one JSON object.
+Run: ``python bench/turn_end.py [--lanes smart_turn word_aware]`` (needs the
+``turn`` extra). Prints one JSON object.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import queue
@@ -43,7 +48,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from streamlit_rtc import PauseOptions, ReplyOnPause, SmartTurn, StatusEvent
+from streamlit_rtc import (
+    PauseOptions,
+    ReplyOnPause,
+    SmartTurn,
+    StatusEvent,
+    WordAwareTurnEnd,
+    get_stt_model,
+)
 from streamlit_rtc.testing import read_wav
 
 ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -53,6 +65,7 @@ RATE = 16000
 FRAME = RATE // 50
 LANES = 4
 GOAL_MEDIAN_S, GOAL_MAX_HESITATION_S, GOAL_CORE = 0.25, 0.8, 0.02
+LANE_NAMES = ("smart_turn", "word_aware")
 
 
 class InstantAnalyzer:
@@ -221,7 +234,7 @@ def cost(runs: list[Run]) -> dict[str, Any]:
 
 
 def judged_with_model_cost(
-    jobs: list[tuple[dict[str, Any], np.ndarray]], model: Any
+    jobs: list[tuple[dict[str, Any], np.ndarray]], model: Any, name: str = "smart_turn"
 ) -> tuple[list[Run], dict[str, float]]:
     """Replay ``jobs`` with the stand-in, then with ``model``: the runs, process CPU per audio s."""
     start = time.process_time()
@@ -233,12 +246,55 @@ def judged_with_model_cost(
     audio_s = sum(r.audio_s for r in runs)
     return runs, {
         "instant_analyzer": round(instant_cpu / audio_s, 4),
-        "smart_turn": round(judged_cpu / audio_s, 4),
-        "smart_turn_model": round((judged_cpu - instant_cpu) / audio_s, 4),
+        name: round(judged_cpu / audio_s, 4),
+        f"{name}_model": round((judged_cpu - instant_cpu) / audio_s, 4),
     }
 
 
+def lane_figures(
+    name: str,
+    model: Any,
+    jobs: list[tuple[dict[str, Any], np.ndarray]],
+    conversation_job: tuple[dict[str, Any], np.ndarray],
+    dialogue_job: tuple[dict[str, Any], np.ndarray],
+) -> dict[str, Any]:
+    """One analyzer through the clips, the monologue and the dialogue: turn-taking and cost."""
+    judged, model_cpu = judged_with_model_cost([conversation_job, *jobs], model, name)
+    dialogue, dialogue_cpu = judged_with_model_cost([dialogue_job], model, name)
+    talk = [r for r in judged if r.entry["kind"] == "conversation"]
+    clips = [r for r in judged if r.entry["kind"] != "conversation"]
+    return {
+        name: summarise(clips),
+        f"{name}_by_voice": by_group(clips),
+        f"{name}_cost_clips": cost(clips),
+        f"{name}_cost_conversation": cost(talk),
+        f"{name}_cost_dialogue": cost(dialogue),
+        f"{name}_process_cpu_per_audio_s": {
+            "clips_and_monologue": model_cpu,
+            "dialogue": dialogue_cpu,
+        },
+    }
+
+
+def word_aware_analyzer(smart_turn: SmartTurn) -> tuple[Any, str | None]:
+    """``WordAwareTurnEnd`` on Smart Turn and Whisper tiny.en, or why it cannot run here."""
+    try:
+        stt = get_stt_model()
+    except ImportError as err:
+        return None, f"skipped: {err}"
+    return WordAwareTurnEnd(smart_turn, stt), None
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--lanes",
+        nargs="+",
+        choices=LANE_NAMES,
+        default=list(LANE_NAMES),
+        help="which analyzers to measure against silence alone (default: all)",
+    )
+    args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     entries = json.loads((CLIPS / "manifest.json").read_text())
     jobs = [(e, read_wav(CLIPS / e["file"], mono=True)[1]) for e in entries]
@@ -250,12 +306,8 @@ def main() -> None:
     model.probability(np.zeros(RATE, dtype=np.float32))  # load and warm up outside the figures
 
     baseline = [replay(e, a, None) for e, a in jobs]
-    judged, model_cpu = judged_with_model_cost([conversation_job, *jobs], model)
-    dialogue, dialogue_cpu = judged_with_model_cost([dialogue_job], model)
-    talk = [r for r in judged if r.entry["kind"] == "conversation"]
-    clips = [r for r in judged if r.entry["kind"] != "conversation"]
     options = PauseOptions()
-    result = {
+    result: dict[str, Any] = {
         "benchmark": "turn_end",
         "options": {
             "pause_s": options.pause_s,
@@ -264,12 +316,17 @@ def main() -> None:
             "complete_threshold": options.complete_threshold,
         },
         "silence_alone": summarise(baseline),
-        "smart_turn": summarise(clips),
-        "smart_turn_by_voice": by_group(clips),
-        "smart_turn_cost_clips": cost(clips),
-        "smart_turn_cost_conversation": cost(talk),
-        "smart_turn_cost_dialogue": cost(dialogue),
-        "process_cpu_per_audio_s": {"clips_and_monologue": model_cpu, "dialogue": dialogue_cpu},
+    }
+    lanes = set(args.lanes)
+    if "smart_turn" in lanes:
+        result |= lane_figures("smart_turn", model, jobs, conversation_job, dialogue_job)
+    if "word_aware" in lanes:
+        word_aware, why_not = word_aware_analyzer(model)
+        if word_aware is None:
+            result["word_aware"] = why_not
+        else:
+            result |= lane_figures("word_aware", word_aware, jobs, conversation_job, dialogue_job)
+    result |= {
         "goals": {
             "complete_median_s": GOAL_MEDIAN_S,
             "hesitation_cuts_le_0_8_s": 0,

@@ -22,7 +22,7 @@ from .audio.speech import (
     get_stt_model,
     get_tts_model,
 )
-from .audio.turn_end import SmartTurn
+from .audio.turn_end import SmartTurn, WordAwareTurnEnd
 from .audio.vad import SileroVAD, VADModel, VADStream
 from .core.args import WEBRTC_VALUE
 from .core.context import Context, get_current_context
@@ -144,6 +144,7 @@ __all__ = [
     "WebRTC",
     "WebRTCData",
     "WebRTCError",
+    "WordAwareTurnEnd",
     "aggregate_bytes_to_16bit",
     "async_aggregate_bytes_to_16bit",
     "audio_to_bytes",

@@ -6,8 +6,9 @@ a :class:`TurnEndAnalyzer` (``ReplyOnPause(fn, turn_end=...)``) for the
 probability that the turn is complete, off the input path; the answer picks
 how much silence ends this pause (:class:`~streamlit_rtc.core.turn.PauseOptions`:
 ``complete_pause_s`` / ``incomplete_pause_s``). Bring your own analyzer by
-giving any object these three members; ``streamlit_rtc.SmartTurn`` is the
-one built in (the ``turn`` extra).
+giving any object these three members; ``streamlit_rtc.SmartTurn`` (the
+``turn`` extra) hears the turn, and ``streamlit_rtc.WordAwareTurnEnd`` checks
+its "complete" against the turn's last words (with the ``stt`` extra too).
 """
 
 from __future__ import annotations

@@ -1,0 +1,166 @@
+"""A turn-end analyzer that hears how the turn sounds *and* reads how it ends.
+
+Smart Turn judges from sound alone and is sometimes sure a mid-thought cut
+is finished ("Could you remind me to" 0.98). This analyzer also transcribes
+the turn's last seconds and overrules a "complete" when the words stop where
+a sentence cannot (:mod:`.unfinished_words`). The price is one short Whisper
+call (~0.07 CPU-s for tiny.en) per pause, or, with ``alongside=False``, per
+confident "complete" only, at the cost of answering later (the two calls
+then run one after the other); ``bench/turn_end.py`` has the figures.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import numbers
+import threading
+
+import numpy as np
+
+from ...core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
+from ..speech.protocols import STTModel
+from .unfinished_words import WordsVerdict, judge_last_words
+
+__all__ = ["WordAwareTurnEnd"]
+
+logger = logging.getLogger(__name__)
+
+
+class WordAwareTurnEnd:
+    """A :class:`~streamlit_rtc.core.turn_end.TurnEndAnalyzer`: an acoustic model, checked by words.
+
+    ``ReplyOnPause(fn, turn_end=WordAwareTurnEnd())`` uses Smart Turn (the
+    ``turn`` extra) and Whisper tiny.en (the ``stt`` extra); pass your own
+    ``acoustic`` analyzer or ``stt`` model (any ``stt((rate, samples)) -> str``).
+
+    Args:
+        acoustic: the analyzer that hears the turn; ``SmartTurn.shared()`` by default.
+        stt: the model that reads its last words; ``get_stt_model()`` by default.
+        check_from: the acoustic probability from which the words count;
+            keep it at (or below) ``PauseOptions.complete_threshold``: below
+            that the turn waits anyway.
+        alongside: read the words while the acoustic model listens (a
+            short-lived thread per pause): the verdict is as quick as the
+            slower of the two. ``False`` reads only after a confident
+            "complete": fewer Whisper calls, later answers.
+        window_s: seconds of the turn's end that are transcribed (Whisper
+            needs ~1.5 s to say anything; more costs more CPU).
+        unfinished_probability: what a turn whose words stop mid-sentence
+            scores (at most); below ``complete_threshold`` it waits.
+    """
+
+    def __init__(
+        self,
+        acoustic: TurnEndAnalyzer | None = None,
+        stt: STTModel | None = None,
+        *,
+        check_from: float = 0.9,
+        window_s: float = 4.0,
+        unfinished_probability: float = 0.05,
+        alongside: bool = True,
+    ) -> None:
+        for name, value, low, high in (
+            ("check_from", check_from, 0.0, 1.0),
+            ("window_s", window_s, 1.0, 30.0),
+            ("unfinished_probability", unfinished_probability, 0.0, 1.0),
+        ):
+            if not isinstance(value, numbers.Real) or not low <= float(value) <= high:
+                raise ValueError(
+                    f"WordAwareTurnEnd: {name} must be in [{low}, {high}], got {value!r}"
+                )
+        if acoustic is None:
+            from .smart_turn import SmartTurn
+
+            acoustic = SmartTurn.shared()
+        if stt is None:
+            from ..speech.models import get_stt_model
+
+            stt = get_stt_model()
+        if not isinstance(stt, STTModel):
+            raise TypeError(
+                f"WordAwareTurnEnd: stt must have stt((rate, samples)) -> str "
+                f"(e.g. streamlit_rtc.get_stt_model()), got {type(stt).__name__}"
+            )
+        self.acoustic = check_turn_end_analyzer(acoustic)
+        self.stt = stt
+        self.check_from = float(check_from)
+        self.window_s = float(window_s)
+        self.unfinished_probability = float(unfinished_probability)
+        self.alongside = bool(alongside)
+        self.sample_rate: int = self.acoustic.sample_rate
+        self.max_audio_s: float = max(float(self.acoustic.max_audio_s), self.window_s)
+
+    def probability(self, audio: np.ndarray) -> float:
+        """The acoustic verdict, lowered when a confident "complete" ends on an unfinished word."""
+        samples = np.asarray(audio, dtype=np.float32).reshape(-1)
+        if not self.alongside:
+            heard = self.acoustic.probability(self._last(samples, self.acoustic.max_audio_s))
+            if not _confident(heard, self.check_from):
+                return heard  # the judge names a bad value; an unsure verdict waits anyway
+            return self._combine(heard, self.read_last_words(samples))
+        reading = _WordsReading(self, samples)
+        reading.start()
+        try:
+            heard = self.acoustic.probability(self._last(samples, self.acoustic.max_audio_s))
+        finally:
+            words = reading.result()
+        if not _confident(heard, self.check_from):
+            return heard
+        return self._combine(heard, words)
+
+    def _combine(self, heard: float, words: WordsVerdict) -> float:
+        return min(float(heard), self.unfinished_probability) if words.unfinished else float(heard)
+
+    def read_last_words(self, audio: np.ndarray) -> WordsVerdict:
+        """Transcribe the end of ``audio`` (at :attr:`sample_rate`) and judge where it stops."""
+        tail = self._last(np.asarray(audio, dtype=np.float32).reshape(-1), self.window_s)
+        text = self.stt.stt((self.sample_rate, tail))
+        if not isinstance(text, str):
+            raise TypeError(
+                f"WordAwareTurnEnd: {type(self.stt).__name__}.stt() must return the text as a "
+                f"str, got {type(text).__name__}"
+            )
+        verdict = judge_last_words(text)
+        logger.debug("turn end words %r: %s", text, verdict.reason)
+        return verdict
+
+    def _last(self, samples: np.ndarray, seconds: float) -> np.ndarray:
+        """The last ``seconds`` of ``samples``."""
+        return samples[-round(seconds * self.sample_rate) :]
+
+    def __repr__(self) -> str:
+        return (
+            f"WordAwareTurnEnd({self.acoustic!r}, {self.stt!r}, check_from={self.check_from}, "
+            f"window_s={self.window_s})"
+        )
+
+
+def _confident(heard: object, check_from: float) -> bool:
+    """A real probability at or above ``check_from`` (anything else is left to the judge)."""
+    return isinstance(heard, numbers.Real) and not math.isnan(heard) and heard >= check_from
+
+
+class _WordsReading(threading.Thread):
+    """One pause's transcription, on its own thread while the acoustic model runs."""
+
+    def __init__(self, analyzer: WordAwareTurnEnd, samples: np.ndarray) -> None:
+        super().__init__(name="turn-end-words", daemon=True)
+        self._analyzer = analyzer
+        self._samples = samples
+        self._verdict: WordsVerdict | None = None
+        self._error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._verdict = self._analyzer.read_last_words(self._samples)
+        except BaseException as err:  # handed to the caller, who reports it
+            self._error = err
+
+    def result(self) -> WordsVerdict:
+        """The verdict once the transcription is done; its exception if it failed."""
+        self.join()
+        if self._error is not None:
+            raise self._error
+        assert self._verdict is not None
+        return self._verdict

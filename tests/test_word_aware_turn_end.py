@@ -1,0 +1,195 @@
+"""WordAwareTurnEnd: Smart Turn's "complete" checked against the turn's last words (Whisper),
+on the turn-end fixtures (piper and espeak voices), alone and inside ReplyOnPause."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from streamlit_rtc import (
+    HandlerSimulator,
+    ReplyOnPause,
+    SmartTurn,
+    StatusEvent,
+    STTModel,
+    WordAwareTurnEnd,
+)
+from streamlit_rtc.audio.turn_end import judge_last_words
+from streamlit_rtc.testing import read_wav
+
+FIXTURES = Path(__file__).parent / "fixtures" / "turn_end"
+ENTRIES = json.loads((FIXTURES / "manifest.json").read_text())
+COMPLETE = [e for e in ENTRIES if e["kind"] == "complete"]
+HESITATIONS = [e for e in ENTRIES if e["kind"] == "hesitation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I want to book a flight to",
+        "Could you remind me to?",
+        "I need a table for.",
+        "Can you play something by",
+        "So I was thinking and",
+        "Add it to my",
+        "what I want is, um",
+        "Maybe we could...",
+        "How much on the dick is th-",
+        "Well, I think,",
+    ],
+)
+def test_words_that_stop_mid_sentence_are_unfinished(text: str) -> None:
+    assert judge_last_words(text).unfinished is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "What's the weather like in Berlin tomorrow?",
+        "Turn the lights on.",
+        "Please log in",
+        "Back it up.",
+        "I'd like to order.",
+        "Set the thermostat to 20 degrees.",
+        "Is the pharmacy still open",
+    ],
+)
+def test_finished_sentences_and_particles_are_finished(text: str) -> None:
+    assert judge_last_words(text).unfinished is False
+
+
+def test_no_words_give_no_opinion() -> None:
+    for text in ("", "  ", "...", "?!"):
+        assert judge_last_words(text).unfinished is None
+
+
+class FixedVerdict:
+    """An acoustic analyzer that always hears the same thing (the turn's words decide)."""
+
+    sample_rate = 16000
+    max_audio_s = 8.0
+
+    def __init__(self, probability: float) -> None:
+        self.value = probability
+        self.heard: list[int] = []
+
+    def probability(self, audio: np.ndarray) -> float:
+        self.heard.append(audio.size)
+        return self.value
+
+
+class CountingSTT:
+    """The real model, counted: how often the analyzer reads words."""
+
+    def __init__(self, inner: STTModel) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def stt(self, audio: tuple[int, Any]) -> str:
+        self.calls += 1
+        return self.inner.stt(audio)
+
+
+def turn_audio(entry: dict[str, Any], tail_s: float = 0.1) -> np.ndarray:
+    """The turn up to where it falls silent (the pause, or the end), at 16 kHz in [-1, 1]."""
+    rate, samples = read_wav(FIXTURES / entry["file"], mono=True)
+    assert rate == 16000
+    end = entry.get("pause_start_s") or entry["speech_end_s"]
+    return samples[: round((end + tail_s) * rate)].astype(np.float32) / 32768
+
+
+def test_a_confident_complete_on_unfinished_words_is_overruled(stt: STTModel) -> None:
+    analyzer = WordAwareTurnEnd(FixedVerdict(0.97), stt)
+    complete = [analyzer.probability(turn_audio(e)) for e in COMPLETE]
+    assert complete == [0.97] * len(COMPLETE)  # no finished sentence is held back
+    lowered = [e["first_text"] for e in HESITATIONS if analyzer.probability(turn_audio(e)) < 0.9]
+    # Whisper mishears some cuts ("a flight tooth"); most still end on their unfinished word
+    assert len(lowered) >= 0.45 * len(HESITATIONS), lowered
+
+
+def test_words_count_only_for_a_confident_complete(stt: STTModel) -> None:
+    counting = CountingSTT(stt)
+    cut = next(e for e in HESITATIONS if e["first_text"] == "I need a table for")
+    alongside = WordAwareTurnEnd(FixedVerdict(0.6), counting)
+    assert alongside.probability(turn_audio(cut)) == 0.6  # unsure: it waits anyway
+    assert counting.calls == 1  # read while the acoustic model listened
+    after = WordAwareTurnEnd(FixedVerdict(0.6), counting, alongside=False)
+    assert after.probability(turn_audio(cut)) == 0.6
+    assert counting.calls == 1  # read only after a confident "complete"
+    sure = WordAwareTurnEnd(FixedVerdict(0.95), counting, check_from=0.5, alongside=False)
+    assert sure.probability(turn_audio(cut)) == 0.05
+    assert counting.calls == 2
+    assert sure.max_audio_s == 8.0
+
+
+def test_failures_on_either_side_reach_the_caller_and_leave_no_thread(stt: STTModel) -> None:
+    class Broken(FixedVerdict):
+        def probability(self, audio: np.ndarray) -> float:
+            raise RuntimeError("acoustic model broke")
+
+    class Failing:
+        def stt(self, audio: tuple[int, Any]) -> str:
+            raise RuntimeError("stt broke")
+
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="acoustic model broke"):
+        WordAwareTurnEnd(Broken(0.9), stt).probability(np.zeros(16000, np.float32))
+    with pytest.raises(RuntimeError, match="stt broke"):
+        WordAwareTurnEnd(FixedVerdict(0.99), Failing()).probability(np.zeros(16000, np.float32))
+    assert threading.active_count() == before
+
+
+def test_a_model_that_does_not_return_text_is_named() -> None:
+    class Silent:
+        def stt(self, audio: tuple[int, Any]) -> Any:
+            return None
+
+    analyzer = WordAwareTurnEnd(FixedVerdict(0.99), Silent())
+    with pytest.raises(TypeError, match=r"Silent\.stt\(\) must return the text as a str"):
+        analyzer.probability(np.zeros(16000, np.float32))
+
+
+def test_bad_arguments_are_refused() -> None:
+    with pytest.raises(TypeError, match="stt must have stt"):
+        WordAwareTurnEnd(FixedVerdict(0.5), object())  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="turn_end must be a TurnEndAnalyzer"):
+        WordAwareTurnEnd(object(), CountingSTT(None))  # type: ignore[arg-type]
+    for bad in ({"check_from": 1.5}, {"window_s": 0.2}, {"unfinished_probability": -1}):
+        with pytest.raises(ValueError, match="WordAwareTurnEnd"):
+            WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), **bad)
+
+
+def pause_delays(entry: dict[str, Any], **handler_args: Any) -> list[float]:
+    rate, samples = read_wav(FIXTURES / entry["file"], mono=True)
+    with HandlerSimulator(ReplyOnPause(lambda audio: iter(()), **handler_args)) as sim:
+        sim.run(samples, rate)
+    end = entry["speech_end_s"]
+    return [s.status.stream_time_s - end for s in sim.events(StatusEvent.PAUSE_DETECTED)]
+
+
+def cuts(entries: list[dict[str, Any]], **handler_args: Any) -> list[str]:
+    return [e["file"] for e in entries if min(pause_delays(e, **handler_args)) < 0]
+
+
+def test_replyonpause_with_words_cuts_fewer_speakers_and_still_answers_fast(
+    stt: STTModel,
+) -> None:
+    smart_turn = SmartTurn.shared()
+    word_aware = WordAwareTurnEnd(smart_turn, stt)
+    piper = [e for e in ENTRIES if e["engine"] == "piper" and e.get("cut") != "separate"]
+    hesitations = [e for e in piper if e["kind"] == "hesitation" and e["pause_s"] <= 0.8]
+    by_sound, by_sound_and_words = (
+        cuts(hesitations, turn_end=smart_turn),
+        cuts(hesitations, turn_end=word_aware),
+    )
+    assert set(by_sound_and_words) <= set(by_sound)
+    assert len(by_sound_and_words) <= len(by_sound) - 3, (by_sound, by_sound_and_words)
+    complete = [e for e in piper if e["kind"] == "complete"]
+    delays = [pause_delays(e, turn_end=word_aware)[-1] for e in complete]
+    assert statistics.median(delays) <= 0.25, delays
