@@ -193,3 +193,10 @@ def test_replyonpause_with_words_cuts_fewer_speakers_and_still_answers_fast(
     complete = [e for e in piper if e["kind"] == "complete"]
     delays = [pause_delays(e, turn_end=word_aware)[-1] for e in complete]
     assert statistics.median(delays) <= 0.25, delays
+
+
+def test_the_defaults_are_the_shared_smart_turn_and_whisper(stt: STTModel) -> None:
+    analyzer = WordAwareTurnEnd()
+    assert analyzer.acoustic is SmartTurn.shared()
+    assert analyzer.stt is stt  # get_stt_model() hands out one model per process
+    assert (analyzer.sample_rate, analyzer.max_audio_s) == (16000, 8.0)
