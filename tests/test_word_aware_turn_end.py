@@ -64,6 +64,14 @@ def test_finished_sentences_and_particles_are_finished(text: str) -> None:
     assert judge_last_words(text).unfinished is False
 
 
+def test_another_language_brings_its_own_words() -> None:
+    german = {"nach", "und", "der", "die", "das", "ein", "eine", "einen", "für"}
+    assert judge_last_words("Ich möchte einen Flug nach", german).unfinished is True
+    assert judge_last_words("Ich möchte einen Flug nach Paris.", german).unfinished is False
+    assert judge_last_words("Ich möchte einen Flug nach").unfinished is False  # English lists
+    assert judge_last_words("I’d like the").last_word == "the"  # typographic apostrophe
+
+
 def test_no_words_give_no_opinion() -> None:
     for text in ("", "  ", "...", "?!"):
         assert judge_last_words(text).unfinished is None
@@ -128,6 +136,15 @@ def test_words_count_only_for_a_confident_complete(stt: STTModel) -> None:
     assert sure.max_audio_s == 8.0
 
 
+def test_a_custom_word_list_replaces_the_english_one(stt: STTModel) -> None:
+    timer = next(e for e in COMPLETE if e["text"] == "Please set a timer for ten minutes.")
+    english = WordAwareTurnEnd(FixedVerdict(0.97), stt)
+    assert english.probability(turn_audio(timer)) == 0.97
+    other = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_words=["Minutes", "und"])
+    assert other.unfinished_words == {"minutes", "und"}
+    assert other.probability(turn_audio(timer)) == 0.05
+
+
 def test_failures_on_either_side_reach_the_caller_and_leave_no_thread(stt: STTModel) -> None:
     class Broken(FixedVerdict):
         def probability(self, audio: np.ndarray) -> float:
@@ -160,6 +177,8 @@ def test_bad_arguments_are_refused() -> None:
         WordAwareTurnEnd(FixedVerdict(0.5), object())  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="turn_end must be a TurnEndAnalyzer"):
         WordAwareTurnEnd(object(), CountingSTT(None))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="unfinished_words must be a collection"):
+        WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), unfinished_words="to")
     for bad in ({"check_from": 1.5}, {"window_s": 0.2}, {"unfinished_probability": -1}):
         with pytest.raises(ValueError, match="WordAwareTurnEnd"):
             WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), **bad)

@@ -7,7 +7,8 @@ Whisper also marks a trailing-off voice itself ("Could you remind me to...").
 An audio-only model such as Smart Turn hears neither, so a transcript's last
 word catches cuts it is confidently wrong about (``bench/turn_end.py``).
 
-The lists are English and deliberately short: words that can end a finished
+The built-in lists are English (pass your own for another language) and
+deliberately short: words that can end a finished
 sentence as a particle ("turn it on", "log in", "back up") are left out, so
 a finished command is not made to wait. A question that strands a
 preposition ("What is this for?") does wait: being answered a second later
@@ -17,6 +18,7 @@ is better than being cut off.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,7 +53,7 @@ UNFINISHED_LAST_WORDS: frozenset[str] = (
 """Last words after which an English sentence goes on (lower case)."""
 
 _TRAILING_OFF = ("...", "…", "-", "–", "—", ",")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters of any script, with apostrophes
 
 Reason = Literal["no words", "trails off", "unfinished last word", "finished last word"]
 
@@ -65,15 +67,20 @@ class WordsVerdict:
     last_word: str = ""
 
 
-def judge_last_words(transcript: str) -> WordsVerdict:
-    """Whether ``transcript`` (a speaker's words so far) stops mid-sentence."""
+def judge_last_words(
+    transcript: str, unfinished_words: Collection[str] = UNFINISHED_LAST_WORDS
+) -> WordsVerdict:
+    """Whether ``transcript`` (a speaker's words so far) stops mid-sentence.
+
+    ``unfinished_words``: lower-case words after which a sentence goes on.
+    """
     text = transcript.strip()
-    words = _WORD.findall(text.lower())
+    words = _WORD.findall(text.casefold())
     if not words:
         return WordsVerdict(None, "no words")
     last = words[-1]
     if text.endswith(_TRAILING_OFF):
         return WordsVerdict(True, "trails off", last)
-    if last in UNFINISHED_LAST_WORDS:
+    if last in unfinished_words:
         return WordsVerdict(True, "unfinished last word", last)
     return WordsVerdict(False, "finished last word", last)

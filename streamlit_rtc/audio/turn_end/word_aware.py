@@ -15,12 +15,13 @@ import logging
 import math
 import numbers
 import threading
+from collections.abc import Iterable
 
 import numpy as np
 
 from ...core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
 from ..speech.protocols import STTModel
-from .unfinished_words import WordsVerdict, judge_last_words
+from .unfinished_words import UNFINISHED_LAST_WORDS, WordsVerdict, judge_last_words
 
 __all__ = ["WordAwareTurnEnd"]
 
@@ -48,6 +49,9 @@ class WordAwareTurnEnd:
             needs ~1.5 s to say anything; more costs more CPU).
         unfinished_probability: what a turn whose words stop mid-sentence
             scores (at most); below ``complete_threshold`` it waits.
+        unfinished_words: words after which a sentence goes on; English by
+            default (:data:`.UNFINISHED_LAST_WORDS`), give your own for
+            another language or vocabulary.
     """
 
     def __init__(
@@ -59,6 +63,7 @@ class WordAwareTurnEnd:
         window_s: float = 4.0,
         unfinished_probability: float = 0.05,
         alongside: bool = True,
+        unfinished_words: Iterable[str] = UNFINISHED_LAST_WORDS,
     ) -> None:
         for name, value, low, high in (
             ("check_from", check_from, 0.0, 1.0),
@@ -88,6 +93,9 @@ class WordAwareTurnEnd:
         self.window_s = float(window_s)
         self.unfinished_probability = float(unfinished_probability)
         self.alongside = bool(alongside)
+        if isinstance(unfinished_words, str):
+            raise TypeError("WordAwareTurnEnd: unfinished_words must be a collection of words")
+        self.unfinished_words = frozenset(word.casefold() for word in unfinished_words)
         self.sample_rate: int = self.acoustic.sample_rate
         self.max_audio_s: float = max(float(self.acoustic.max_audio_s), self.window_s)
 
@@ -121,7 +129,7 @@ class WordAwareTurnEnd:
                 f"WordAwareTurnEnd: {type(self.stt).__name__}.stt() must return the text as a "
                 f"str, got {type(text).__name__}"
             )
-        verdict = judge_last_words(text)
+        verdict = judge_last_words(text, self.unfinished_words)
         logger.debug("turn end words %r: %s", text, verdict.reason)
         return verdict
 
