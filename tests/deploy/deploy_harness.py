@@ -41,6 +41,20 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return int(sock.getsockname()[1])
 
 
+def free_port_pair() -> int:
+    """A TCP port that was free a moment ago, with the port after it free too (nginx, replica)."""
+    for _ in range(50):
+        port = free_port()
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port + 1))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("no two adjacent free TCP ports on 127.0.0.1")
+
+
 def free_relay_range(size: int = 40) -> tuple[int, int]:
     """A block of UDP ports that were free a moment ago, for coturn's relay endpoints."""
     for _ in range(50):

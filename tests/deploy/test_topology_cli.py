@@ -9,7 +9,7 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
-from deploy_harness import REPO_ROOT, free_port, free_relay_range, processes_module
+from deploy_harness import REPO_ROOT, free_port, free_port_pair, free_relay_range, processes_module
 
 SCRIPT = REPO_ROOT / "deploy" / "topology.sh"
 
@@ -28,7 +28,7 @@ def run(action: str, env: dict[str, str], *extra: str) -> subprocess.CompletedPr
 def test_the_script_starts_reports_and_stops_the_whole_topology(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     low, high = free_relay_range()
-    http_port = free_port()
+    http_port = free_port_pair()  # the replica takes the port after nginx's
     env = {
         **os.environ,
         "TOPOLOGY_RUN_DIR": str(run_dir),
@@ -38,9 +38,6 @@ def test_the_script_starts_reports_and_stops_the_whole_topology(tmp_path: Path) 
         "TOPOLOGY_RELAY_PORTS": f"{low}-{high}",
     }
     env.pop("STREAMLIT_RTC_TURN_SECRET", None)
-    # The replica takes the port after nginx's; make sure it was free too.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", http_port + 1))
     pids: dict[str, int] = {}
     secret = ""
     try:
