@@ -4,27 +4,17 @@ the turn-taking it gives ReplyOnPause on the neural-voice fixtures."""
 from __future__ import annotations
 
 import importlib.util
-import json
 import statistics
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from turn_end_fixtures import PIPER, audio, cuts, pause_delays
 
-from streamlit_rtc import HandlerSimulator, ReplyOnPause, SmartTurn, StatusEvent
+from streamlit_rtc import SmartTurn
 from streamlit_rtc.audio.speech import MissingExtraError, ModelLoadError
 from streamlit_rtc.audio.turn_end import find_smart_turn_model, smart_turn
 from streamlit_rtc.audio.turn_end.log_mel import log_mel_spectrogram
-from streamlit_rtc.testing import read_wav
-
-FIXTURES = Path(__file__).parent / "fixtures" / "turn_end"
-ENTRIES = json.loads((FIXTURES / "manifest.json").read_text())
-PIPER = [e for e in ENTRIES if e["engine"] == "piper" and e.get("cut") != "separate"]
-
-
-def audio(entry: dict[str, Any]) -> np.ndarray:
-    return read_wav(FIXTURES / entry["file"], mono=True)[1].astype(np.float32) / 32768
 
 
 @pytest.fixture(scope="module")
@@ -66,24 +56,12 @@ def test_complete_sentences_in_the_neural_voice_sound_complete(model: SmartTurn)
     assert sum(p >= 0.5 for p in verdicts) >= 0.8 * len(verdicts), verdicts
 
 
-def pause_delays(entry: dict[str, Any], **handler_args: Any) -> list[float]:
-    rate, samples = read_wav(FIXTURES / entry["file"], mono=True)
-    with HandlerSimulator(ReplyOnPause(lambda audio: iter(()), **handler_args)) as sim:
-        sim.run(samples, rate)
-    end = entry["speech_end_s"]
-    return [s.status.stream_time_s - end for s in sim.events(StatusEvent.PAUSE_DETECTED)]
-
-
 def test_replyonpause_answers_complete_sentences_sooner(model: SmartTurn) -> None:
     complete = [e for e in PIPER if e["kind"] == "complete"]
     alone = [pause_delays(e)[-1] for e in complete]
     judged = [pause_delays(e, turn_end=model)[-1] for e in complete]
     assert statistics.median(judged) <= statistics.median(alone) - 0.1, (judged, alone)
     assert statistics.median(judged) <= 0.25
-
-
-def cuts(entries: list[dict[str, Any]], **handler_args: Any) -> list[str]:
-    return [e["file"] for e in entries if min(pause_delays(e, **handler_args)) < 0]
 
 
 def test_replyonpause_cuts_fewer_hesitating_speakers(model: SmartTurn) -> None:

@@ -3,28 +3,22 @@ on the turn-end fixtures (piper and espeak voices), alone and inside ReplyOnPaus
 
 from __future__ import annotations
 
-import json
 import statistics
 import threading
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from turn_end_fixtures import ENTRIES, FIXTURES, PIPER, cuts, pause_delays
 
 from streamlit_rtc import (
-    HandlerSimulator,
-    ReplyOnPause,
     SmartTurn,
-    StatusEvent,
     STTModel,
     WordAwareTurnEnd,
 )
 from streamlit_rtc.audio.turn_end import judge_last_words
 from streamlit_rtc.testing import read_wav
 
-FIXTURES = Path(__file__).parent / "fixtures" / "turn_end"
-ENTRIES = json.loads((FIXTURES / "manifest.json").read_text())
 COMPLETE = [e for e in ENTRIES if e["kind"] == "complete"]
 HESITATIONS = [e for e in ENTRIES if e["kind"] == "hesitation"]
 
@@ -184,24 +178,12 @@ def test_bad_arguments_are_refused() -> None:
             WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), **bad)
 
 
-def pause_delays(entry: dict[str, Any], **handler_args: Any) -> list[float]:
-    rate, samples = read_wav(FIXTURES / entry["file"], mono=True)
-    with HandlerSimulator(ReplyOnPause(lambda audio: iter(()), **handler_args)) as sim:
-        sim.run(samples, rate)
-    end = entry["speech_end_s"]
-    return [s.status.stream_time_s - end for s in sim.events(StatusEvent.PAUSE_DETECTED)]
-
-
-def cuts(entries: list[dict[str, Any]], **handler_args: Any) -> list[str]:
-    return [e["file"] for e in entries if min(pause_delays(e, **handler_args)) < 0]
-
-
 def test_replyonpause_with_words_cuts_fewer_speakers_and_still_answers_fast(
     stt: STTModel,
 ) -> None:
     smart_turn = SmartTurn.shared()
     word_aware = WordAwareTurnEnd(smart_turn, stt)
-    piper = [e for e in ENTRIES if e["engine"] == "piper" and e.get("cut") != "separate"]
+    piper = PIPER
     hesitations = [e for e in piper if e["kind"] == "hesitation" and e["pause_s"] <= 0.8]
     by_sound, by_sound_and_words = (
         cuts(hesitations, turn_end=smart_turn),
