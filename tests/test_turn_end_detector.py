@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -10,7 +12,14 @@ from streamlit_rtc.core.turn import TurnDetector, TurnEvent, TurnEventKind
 from streamlit_rtc.core.turn_end import check_turn_end_analyzer
 
 W = 0.032
-OPTS = PauseOptions(pause_s=0.32, complete_pause_s=0.16, incomplete_pause_s=0.96, vad_end_lag_s=0.0)
+OPTS = PauseOptions(
+    pause_s=0.32,
+    complete_pause_s=0.16,
+    incomplete_pause_s=0.96,
+    vad_end_lag_s=0.0,
+    verdict_wait_s=0.0,
+)
+WAITING = dataclasses.replace(OPTS, verdict_wait_s=0.16)
 
 
 class Detector:
@@ -65,6 +74,36 @@ def test_without_a_verdict_pause_s_ends_the_turn() -> None:
     d = Detector()
     d.feed([0.9] * 20 + [0.0] * 30)
     assert d.ended_at() == round(30 * W, 3)  # 10 windows = 0.32 s
+
+
+def test_a_verdict_still_coming_stretches_pause_s_by_verdict_wait_s() -> None:
+    d = Detector(WAITING)
+    d.feed([0.9] * 20 + [0.0] * 30)
+    assert d.ended_at() == round(35 * W, 3)  # 15 windows = 0.32 + 0.16 s
+    assert d.events[-1].judged is None
+
+
+def test_a_verdict_inside_the_wait_still_counts() -> None:
+    d = Detector(WAITING)
+    d.feed([0.9] * 20 + [0.0] * 12)  # past pause_s, inside the wait
+    assert "turn_ended" not in d.kinds()
+    d.judge(d.pause().speech_end_s, probability=0.2)  # unfinished: the speaker gets more time
+    d.feed([0.0] * 20)
+    assert d.ended_at() == round(50 * W, 3)  # incomplete_pause_s, 30 windows
+
+
+def test_when_no_verdict_will_come_pause_s_ends_the_turn() -> None:
+    d = Detector(WAITING)
+    d.feed([0.9] * 20 + [0.0] * 12)  # 12 windows: past pause_s (10), inside the wait
+    ended = d.detector.no_verdict(d.pause().speech_end_s)
+    assert [e.kind for e in ended] == [TurnEventKind.TURN_ENDED]
+    assert round(ended[0].time_s, 3) == round(32 * W, 3)
+    d = Detector(WAITING)
+    d.feed([0.9] * 20 + [0.0] * 2)
+    assert d.detector.no_verdict(d.pause().speech_end_s) == []
+    assert d.detector.no_verdict(d.pause().speech_end_s) == []  # said twice: nothing new
+    d.feed([0.0] * 20)
+    assert d.ended_at() == round(30 * W, 3)  # pause_s alone
 
 
 def test_a_complete_verdict_ends_the_turn_after_complete_pause_s() -> None:
@@ -148,6 +187,8 @@ def test_the_judged_pauses_never_invert_pause_s() -> None:
         ("complete_threshold", 1.5),
         ("complete_threshold", -0.1),
         ("complete_threshold", "high"),
+        ("verdict_wait_s", -0.1),
+        ("verdict_wait_s", 6.0),
     ],
 )
 def test_bad_turn_end_options_are_refused(field: str, value: object) -> None:

@@ -173,7 +173,7 @@ def test_verdicts_come_from_a_stream_thread_that_stops_with_the_handler() -> Non
 def test_an_analyzer_slower_than_the_pause_is_reported(caplog: pytest.LogCaptureFixture) -> None:
     clip = COMPLETE[0]
     _, audio = read_wav(FIXTURES / clip, mono=True)
-    opinion = Opinion(answer=lambda: time.sleep(0.5) or 0.9)
+    opinion = Opinion(answer=lambda: time.sleep(0.7) or 0.9)  # > pause_s + verdict_wait_s
     handler = ReplyOnPause(lambda audio: iter(()), input_sample_rate=16000, turn_end=opinion)
     with caplog.at_level(logging.WARNING, logger="streamlit_rtc"):
         feed(handler, audio, 0.0, MANIFEST[clip]["speech_end_s"] + 0.2)
@@ -181,7 +181,38 @@ def test_an_analyzer_slower_than_the_pause_is_reported(caplog: pytest.LogCapture
     handler.shutdown()
     assert any("too late" in r.getMessage() for r in caplog.records), caplog.text
     (verdict,) = handler.turn_end_verdicts
-    assert verdict.latency_s >= 0.5 and verdict.probability == 0.9
+    assert verdict.latency_s >= 0.7 and verdict.probability == 0.9
+
+
+@pytest.mark.parametrize("wait_s", [0.25, 0.0])
+def test_a_slow_verdict_counts_while_verdict_wait_s_lasts(wait_s: float) -> None:
+    clip = next(c for c in HESITATIONS if MANIFEST[c]["pause_s"] >= 0.8)
+    pause_start = MANIFEST[clip]["pause_start_s"]
+    _, audio = read_wav(FIXTURES / clip, mono=True)
+    release = threading.Event()
+    opinion = Opinion(answer=lambda: release.wait(10) and 0.1)  # "unfinished", when let go
+    handler = ReplyOnPause(
+        lambda audio: iter(()),
+        input_sample_rate=16000,
+        turn_end=opinion,
+        options=PauseOptions(verdict_wait_s=wait_s),
+    )
+    seen: list[float] = []
+    handler.status.add_listener(
+        lambda s: seen.append(s.stream_time_s) if s.event is StatusEvent.PAUSE_DETECTED else None
+    )
+    feed(handler, audio, 0.0, pause_start + 0.45)  # past pause_s, inside pause_s + 0.25
+    wait_for(lambda: opinion.heard, "the question")
+    if wait_s == 0.0:
+        assert seen  # silence alone cut the speaker at pause_s
+    else:
+        assert not seen
+        release.set()
+        wait_for(lambda: handler.turn_end_verdicts, "the verdict")
+        feed(handler, audio, pause_start + 0.45, pause_start + 0.6)
+        assert not seen  # the late verdict said "unfinished": the speaker is not cut
+    release.set()
+    handler.shutdown()
 
 
 class SilentSTT:

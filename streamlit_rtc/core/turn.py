@@ -33,12 +33,14 @@ class PauseOptions:
     first silent window of each pause asks it whether the turn sounds
     complete: at ``complete_threshold`` or above ``complete_pause_s`` ends the
     turn, below it the wait stretches to ``incomplete_pause_s``; until the
-    verdict arrives (~0.07 s) ``pause_s`` holds. The trade-off, measured by
+    verdict arrives (~0.07 s; ~0.13-0.4 s on a CPU without int8 dot-product
+    instructions) ``pause_s`` holds, stretched by up to ``verdict_wait_s`` while
+    a verdict is still coming. The trade-off, measured by
     ``bench/turn_end.py``: complete sentences are answered ~0.19 s sooner
     (median 0.18 s after speech instead of 0.37 s), a turn the model wrongly
     hears as unfinished waits ``incomplete_pause_s`` (1.2 s), and fewer
     hesitating speakers are cut (the README has the figures). Without an
-    analyzer these three fields do nothing.
+    analyzer these four fields do nothing.
     """
 
     pause_s: float = 0.35
@@ -65,6 +67,10 @@ class PauseOptions:
     """With a turn-end analyzer: the silence waited for when it judged the turn unfinished."""
     complete_threshold: float = 0.9
     """With a turn-end analyzer: a turn this likely complete (or more) is answered sooner."""
+    verdict_wait_s: float = 0.25
+    """With a turn-end analyzer: how much longer than ``pause_s`` a pause waits for a verdict
+    still being worked out (a CPU slower than the one measured), so the verdict still counts;
+    0: silence alone ends the turn at ``pause_s`` whenever the verdict is late."""
 
     def __post_init__(self) -> None:
         def check(name: str, low: float, high: float = math.inf) -> None:
@@ -73,6 +79,7 @@ class PauseOptions:
                 raise ValueError(f"PauseOptions.{name} must be in [{low}, {high}], got {value!r}")
 
         check("pause_s", 0.05, 10.0)
+        check("verdict_wait_s", 0.0, 5.0)
         check("speech_threshold", 0.0, 1.0)
         check("silence_threshold", 0.0, 1.0)
         check("min_speech_s", 0.0, 5.0)
@@ -127,7 +134,8 @@ class TurnDetector:
     With ``judged=True`` it also reports each pause in a turn (``PAUSE_STARTED``,
     at its first silent window) and takes a verdict on it: :meth:`judge` sets how
     much silence ends that pause (``complete_pause_s`` or ``incomplete_pause_s``);
-    until a verdict comes, ``pause_s`` does, as without a judge. A pause lasts
+    until a verdict comes, ``pause_s`` plus ``verdict_wait_s`` does -- ``pause_s``
+    alone once :meth:`no_verdict` says none is coming. A pause lasts
     until speech resumes for ``min_speech_s``: a shorter blip restarts the
     silence count but keeps the verdict.
     """
@@ -154,6 +162,7 @@ class TurnDetector:
         self._speech_run = 0.0
         self._judged_pause: float | None = None  # speech end of the pause asked about
         self._verdict: float | None = None  # the analyzer's answer about that pause
+        self._awaiting = False  # a verdict on that pause is on its way
 
     @property
     def in_turn(self) -> bool:
@@ -204,10 +213,12 @@ class TurnDetector:
             if self._speech_run + 1e-9 >= opts.min_speech_s:  # speaking again, not a blip
                 self._pause_needed = opts.pause_s
                 self._judged_pause = self._verdict = None
+                self._awaiting = False
         else:
             self._speech_run = 0.0
             if self._silence == 0.0 and self.judged and self._judged_pause is None:
                 self._judged_pause = self._last_speech_end
+                self._awaiting = True
                 pause = TurnEventKind.PAUSE_STARTED
                 events.append(TurnEvent(pause, end_s, self._onset, self._last_speech_end))
             self._silence += self.window_s
@@ -239,10 +250,24 @@ class TurnDetector:
         complete_s, incomplete_s = opts.judged_pause_s
         self._pause_needed = complete_s if probability >= opts.complete_threshold else incomplete_s
         self._verdict = probability
+        self._awaiting = False
+        return [self._end_turn(self._last_end_s)] if self._pause_over() else []
+
+    def no_verdict(self, speech_end_s: float) -> list[TurnEvent]:
+        """No verdict will come on the pause after ``speech_end_s`` (not asked, or it failed).
+
+        ``pause_s`` alone ends that pause; if it is already that long, the turn ends now.
+        """
+        if not (self._in_turn and speech_end_s == self._judged_pause and self._awaiting):
+            return []
+        self._awaiting = False
         return [self._end_turn(self._last_end_s)] if self._pause_over() else []
 
     def _pause_over(self) -> bool:
-        return self._silence + self.options.vad_end_lag_s + 1e-9 >= self._pause_needed
+        needed = self._pause_needed
+        if self._awaiting:
+            needed += self.options.verdict_wait_s
+        return self._silence + self.options.vad_end_lag_s + 1e-9 >= needed
 
     def _end_turn(self, end_s: float) -> TurnEvent:
         kind = (

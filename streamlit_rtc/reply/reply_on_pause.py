@@ -197,6 +197,7 @@ class ReplyOnPause(StreamHandler):
                 model.sample_rate,
                 self.options,
                 on_verdict=self._on_verdict,
+                on_no_verdict=self._on_no_verdict,
                 on_problem=self._on_turn_end_problem,
                 start_thread=lambda target: self.bridge.thread("turn-end", target),
                 threaded=self.judge_in_thread,
@@ -242,8 +243,8 @@ class ReplyOnPause(StreamHandler):
             if busy:
                 self.report_status(StatusEvent.INTERRUPTED)
         elif event.kind is TurnEventKind.PAUSE_STARTED:
-            if self._judge is not None:
-                self._judge.ask_about(event)
+            if self._judge is None or not self._judge.ask_about(event):
+                self._on_no_verdict(event.speech_end_s)
         elif event.kind is TurnEventKind.TURN_ENDED:
             self._forget_turn_end()
             until = event.time_s if event.forced else event.speech_end_s + self.options.end_pad_s
@@ -275,6 +276,13 @@ class ReplyOnPause(StreamHandler):
             if self._detector is None:
                 return
             for event in self._detector.judge(verdict.speech_end_s, verdict.probability):
+                self._on_turn_event(event)
+
+    def _on_no_verdict(self, speech_end_s: float) -> None:
+        with self._lock:
+            if self._detector is None:
+                return
+            for event in self._detector.no_verdict(speech_end_s):
                 self._on_turn_event(event)
 
     def _on_turn_end_problem(self, message: str) -> None:

@@ -63,6 +63,7 @@ class TurnEndJudge:
         rate: int,
         options: PauseOptions,
         on_verdict: Callable[[Verdict], None],
+        on_no_verdict: Callable[[float], None],
         on_problem: Callable[[str], None],
         start_thread: Callable[[Callable[[], None]], object],
         threaded: bool,
@@ -71,8 +72,9 @@ class TurnEndJudge:
         self.rate = rate
         self.options = options
         self._on_verdict = on_verdict
+        self._on_no_verdict = on_no_verdict
         self._on_problem = on_problem
-        self._slow_after_s = options.pause_s
+        self._slow_after_s = options.pause_s + options.verdict_wait_s
         self._tail = AudioTail(rate)
         self._cap_s = float(analyzer.max_audio_s)
         self._worker: LatestJobWorker[PauseQuestion] = LatestJobWorker(
@@ -97,18 +99,20 @@ class TurnEndJudge:
         self._tail.append(mono)
         self._tail.keep_from(0.0, self._cap_s + 1.0)
 
-    def ask_about(self, pause: TurnEvent) -> None:
+    def ask_about(self, pause: TurnEvent) -> bool:
         """Ask about a pause (``PAUSE_STARTED``): the turn from its onset, pre-roll included.
 
-        A turn with too little speech to be answered needs no verdict.
+        A turn with too little speech to be answered needs no verdict, and an
+        analyzer that failed is not asked again. False: no verdict will come.
         """
         opts = self.options
         if self.failed or pause.speech_end_s - pause.onset_s < opts.min_turn_speech_s:
-            return
+            return False
         audio = self._tail.since(pause.onset_s - opts.pre_roll_s, self._cap_s)
         self._worker.submit(PauseQuestion(pause.speech_end_s, audio))
         if not self._worker.threaded:
             self._worker.run_waiting()
+        return not self.failed
 
     def forget(self) -> None:
         """Drop a question still waiting (the turn ended or was reset)."""
@@ -142,6 +146,7 @@ class TurnEndJudge:
                 f"{exc}); this stream now ends turns on silence alone (pause_s). Fix the "
                 "analyzer, or leave turn_end unset."
             )
+            self._on_no_verdict(question.speech_end_s)
             return
         verdict = Verdict(
             question.speech_end_s,
@@ -156,8 +161,9 @@ class TurnEndJudge:
             self._told_slow = True
             self._on_problem(
                 f"The turn_end analyzer {name} took {verdict.latency_s:.2f} s to judge a pause, "
-                f"longer than pause_s ({self._slow_after_s:.2f} s): its verdicts come too late "
-                "and turns end on silence alone. The server's CPU is too busy for it; "
-                "serve fewer streams per machine or leave turn_end unset."
+                f"longer than pause_s + verdict_wait_s ({self._slow_after_s:.2f} s): its "
+                "verdicts come too late and turns end on silence alone. The server's CPU is "
+                "too slow or too busy for it; serve fewer streams per machine, raise "
+                "PauseOptions.verdict_wait_s, or leave turn_end unset."
             )
         self._on_verdict(verdict)
