@@ -108,3 +108,19 @@ def test_without_pipecat_the_error_names_the_extra(monkeypatch: pytest.MonkeyPat
 def test_one_model_per_path_is_shared(model: SmartTurn) -> None:
     assert SmartTurn.shared() is model
     assert SmartTurn.shared(model.model_path) is SmartTurn.shared(str(model.model_path))
+
+
+def test_two_threads_where_there_are_two_cores_and_the_same_verdicts(
+    model: SmartTurn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    one = SmartTurn(threads=1)
+    assert one.threads == 1
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert SmartTurn().threads == 2
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert SmartTurn().threads == 1
+    cut = audio(PIPER[0])[: round(PIPER[0]["speech_end_s"] * 16000)]
+    two = SmartTurn(threads=2)
+    assert two.probability(cut) == pytest.approx(one.probability(cut), abs=1e-3)
