@@ -16,7 +16,8 @@ tune and held-out settings) goes through ``ReplyOnPause`` twice:
 Figures: end of speech → ``pause_detected`` on complete utterances (median,
 p95); cuts (a ``pause_detected`` before the speaker finished) on the
 hesitation clips, by pause length; CPU per decision (thread time of the
-analyzer call) and per second of audio, over the clips and over a 2-minute
+analyzer call: the judging thread only; ``machine`` has one decision's whole
+CPU and latency on the idle machine) and per second of audio, over the clips and over a 2-minute
 neural-voice monologue (``stopwords_neural/conversation.wav``, a sentence
 every 3 s) and over the same monologue made one side of a dialogue (after
 each sentence the user is silent as long as they spoke: the bot's reply).
@@ -303,6 +304,22 @@ def machine() -> dict[str, Any]:
     return info
 
 
+def idle_decision_cost(model: SmartTurn, calls: int = 5) -> dict[str, float]:
+    """One decision's CPU and wall time on the idle machine, every thread counted.
+
+    The lanes' ``cpu_per_decision_s`` is the judging thread's time alone: with
+    ``threads=2`` onnxruntime's second thread does about half the work.
+    """
+    audio = np.zeros(8 * RATE, dtype=np.float32)
+    cpu, wall = time.process_time(), time.perf_counter()
+    for _ in range(calls):
+        model.probability(audio)
+    return {
+        "smart_turn_idle_cpu_per_decision_s": round((time.process_time() - cpu) / calls, 3),
+        "smart_turn_idle_latency_s": round((time.perf_counter() - wall) / calls, 3),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -325,6 +342,7 @@ def main() -> None:
     dialogue_job = ({"file": CONVERSATION.name, "kind": "dialogue"}, as_dialogue(monologue))
     model = SmartTurn.shared() if args.threads is None else SmartTurn(threads=args.threads)
     model.probability(np.zeros(RATE, dtype=np.float32))  # load and warm up outside the figures
+    idle = idle_decision_cost(model)
 
     baseline = [replay(e, a, None) for e, a in jobs]
     options = PauseOptions()
@@ -338,7 +356,7 @@ def main() -> None:
             "verdict_wait_s": options.verdict_wait_s,
             "smart_turn_threads": model.threads,
         },
-        "machine": machine(),
+        "machine": machine() | idle,
         "silence_alone": summarise(baseline),
     }
     lanes = set(args.lanes)
