@@ -144,8 +144,11 @@ def show(status: Any) -> None:
         else:
             st.caption(f"Heard *{heard.detail}* at {heard.stream_time_s:.1f} s")
     judged = status.last_events.get(StatusEvent.PAUSE_DETECTED)
-    if semantic and judged is not None and judged.detail and judged.detail.startswith("sounded"):
-        st.caption(f"Smart Turn: your last turn {judged.detail}.")
+    if semantic and judged is not None and judged.detail != "forced":
+        if judged.detail and judged.detail.startswith("sounded"):
+            st.caption(f"Smart Turn: your last turn {judged.detail}.")
+        else:  # no verdict within pause_s + verdict_wait_s: this CPU is too slow for it
+            st.caption("Smart Turn: your last turn ended on silence alone (no verdict in time).")
     for message in st.session_state["assistant_transcript"]:
         with st.chat_message(message["role"]):
             content = message["content"]

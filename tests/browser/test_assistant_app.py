@@ -49,7 +49,8 @@ def test_the_question_and_the_spoken_answer_reach_the_page(
     assert any(QUESTION.search(b) for b in shown), f"the question never showed: {shown}"
     assert any(ANSWER.search(b) for b in shown), f"the answer never showed: {shown}"
     if semantic:
-        assert bh.wait_for_text(page, "Smart Turn: your last turn sounded", timeout=10), (
+        # "sounded complete (0.97)", or "ended on silence alone" where the CPU is too slow
+        assert bh.wait_for_text(page, "Smart Turn: your last turn", timeout=10), (
             "the page never showed Smart Turn's verdict"
         )
     audio = bh.wait_for_inbound_audio(frame, timeout=15)
