@@ -103,7 +103,8 @@ class TurnEndJudge:
         """Ask about a pause (``PAUSE_STARTED``): the turn from its onset, pre-roll included.
 
         A turn with too little speech to be answered needs no verdict, and an
-        analyzer that failed is not asked again. False: no verdict will come.
+        analyzer that failed is not asked again: False, nothing was asked. A
+        question that fails later is reported through ``on_no_verdict``.
         """
         opts = self.options
         if self.failed or pause.speech_end_s - pause.onset_s < opts.min_turn_speech_s:
@@ -112,7 +113,7 @@ class TurnEndJudge:
         self._worker.submit(PauseQuestion(pause.speech_end_s, audio))
         if not self._worker.threaded:
             self._worker.run_waiting()
-        return not self.failed
+        return True
 
     def forget(self) -> None:
         """Drop a question still waiting (the turn ended or was reset)."""
