@@ -22,6 +22,7 @@ from streamlit_rtc.audio.keywords import (
     KeywordStream,
     stt_installed,
 )
+from streamlit_rtc.audio.speech import HeardWord, ScoredSTTModel, ScoredTranscript
 
 pytestmark = pytest.mark.skipif(not stt_installed(), reason='needs "streamlit-rtc[stt]"')
 
@@ -162,3 +163,57 @@ def test_speech_to_text_errors_propagate_to_the_caller() -> None:
 def test_feed_rejects_float_audio(detector: ConfirmedDetector) -> None:
     with pytest.raises(TypeError, match="int16"):
         detector.start_stream().feed(np.zeros(160, dtype=np.float32))
+
+
+class _ScriptedScoredSTT:
+    """Stage 2 as a script: each look's transcript, with the windows it was given."""
+
+    def __init__(self, *looks: ScoredTranscript) -> None:
+        self.looks = list(looks)
+        self.windows: list[int] = []
+
+    def stt(self, audio: tuple[int, np.ndarray]) -> str:
+        return self.stt_scored(audio).text
+
+    def stt_scored(self, audio: tuple[int, np.ndarray]) -> ScoredTranscript:
+        self.windows.append(audio[1].size)
+        return self.looks.pop(0) if self.looks else ScoredTranscript("", ())
+
+
+UNSURE = ScoredTranscript("computer", (HeardWord("computer", 0.3),))
+
+
+@pytest.mark.parametrize(
+    ("second", "confirmed"),
+    [
+        (
+            ScoredTranscript("Computed it.", (HeardWord("computed", 0.6), HeardWord("it", 0.9))),
+            False,
+        ),
+        (
+            ScoredTranscript("computer what", (HeardWord("computer", 0.4), HeardWord("what", 0.9))),
+            True,
+        ),
+    ],
+)
+def test_a_phrase_written_unsure_is_looked_at_again(
+    second: ScoredTranscript, confirmed: bool
+) -> None:
+    """The first look's "computer" (unsure) counts only if the longer second look says it too."""
+    stt = _ScriptedScoredSTT(UNSURE, second)
+    det = ConfirmedDetector(phrases(), stt=stt)
+    assert isinstance(stt, ScoredSTTModel)
+    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
+    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
+    stream = det.start_stream()
+    hits: list[tuple[KeywordHit, float]] = []
+    for k in range(0, audio.size, 320):
+        hits.extend((h, (k + 320) / RATE) for h in stream.feed(audio[k : k + 320]))
+    assert stream.transcriptions == 2
+    assert stt.windows[1] > stt.windows[0]  # the second look hears what followed
+    if not confirmed:
+        assert hits == []
+        return
+    ((hit, when),) = hits
+    assert hit.phrase == "computer"
+    assert when >= hit.end_s + det.second_look_s - 0.05  # only once the second look was due

@@ -27,7 +27,15 @@ from streamlit_rtc import (
     get_stt_model,
     get_tts_model,
 )
-from streamlit_rtc.audio.speech import MissingExtraError, PiperTTS, WhisperSTT, piper_tts
+from streamlit_rtc.audio.keywords.normalize import normalize_phrase
+from streamlit_rtc.audio.speech import (
+    MissingExtraError,
+    PiperTTS,
+    ScoredSTTModel,
+    ScoredTranscript,
+    WhisperSTT,
+    piper_tts,
+)
 from streamlit_rtc.audio.speech.whisper_text import (
     collapse_repeats,
     drop_restart,
@@ -341,3 +349,19 @@ def test_drop_restart() -> None:
     assert drop_restart("Try again. Fail again. Fail better.") == (
         "Try again. Fail again. Fail better."
     )
+
+
+def test_stt_scored_gives_the_same_text_with_each_words_confidence(voiced: list) -> None:
+    stt = get_stt_model()
+    assert isinstance(stt, ScoredSTTModel)
+    confidences = []
+    for _text, rate, audio in voiced[:4]:
+        heard = stt.stt_scored((rate, audio))
+        assert heard.text == stt.stt((rate, audio))
+        assert heard.words is not None
+        assert [w.text for w in heard.words] == list(normalize_phrase(heard.text)), heard
+        assert all(0.0 <= w.confidence <= 1.0 for w in heard.words)
+        confidences += [w.confidence for w in heard.words]
+    print("word confidences", sorted(round(c, 2) for c in confidences))
+    assert np.median(confidences) >= 0.8  # clear speech: most words are sure
+    assert stt.stt_scored((16000, np.zeros(16000, np.int16))) == ScoredTranscript("", ())

@@ -12,6 +12,7 @@ from stopword_fixtures import phrases
 from streamlit_rtc.audio.keywords import ConfirmRules, KeywordHit, PhraseMatcher, StopPhrase
 from streamlit_rtc.audio.keywords.letters_to_sounds import guess_pronunciation
 from streamlit_rtc.audio.keywords.phonetic import Pronouncer, phone_distance
+from streamlit_rtc.audio.speech import HeardWord, ScoredTranscript
 
 
 @pytest.fixture(scope="module")
@@ -133,3 +134,18 @@ def test_user_pronunciations_and_guesses() -> None:
     assert m.find("Hey, Sorbet!", "hey zorblax") is None
     assert guess_pronunciation("iars") == ("AY", "AA", "R", "Z")
     assert guess_pronunciation("...") == ()
+
+
+def test_a_phrase_written_unsure_waits_for_the_last_look(rules: ConfirmRules) -> None:
+    """ "computer" that Whisper wrote while "computed" came close confirms only on a last look."""
+    cand = KeywordHit("computer", 11.5, 12.1, score=136.0)
+    unsure = ScoredTranscript("computer", (HeardWord("computer", 0.3),))
+    first = rules.judge([cand], unsure, last_look=False)
+    assert first.hit is None and first.close and first.confidence == 0.3
+    assert rules.judge([cand], unsure, last_look=True).hit == cand
+    sure = ScoredTranscript("Computer, stop.", (HeardWord("computer", 0.9), HeardWord("stop", 0.2)))
+    assert rules.judge([cand], sure, last_look=False).hit == cand  # "stop" is not the phrase
+    # a transcript without scores is trusted as before
+    assert rules.judge([cand], "computer", last_look=False).hit == cand
+    with pytest.raises(ValueError, match="min_confidence"):
+        ConfirmRules(phrases(), min_confidence=1.5)

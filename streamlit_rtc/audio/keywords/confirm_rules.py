@@ -10,6 +10,13 @@ before "computer"; the transcript tells which was said, the search where
 it ended.  Ways of saying a phrase (:class:`.PhraseMatcher`), surest first:
 ``exact``, ``fuzzy``, and ``anchored``, which counts only with the
 candidate's own score at least ``anchor_margin``.
+
+An ``exact`` match that the model wrote unsure -- a word of the phrase
+chosen with confidence under ``min_confidence`` against other words
+(:class:`.ScoredTranscript`) -- is not trusted on one look: the slow
+"computed" that Whisper tiny.en writes "computer" (p 0.13, with "computed"
+0.09 and "competed" 0.08 behind) is looked at again with the audio after
+it, and counts only if that transcript says the phrase too.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..speech.heard_words import ScoredTranscript
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer, is_dictionary_word
 from .transcript_match import PhraseMatcher, TranscriptMatch
@@ -37,12 +45,16 @@ class Verdict:
         close: not confirmed, but worth a second look with more context: the
             transcript holds a word of the phrase or a made-up word that sounds
             near one, or the candidate is a phrase of several words that the
-            search scored at least ``second_look_score``.
+            search scored at least ``second_look_score``, or the transcript
+            says the phrase but the model wrote it unsure.
+        confidence: the model's confidence in the phrase's words where the
+            transcript says them (``None``: not said, or no scores).
     """
 
     hit: KeywordHit | None
     match: TranscriptMatch | None = None
     close: bool = False
+    confidence: float | None = None
 
 
 class ConfirmRules:
@@ -61,6 +73,8 @@ class ConfirmRules:
             is ``close`` whatever the transcript (the search prefers the phrase
             to any other sound there; Whisper tiny.en garbles names without
             context: "a little wire said" for "hello iris, set a timer").
+        min_confidence: an ``exact`` match whose words the model wrote with
+            less confidence is confirmed only on the last look.
     """
 
     def __init__(
@@ -72,11 +86,15 @@ class ConfirmRules:
         loose_ratio: float = 0.6,
         close_ratio: float = 0.4,
         second_look_score: float = 0.0,
+        min_confidence: float = 0.5,
     ) -> None:
+        if not 0.0 <= min_confidence <= 1.0:
+            raise ValueError(f"min_confidence must be in [0, 1], got {min_confidence}")
         self.phrases = tuple(phrases)
         self.anchor_margin = float(anchor_margin)
         self.close_ratio = float(close_ratio)
         self.second_look_score = float(second_look_score)
+        self.min_confidence = float(min_confidence)
         self.matcher = PhraseMatcher(self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio)
         self._words = {p.text: max(len(s) for s in p.spellings) for p in self.phrases}
         self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
@@ -86,8 +104,21 @@ class ConfirmRules:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
         return self._related[phrase]
 
-    def judge(self, members: Sequence[KeywordHit], text: str) -> Verdict:
-        """Confirm the best of ``members`` (overlapping candidates) with transcript ``text``."""
+    def judge(
+        self,
+        members: Sequence[KeywordHit],
+        heard: str | ScoredTranscript,
+        *,
+        last_look: bool = True,
+    ) -> Verdict:
+        """Confirm the best of ``members`` (overlapping candidates) with transcript ``heard``.
+
+        Before the ``last_look``, an exact match the model wrote unsure
+        (:attr:`min_confidence`) is only ``close``.
+        """
+        if isinstance(heard, str):
+            heard = ScoredTranscript(heard)
+        text = heard.text
         best: tuple[tuple[int, int, float], KeywordHit, TranscriptMatch] | None = None
         for member in members:
             sure = member.score is not None and member.score >= self.anchor_margin
@@ -100,9 +131,18 @@ class ConfirmRules:
                     hit = KeywordHit(phrase, member.start_s, member.end_s, member.score)
                     best = (key, hit, match)
         if best is not None:
-            return Verdict(best[1], best[2])
+            _key, hit, match = best
+            confidence = self._confidence(heard, match) if match.kind == "exact" else None
+            if confidence is not None and confidence < self.min_confidence and not last_look:
+                return Verdict(None, match, close=True, confidence=confidence)
+            return Verdict(hit, match, confidence=confidence)
         close = any(self._sure_multiword(m) or self._close(text, m.phrase) for m in members)
         return Verdict(None, close=close)
+
+    @staticmethod
+    def _confidence(heard: ScoredTranscript, match: TranscriptMatch) -> float | None:
+        words = normalize_phrase(heard.text)[match.first : match.last]
+        return heard.confidence_of(words)
 
     def _sure_multiword(self, member: KeywordHit) -> bool:
         """A phrase of several words the search scored well: Whisper may just need context."""

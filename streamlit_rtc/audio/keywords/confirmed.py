@@ -16,8 +16,9 @@ none), so the request after the phrase starts where the search placed the
 phrase's end.  A candidate is transcribed once ``first_look_s`` of audio
 after it arrived (the window then holds the whole phrase, and Whisper,
 which needs ~1.5 s to say anything, gets earlier audio too); when that
-transcript comes close but does not confirm, once more ``second_look_s``
-after it, with the words that follow for context.
+transcript comes close but does not confirm -- or says the phrase but the
+model wrote it unsure (:class:`.ConfirmRules`) -- once more
+``second_look_s`` after it, with the words that follow for context.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..speech.protocols import STTModel
+from ..speech.heard_words import ScoredTranscript
+from ..speech.protocols import ScoredSTTModel, STTModel
 from .confirm_rules import ConfirmRules, Verdict
 from .pocketsphinx_detector import PocketSphinxDetector
 from .pocketsphinx_stream import PocketSphinxStream
@@ -227,23 +229,31 @@ class ConfirmedStream:
         self._pending = keep
         return hits
 
+    def _transcribe(self, window: np.ndarray) -> ScoredTranscript:
+        stt = self._det.stt
+        audio = (self._det.sample_rate, window)
+        if isinstance(stt, ScoredSTTModel):
+            return stt.stt_scored(audio)
+        return ScoredTranscript(stt.stt(audio))
+
     def _look(self, group: _Group, now: float) -> Verdict:
         det = self._det
         end = min(now, group.due_s)
         start = min(group.start_s - det.pre_s, end - det.min_window_s)
         start = max(start, self._last_end, self._ring.oldest_s)
         window = self._ring.window(start, end)
-        text = det.stt.stt((det.sample_rate, window))
+        heard = self._transcribe(window)
         self.transcriptions += 1
         group.looks += 1
-        verdict = det.rules.judge(group.members, text)
+        last = group.looks > 1 or det.second_look_s is None
+        verdict = det.rules.judge(group.members, heard, last_look=last)
         LOG.debug(
             "look %d at %s over %.2f-%.2f s: %r -> %s",
             group.looks,
             [(m.phrase, round(m.end_s, 2), round(m.score or 0.0, 1)) for m in group.members],
             start,
             end,
-            text,
+            heard.text,
             verdict,
         )
         return verdict

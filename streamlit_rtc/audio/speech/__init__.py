@@ -7,18 +7,22 @@ this package imports neither runtime: they load when a model is built.
 """
 
 from .errors import MissingExtraError, ModelLoadError
+from .heard_words import HeardWord, ScoredTranscript
 from .models import clear_model_cache, get_stt_model, get_tts_model
 from .piper_tts import PiperTTS, PiperTTSOptions
-from .protocols import STTModel, TTSModel, TTSOptions
+from .protocols import ScoredSTTModel, STTModel, TTSModel, TTSOptions
 from .whisper_decode import WhisperOptions
 from .whisper_stt import WhisperSTT
 
 __all__ = [
+    "HeardWord",
     "MissingExtraError",
     "ModelLoadError",
     "PiperTTS",
     "PiperTTSOptions",
     "STTModel",
+    "ScoredSTTModel",
+    "ScoredTranscript",
     "TTSModel",
     "TTSOptions",
     "WhisperOptions",

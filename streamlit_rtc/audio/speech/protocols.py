@@ -14,7 +14,9 @@ from typing import Protocol, TypeVar, runtime_checkable
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["AudioArray", "STTModel", "TTSModel", "TTSOptions"]
+from .heard_words import ScoredTranscript
+
+__all__ = ["AudioArray", "STTModel", "ScoredSTTModel", "TTSModel", "TTSOptions"]
 
 AudioArray = NDArray[np.int16] | NDArray[np.float32]
 """Audio samples as fastrtc passes them: int16 or float32, shaped (N,) or (1, N)."""
@@ -37,6 +39,19 @@ class STTModel(Protocol):
 
     def stt(self, audio: tuple[int, AudioArray]) -> str:
         """Transcribe one utterance."""
+        ...
+
+
+@runtime_checkable
+class ScoredSTTModel(STTModel, Protocol):
+    """An STT model that can also say how sure it was of each word (:class:`WhisperSTT`).
+
+    Stop-phrase confirmation looks twice at a phrase the model wrote unsure;
+    a plain :class:`STTModel` is trusted on one look.
+    """
+
+    def stt_scored(self, audio: tuple[int, AudioArray]) -> ScoredTranscript:
+        """Transcribe one short window, with each word's confidence."""
         ...
 
 

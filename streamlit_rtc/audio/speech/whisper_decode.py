@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .heard_words import DecodingStep, ScoredTranscript, heard_words, words_of
 from .whisper_text import collapse_repeats, drop_restart, is_blank, keep_segments, split_segments
 
 __all__ = ["MAX_INPUT_S", "SAMPLE_RATE", "ShortWindowDecoder", "WhisperOptions"]
@@ -35,6 +36,7 @@ SAMPLE_RATE = 16000
 MAX_INPUT_S = 30.0  # Whisper's positional embedding covers 30 s of log-mel frames
 _MAX_LENGTH = 448  # Whisper's decoder context; ctranslate2 generates at most half of max_length
 _SILENCE_PEAK = 1e-4  # about -80 dBFS: digital silence, not worth a model call
+_OPTIONS_PER_STEP = 20  # runner-up text tokens kept per step for word confidences
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class ShortWindowDecoder:
         self._tokenizers: dict[str, Any] = {}
         base = self._tokenizer(language or "en")
         self.suppress_tokens = list(get_suppressed_tokens(base, [-1]))
+        self._texts: dict[int, str] = {}  # token id -> text, for word confidences
 
     def _tokenizer(self, language: str) -> Any:
         tok = self._tokenizers.get(language)
@@ -130,11 +133,19 @@ class ShortWindowDecoder:
 
     def transcribe(self, samples: np.ndarray, *, skip_silence: bool = True) -> str:
         """Text of 1-D float32 16 kHz ``samples`` (at most 30 s); ``""`` for silence or noise."""
+        return self._decode(samples, skip_silence=skip_silence, scored=False).text
+
+    def transcribe_scored(self, samples: np.ndarray) -> ScoredTranscript:
+        """Like :meth:`transcribe`, with each word's confidence (:mod:`.heard_words`)."""
+        return self._decode(samples, skip_silence=True, scored=True)
+
+    def _decode(self, samples: np.ndarray, *, skip_silence: bool, scored: bool) -> ScoredTranscript:
         duration = len(samples) / SAMPLE_RATE
         if duration > MAX_INPUT_S:
             raise ValueError(f"the short-window path takes at most 30 s, got {duration:.1f} s")
+        blank = ScoredTranscript("", () if scored else None)
         if len(samples) == 0 or (skip_silence and float(np.abs(samples).max()) < _SILENCE_PEAK):
-            return ""
+            return blank
         opts = self.options
         encoded = self.model.encode(self.features(samples))
         tok = self._tokenizer(self._language_of(encoded))
@@ -150,6 +161,7 @@ class ShortWindowDecoder:
             suppress_blank=True,
             suppress_tokens=self.suppress_tokens,
             return_scores=True,
+            return_logits_vocab=scored,
             return_no_speech_prob=True,
             max_initial_timestamp_index=50,
         )[0]
@@ -165,11 +177,45 @@ class ShortWindowDecoder:
                 avg_logprob,
                 tok.decode(ids),
             )
-            return ""
+            return blank
         segments = keep_segments(
             split_segments(ids, tok.timestamp_begin, tok.eot), duration, opts.echo_margin_s
         )
         text = tok.decode([t for seg in segments for t in seg.tokens]).strip()
         if is_blank(text):
-            return ""
-        return collapse_repeats(drop_restart(text))
+            return blank
+        text = collapse_repeats(drop_restart(text))
+        if not scored:
+            return ScoredTranscript(text)
+        kept = [step for seg in segments for step in seg.steps]
+        steps = self._steps(ids, np.asarray(result.logits[0]), tok)
+        return ScoredTranscript(text, words_of(text, heard_words(_kept_steps(steps, kept))))
+
+    def _steps(self, ids: list[int], logits: np.ndarray, tok: Any) -> list[DecodingStep]:
+        """Each generated token with the likeliest text tokens of its step (and one more step)."""
+        eot = int(tok.eot)
+        out: list[DecodingStep] = []
+        for index in range(min(len(logits), len(ids) + 1)):
+            row = logits[index].astype(np.float64)
+            probs = np.exp(row - np.logaddexp.reduce(row))
+            text_probs = probs[:eot]
+            k = min(_OPTIONS_PER_STEP, len(text_probs))
+            top = np.argpartition(-text_probs, k - 1)[:k]
+            top = top[np.argsort(-text_probs[top])]
+            options = tuple((self._token_text(tok, int(t)), float(text_probs[t])) for t in top)
+            token = ids[index] if index < len(ids) else eot
+            out.append(DecodingStep(self._token_text(tok, token) if token < eot else None, options))
+        return out
+
+    def _token_text(self, tok: Any, token: int) -> str:
+        text = self._texts.get(token)
+        if text is None:
+            text = str(tok.decode([token]))
+            self._texts[token] = text
+        return text
+
+
+def _kept_steps(steps: list[DecodingStep], kept: list[int]) -> list[DecodingStep]:
+    """The steps of kept tokens as text, every other step as a word boundary (``text=None``)."""
+    keep = set(kept)
+    return [s if i in keep else DecodingStep(None, s.options) for i, s in enumerate(steps)]

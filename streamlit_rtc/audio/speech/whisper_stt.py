@@ -25,6 +25,7 @@ import numpy as np
 
 from .audio_input import mono_float32, resample
 from .errors import ModelLoadError, import_extra
+from .heard_words import ScoredTranscript
 from .protocols import AudioArray
 from .whisper_decode import MAX_INPUT_S, SAMPLE_RATE, ShortWindowDecoder, WhisperOptions
 
@@ -182,6 +183,17 @@ class WhisperSTT:
             if len(samples) / SAMPLE_RATE <= MAX_INPUT_S:
                 return self._decoder.transcribe(samples)
             return self.transcribe_long(samples)
+
+    def stt_scored(self, audio: tuple[int, AudioArray]) -> ScoredTranscript:
+        """Like :meth:`stt`, with how sure Whisper was of each word (at most 30 s of audio).
+
+        Stop-phrase confirmation uses it: "computer" written while "computed"
+        came close is looked at again before it counts.
+        """
+        rate, samples = mono_float32(audio)
+        samples = resample(samples, rate, SAMPLE_RATE)
+        with _one_blas_thread():
+            return self._decoder.transcribe_scored(samples)
 
     def transcribe_long(self, samples: np.ndarray) -> str:
         """faster-whisper's standard ``transcribe()`` (30 s windows) on 16 kHz float32 audio."""

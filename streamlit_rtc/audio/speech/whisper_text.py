@@ -34,11 +34,15 @@ _SENTENCE_END = (".", "?", "!")
 
 @dataclass
 class Segment:
-    """Text tokens between two timestamp tokens; ``end`` is None when generation stopped."""
+    """Text tokens between two timestamp tokens; ``end`` is None when generation stopped.
+
+    ``steps`` holds each token's index among the generated ids.
+    """
 
     start: float
     end: float | None
     tokens: list[int] = field(default_factory=list)
+    steps: list[int] = field(default_factory=list)
 
 
 def split_segments(ids: Sequence[int], timestamp_begin: int, eot: int) -> list[Segment]:
@@ -51,18 +55,20 @@ def split_segments(ids: Sequence[int], timestamp_begin: int, eot: int) -> list[S
     start: float | None = None
     last_end = 0.0
     tokens: list[int] = []
-    for token in ids:
+    steps: list[int] = []
+    for index, token in enumerate(ids):
         if token >= timestamp_begin:
             time = (token - timestamp_begin) * TIME_PRECISION
             if tokens:
-                segments.append(Segment(last_end if start is None else start, time, tokens))
-                tokens, start, last_end = [], None, time
+                segments.append(Segment(last_end if start is None else start, time, tokens, steps))
+                tokens, steps, start, last_end = [], [], None, time
             else:
                 start = time
         elif token < eot:
             tokens.append(token)
+            steps.append(index)
     if tokens:
-        segments.append(Segment(last_end if start is None else start, None, tokens))
+        segments.append(Segment(last_end if start is None else start, None, tokens, steps))
     return segments
 
 

@@ -1,0 +1,95 @@
+"""Word confidences from decoding steps (pure: made-up steps, no model).
+
+The probabilities mirror what Whisper tiny.en did on a slow piper
+"computed": " computer" written at 0.13 with " computed" and " competed"
+just behind.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from streamlit_rtc.audio.speech import HeardWord, ScoredTranscript
+from streamlit_rtc.audio.speech.heard_words import DecodingStep, heard_words, words_of
+
+END = DecodingStep(None, (("s", 0.001), (".", 0.2)))  # a timestamp: nothing glued on
+
+
+def test_a_word_written_while_other_words_came_close_is_unsure() -> None:
+    steps = [
+        DecodingStep(
+            " computer",
+            (
+                (" computer", 0.13),
+                (" computed", 0.09),
+                (" Comput", 0.085),  # shorter: could still become either word
+                (" competed", 0.08),
+                (" Computer", 0.02),  # the same word
+            ),
+        ),
+        END,
+    ]
+    (word,) = heard_words(steps)
+    assert word.text == "computer"
+    assert word.confidence == pytest.approx(0.15 / (0.15 + 0.17) * 0.999)
+
+
+def test_a_clear_word_is_sure() -> None:
+    steps = [DecodingStep(" computer", ((" computer", 0.9), (" computers", 0.01))), END]
+    assert heard_words(steps)[0].confidence > 0.98
+
+
+def test_letters_glued_on_at_the_next_step_count_against_the_word() -> None:
+    """ " computer" followed by a likely "s" may be "computers"."""
+    glue = DecodingStep(None, (("s", 0.4), (" what", 0.3)))
+    steps = [DecodingStep(" computer", ((" computer", 0.9),)), glue]
+    assert heard_words(steps)[0].confidence == pytest.approx(0.6)
+
+
+def test_a_word_of_several_tokens() -> None:
+    """ " Ir" + "is": each step's rivals count; a new word where the word goes on is a rival."""
+    steps = [
+        DecodingStep(" Hello", ((" Hello", 0.8), (" Hell", 0.1))),
+        DecodingStep(",", ((",", 0.7), (" I", 0.1))),
+        DecodingStep(" Ir", ((" Ir", 0.5), (" Iris", 0.3), (" Irish", 0.2))),
+        DecodingStep("is", (("is", 0.6), ("ish", 0.2), (" is", 0.2))),
+        END,
+    ]
+    hello, iris = heard_words(steps)
+    assert hello == HeardWord("hello", pytest.approx(1.0))
+    assert iris.text == "iris"
+    # step " Ir": " Iris" agrees, " Irish" does not; step "is": "ish" and " is" do not
+    assert iris.confidence == pytest.approx((0.8 / 1.0) * (0.6 / 1.0) * 0.999)
+
+
+def test_punctuation_and_special_tokens_end_words() -> None:
+    steps = [
+        DecodingStep(" Okay", ((" Okay", 0.9),)),
+        DecodingStep(",", ((",", 0.9),)),
+        DecodingStep(" computer", ((" computer", 0.9),)),
+        DecodingStep(None, ()),
+        DecodingStep(" what", ((" what", 0.9),)),
+        END,
+    ]
+    assert [w.text for w in heard_words(steps)] == ["okay", "computer", "what"]
+
+
+def test_confidence_of_a_spelling() -> None:
+    heard = ScoredTranscript(
+        "Computer, computer stop",
+        (HeardWord("computer", 0.3), HeardWord("computer", 0.8), HeardWord("stop", 0.4)),
+    )
+    assert heard.confidence_of(["computer"]) == 0.8  # the surest place
+    assert heard.confidence_of(["computer", "stop"]) == 0.4  # its least sure word
+    assert heard.confidence_of(["hello"]) is None
+    assert ScoredTranscript("computer").confidence_of(["computer"]) is None  # no scores
+
+
+def test_words_follow_the_text_when_an_echo_was_dropped() -> None:
+    heard = (HeardWord("stop", 0.9), HeardWord("now", 0.8), HeardWord("stop", 0.7))
+    assert words_of("Stop now.", heard) == heard[:2]
+    assert words_of("O.K., stop", (HeardWord("ok", 0.9), HeardWord("stop", 0.5))) == (
+        HeardWord("ok", 0.9),
+        HeardWord("stop", 0.5),
+    )
+    assert words_of("something else", heard) == heard  # no prefix: left as decoded
