@@ -29,9 +29,10 @@ from ..core.status import StatusEvent
 from ..core.turn import PauseOptions, TurnDetector, TurnEvent, TurnEventKind
 from ..core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
 from ..core.turn_options import AlgoOptions, ModelOptions, pause_options_from
+from .judged_pauses import JudgedPauses, pause_detail
 from .listening import Listening, parse_frame
 from .reply_args import InputsNeed
-from .turn_end_judge import TurnEndJudge, Verdict
+from .turn_end_judge import Verdict
 from .utterance import UtteranceRecorder
 
 __all__ = ["ReplyFn", "ReplyOnPause", "user_message"]
@@ -113,7 +114,7 @@ class ReplyOnPause(StreamHandler):
         self.args_timeout_s = args_timeout_s
         self.turn_end = check_turn_end_analyzer(turn_end) if turn_end is not None else None
         self.judge_in_thread = True
-        self._judge: TurnEndJudge | None = None
+        self._judged: JudgedPauses | None = None
         self._inputs_need: dict[bool, InputsNeed] = {}
         self._lock = threading.RLock()
         self._listening: Listening | None = None
@@ -165,8 +166,8 @@ class ReplyOnPause(StreamHandler):
             self._epoch += 1
         if runner is not None:
             self._close_runner(runner)
-        if self._judge is not None:
-            self._judge.close()
+        if self._judged is not None:
+            self._judged.close()
         self._close_own_bridge()
 
     def stream_time_s(self) -> float:
@@ -192,12 +193,13 @@ class ReplyOnPause(StreamHandler):
             self.options, model.window_size / model.sample_rate, judged=judged
         )
         if self.turn_end is not None:
-            self._judge = TurnEndJudge(
+            self._judged = JudgedPauses(
                 self.turn_end,
                 model.sample_rate,
                 self.options,
-                on_verdict=self._on_verdict,
-                on_no_verdict=self._on_no_verdict,
+                lock=self._lock,
+                detector=self._detector,
+                on_event=self._on_turn_event,
                 on_problem=self._on_turn_end_problem,
                 start_thread=lambda target: self.bridge.thread("turn-end", target),
                 threaded=self.judge_in_thread,
@@ -210,8 +212,8 @@ class ReplyOnPause(StreamHandler):
             assert self._listening is not None
             samples, mono = self._listening.take(rate, samples)
             self._recorder.append(samples)
-            if self._judge is not None:
-                self._judge.audio(mono)
+            if self._judged is not None:
+                self._judged.audio(mono)
             self._on_vad_audio(mono)
             for probability, end_s in self._listening.windows(mono):
                 self._on_window(probability, end_s)
@@ -243,8 +245,8 @@ class ReplyOnPause(StreamHandler):
             if busy:
                 self.report_status(StatusEvent.INTERRUPTED)
         elif event.kind is TurnEventKind.PAUSE_STARTED:
-            if self._judge is None or not self._judge.ask_about(event):
-                self._on_no_verdict(event.speech_end_s)
+            if self._judged is not None:
+                self._judged.ask_about(event)
         elif event.kind is TurnEventKind.TURN_ENDED:
             self._forget_turn_end()
             until = event.time_s if event.forced else event.speech_end_s + self.options.end_pad_s
@@ -252,38 +254,15 @@ class ReplyOnPause(StreamHandler):
             if audio is None:
                 return
             self._pending = _Turn(audio)
-            self.report_status(StatusEvent.PAUSE_DETECTED, self._pause_detail(event))
+            self.report_status(StatusEvent.PAUSE_DETECTED, pause_detail(event, self.options))
         else:
             self._forget_turn_end()
             self._recorder.stop()
 
     # -- the turn-end analyzer (turn_end=...) -----------------------------------------
     def _forget_turn_end(self) -> None:
-        if self._judge is not None:
-            self._judge.forget()
-
-    def _pause_detail(self, event: TurnEvent) -> str | None:
-        """``pause_detected``'s detail: a forced cut, or how ``turn_end`` judged the pause."""
-        if event.forced:
-            return "forced"
-        if event.judged is None:
-            return None  # silence alone (no analyzer, or its verdict came too late)
-        heard = "complete" if event.judged >= self.options.complete_threshold else "unfinished"
-        return f"sounded {heard} ({event.judged:.2f})"
-
-    def _on_verdict(self, verdict: Verdict) -> None:
-        with self._lock:
-            if self._detector is None:
-                return
-            for event in self._detector.judge(verdict.speech_end_s, verdict.probability):
-                self._on_turn_event(event)
-
-    def _on_no_verdict(self, speech_end_s: float) -> None:
-        with self._lock:
-            if self._detector is None:
-                return
-            for event in self._detector.no_verdict(speech_end_s):
-                self._on_turn_event(event)
+        if self._judged is not None:
+            self._judged.forget()
 
     def _on_turn_end_problem(self, message: str) -> None:
         if not self._post("warning", message):
@@ -292,7 +271,7 @@ class ReplyOnPause(StreamHandler):
     @property
     def turn_end_verdicts(self) -> list[Verdict]:
         """The latest verdicts of ``turn_end`` on this stream (what each decision cost)."""
-        return list(self._judge.verdicts) if self._judge is not None else []
+        return self._judged.verdicts if self._judged is not None else []
 
     # -- hooks for turn-taking variants (ReplyOnStopWords) ---------------------------
     def _on_vad_audio(self, mono: np.ndarray) -> None:
@@ -434,5 +413,5 @@ class ReplyOnPause(StreamHandler):
     def use_simulated_clock(self) -> None:
         """Driven on a simulated clock (``HandlerSimulator``): no background threads."""
         self.judge_in_thread = False
-        if self._judge is not None:
-            self._judge.threaded = False
+        if self._judged is not None:
+            self._judged.judge.threaded = False
