@@ -327,6 +327,7 @@ class HandlerWorkers:
                     self._wake.clear()
                     continue
                 self.output.route(parts, before if hands_parsed else self.output.epoch)
+                time.sleep(0)  # lets the media loop in: an emit() that never waits holds the GIL
             except Exception as exc:
                 self._fatal(exc)
                 return
