@@ -149,3 +149,20 @@ def test_a_phrase_written_unsure_waits_for_the_last_look(rules: ConfirmRules) ->
     assert rules.judge([cand], "computer", last_look=False).hit == cand
     with pytest.raises(ValueError, match="min_confidence"):
         ConfirmRules(phrases(), min_confidence=1.5)
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase"),
+    [
+        ("Okay, computing is fun.", "ok computer"),
+        ("okay commuter", "ok computer"),
+        ("Okay, compute her.", "ok computer"),
+        ("Hello virus.", "hello iris"),
+        ("Hello, Irene.", "hello iris"),
+    ],
+)
+def test_a_near_miss_word_never_stands_in_for_a_phrase_word(
+    matcher: PhraseMatcher, text: str, phrase: str
+) -> None:
+    """Whisper heard a real word one or two phone edits from the phrase's: that was said."""
+    assert matcher.find(text, phrase, anchored=True) is None

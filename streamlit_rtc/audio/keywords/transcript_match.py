@@ -16,7 +16,13 @@ say a phrase, from surest to least sure:
   times its phone count).  Whisper tiny.en writes "Hello, wires" or "Hello,
   I urge" for "hello iris"; the text alone cannot tell that from "hello
   there", so callers accept this kind only with acoustic support (the
-  keyphrase search's score).
+  keyphrase search's score).  A word of the missing word's near-miss family
+  -- a dictionary word one phone edit further than the verifier's
+  competitors (:func:`.neighbours`: "computing", "commuter", "compute" for
+  "computer"; "virus", "Irene" for "iris") -- never stands in: Whisper
+  heard that word, and near-misses must not fire ("Okay, computing is fun"
+  does not say "ok computer").  Whisper's garbles of "iris" ("wires",
+  "Iars", "I urge") are further away or in no dictionary.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .competitors import max_distance, neighbours
 from .normalize import normalize_phrase
 from .phonetic import Pron, Pronouncer
 from .types import StopPhrase
@@ -57,6 +64,7 @@ class _Spelling:
     words: tuple[str, ...]
     prons: tuple[Pron, ...]  # the whole spelling, concatenated
     word_prons: tuple[tuple[Pron, ...], ...]  # per word
+    near_misses: tuple[frozenset[str], ...]  # per word: its dictionary neighbours
 
 
 class PhraseMatcher:
@@ -81,9 +89,11 @@ class PhraseMatcher:
             pron = Pronouncer(dict(phrase.pronunciations))
             self._pronouncers[phrase.text] = pron
             spellings = []
+            own = {w for words in phrase.spellings for w in words}
             for words in phrase.spellings:
                 per_word = tuple(pron.word(w) for w in words)
-                spellings.append(_Spelling(words, pron.words(words), per_word))
+                near = tuple(_near_misses(p) - own for p in per_word)
+                spellings.append(_Spelling(words, pron.words(words), per_word, near))
             self._spellings[phrase.text] = spellings
 
     @property
@@ -155,6 +165,8 @@ class PhraseMatcher:
                     end = start + size
                     if end > len(words) or words[end : end + len(after)] != after:
                         continue
+                    if words[start] in spelling.near_misses[odd]:
+                        continue  # a near-miss word heard as such ("computing", "compute her")
                     dist = pron.distance(words[start:end], target)
                     if dist is not None and dist <= limit:
                         match = TranscriptMatch(phrase, "anchored", dist, i, end + len(after))
@@ -166,3 +178,13 @@ class PhraseMatcher:
 def _rank(match: TranscriptMatch) -> tuple[int, float]:
     order = {"exact": 0, "fuzzy": 1, "anchored": 2}
     return order[match.kind], match.distance
+
+
+def _near_misses(prons: tuple[Pron, ...]) -> frozenset[str]:
+    """Dictionary words near any of ``prons`` (normalised): 2 phone edits, 3 from 5 phones."""
+    out: set[str] = set()
+    for pron in prons:
+        text = " ".join(pron)
+        for _dist, word, _pron in neighbours(text, max_distance(text) + 1):
+            out.update(normalize_phrase(word))
+    return frozenset(out)
