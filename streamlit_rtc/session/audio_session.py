@@ -204,7 +204,7 @@ class AudioStreamSession(SessionLifecycle):
 
     def _on_mic_stalled(self, silent_s: float) -> None:
         """No microphone audio for ``silent_s`` (media loop): the browser is gone."""
-        if self.stopped:
+        if self.stopping:
             return
         logger.warning("%s: no microphone audio for %.1f s; ending it", self.name, silent_s)
         self.stop_soon(

@@ -95,8 +95,18 @@ class SessionLifecycle(ABC):
         return self._started_at is not None
 
     @property
-    def stopped(self) -> bool:
+    def stopping(self) -> bool:
+        """:meth:`stop` has begun (its work may still be ending)."""
         return self._stopped.is_set()
+
+    @property
+    def stopped(self) -> bool:
+        """:meth:`stop` is done: the work has ended and the mailbox holds the outcome.
+
+        Readers that see it (the page, tests) find the end message and the
+        ``stopped`` state already there, never a stream half ended.
+        """
+        return self._stop_done
 
     def remaining_s(self) -> float | None:
         """Seconds left before ``time_limit`` ends the stream (None without a limit)."""
@@ -190,8 +200,8 @@ class SessionLifecycle(ABC):
         if self._timer is not None:
             self._timer.cancel()
         self._stop_work()
-        self._stop_done = True
         self.mailbox.stopped(message)
+        self._stop_done = True
         logger.info("%s: stopped%s", self.name, f" ({message})" if message else "")
         if self._on_stopped is not None:
             self._on_stopped(self)
