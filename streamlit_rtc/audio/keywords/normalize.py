@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 
-_DROP = re.compile(r"['\u2019.]")  # apostrophes and dots join: "o.k." -> "ok"
-_SPLIT = re.compile(r"[^0-9a-z]+")
+from ..words import normalize_phrase
 
-
-def normalize_phrase(text: str) -> tuple[str, ...]:
-    """Split ``text`` into lower-case words, ignoring case, accents and punctuation.
-
-    ``normalize_phrase("OK, Computer!") == ("ok", "computer")``.  Apostrophes
-    and dots are removed inside words (``"O.K."`` -> ``"ok"``); every other
-    non-alphanumeric character (space, comma, hyphen, ...) separates words.
-    """
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = _DROP.sub("", text)
-    return tuple(w for w in _SPLIT.split(text) if w)
+__all__ = ["match_phrases", "normalize_phrase"]
 
 
 def match_phrases(

@@ -14,14 +14,14 @@ on ("computer" + "s").  Pure functions on plain data, no model needed.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..words import JOINERS, fold, normalize_phrase
+
 __all__ = ["DecodingStep", "HeardWord", "ScoredTranscript", "heard_words", "words_of"]
 
-_DROP = re.compile(r"['\u2019.]")  # joined inside words, as stop-phrase matching does
-_SEPARATOR = re.compile(r"[^0-9a-z'\u2019.]")
+_SEPARATOR = re.compile(r"[^0-9a-z'\u2019.]")  # what splits words (joiners do not)
 
 
 @dataclass(frozen=True)
@@ -77,16 +77,11 @@ class ScoredTranscript:
         return best
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-
-
 def _pieces(token: str) -> tuple[bool, list[str]]:
     """Whether ``token`` starts a new word, and its letters split where it separates words."""
-    folded = _fold(token)
+    folded = fold(token)
     starts = not folded or bool(_SEPARATOR.match(folded))
-    pieces = [_DROP.sub("", p) for p in _SEPARATOR.split(folded)]
+    pieces = [JOINERS.sub("", p) for p in _SEPARATOR.split(folded)]
     return starts, pieces
 
 
@@ -175,7 +170,7 @@ def words_of(text: str, heard: Sequence[HeardWord]) -> tuple[HeardWord, ...]:
     A transcript's text may be shorter than what was decoded (an echo or a
     repetition dropped); the words then describe the text, not the echo.
     """
-    said = [p for p in _SEPARATOR.split(_DROP.sub("", _fold(text))) if p]
+    said = list(normalize_phrase(text))
     if [w.text for w in heard[: len(said)]] == said:
         return tuple(heard[: len(said)])
     return tuple(heard)
