@@ -166,3 +166,25 @@ def test_a_near_miss_word_never_stands_in_for_a_phrase_word(
 ) -> None:
     """Whisper heard a real word one or two phone edits from the phrase's: that was said."""
     assert matcher.find(text, phrase, anchored=True) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Okay, can you tell me the weather?",
+        "Okay, come here.",
+        "Okay, can we at home.",
+        "Okay, cute.",
+        "OK, companion.",
+    ],
+)
+def test_other_words_never_stand_in_for_a_long_phrase_word(
+    matcher: PhraseMatcher, text: str
+) -> None:
+    """A stand-in is a garble (at most ``loose_max`` phone edits), not any words of similar length.
+
+    0.6 x the 8 phones of "computer" would let "can you tell" (3.25 edits) say it.
+    """
+    assert matcher.find(text, "ok computer", anchored=True) is None
+    loose = PhraseMatcher(phrases(), loose_max=10.0)
+    assert loose.find(text, "ok computer", anchored=True) is not None

@@ -65,7 +65,7 @@ class ConfirmRules:
         anchor_margin: least keyphrase score (natural log) for an
             ``anchored`` match; the search's threshold lets candidates through
             from about ``-2.3 * threshold_per_phone * phones`` up.
-        fuzzy_max, loose_ratio: passed to :class:`.PhraseMatcher`.
+        fuzzy_max, loose_ratio, loose_max: passed to :class:`.PhraseMatcher`.
         close_ratio: a made-up transcript word (in no dictionary) within this
             phone distance per phone of a phrase word makes an unconfirmed
             candidate ``close``, as does a word of a multi-word phrase.
@@ -84,6 +84,7 @@ class ConfirmRules:
         anchor_margin: float = -30.0,
         fuzzy_max: float = 0.5,
         loose_ratio: float = 0.6,
+        loose_max: float = 2.5,
         close_ratio: float = 0.4,
         second_look_score: float = 0.0,
         min_confidence: float = 0.5,
@@ -95,7 +96,9 @@ class ConfirmRules:
         self.close_ratio = float(close_ratio)
         self.second_look_score = float(second_look_score)
         self.min_confidence = float(min_confidence)
-        self.matcher = PhraseMatcher(self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio)
+        self.matcher = PhraseMatcher(
+            self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
+        )
         self._words = {p.text: max(len(s) for s in p.spellings) for p in self.phrases}
         self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}

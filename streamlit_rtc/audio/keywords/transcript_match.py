@@ -13,7 +13,10 @@ say a phrase, from surest to least sure:
 * ``anchored`` -- for phrases of two or more words: all words but one are
   there exactly, in order, and in the place of the missing one stand one or
   two words that sound roughly like it (distance at most ``loose_ratio``
-  times its phone count).  Whisper tiny.en writes "Hello, wires" or "Hello,
+  times its phone count, and never more than ``loose_max``: a long word
+  would otherwise stand for whole other words -- "Okay, can you tell"
+  is 3.25 phone edits from "ok computer" -- and Whisper spells long words
+  well; it is names it garbles).  Whisper tiny.en writes "Hello, wires" or "Hello,
   I urge" for "hello iris"; the text alone cannot tell that from "hello
   there", so callers accept this kind only with acoustic support (the
   keyphrase search's score).  A word of the missing word's near-miss family
@@ -76,13 +79,21 @@ class PhraseMatcher:
         fuzzy_max: largest phone distance of a ``fuzzy`` match.
         loose_ratio: largest distance of an ``anchored`` match's odd word,
             per phone of the phrase word it stands for.
+        loose_max: largest distance of an ``anchored`` match's odd word,
+            whatever the word's length.
     """
 
     def __init__(
-        self, phrases: Sequence[StopPhrase], *, fuzzy_max: float = 0.5, loose_ratio: float = 0.6
+        self,
+        phrases: Sequence[StopPhrase],
+        *,
+        fuzzy_max: float = 0.5,
+        loose_ratio: float = 0.6,
+        loose_max: float = 2.5,
     ) -> None:
         self.fuzzy_max = float(fuzzy_max)
         self.loose_ratio = float(loose_ratio)
+        self.loose_max = float(loose_max)
         self._spellings: dict[str, list[_Spelling]] = {}
         self._pronouncers: dict[str, Pronouncer] = {}
         for phrase in phrases:
@@ -155,7 +166,7 @@ class PhraseMatcher:
             target = spelling.word_prons[odd]
             if not target:
                 continue
-            limit = self.loose_ratio * min(len(p) for p in target)
+            limit = min(self.loose_ratio * min(len(p) for p in target), self.loose_max)
             before, after = spelling.words[:odd], spelling.words[odd + 1 :]
             for i in range(len(words) - len(before) + 1):
                 if words[i : i + len(before)] != before:
