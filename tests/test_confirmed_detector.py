@@ -217,3 +217,19 @@ def test_a_phrase_written_unsure_is_looked_at_again(
     ((hit, when),) = hits
     assert hit.phrase == "computer"
     assert when >= hit.end_s + det.second_look_s - 0.05  # only once the second look was due
+
+
+@pytest.mark.parametrize(
+    ("second", "confirmed"),
+    [(ScoredTranscript("Computer, turn on the lights."), True), (ScoredTranscript(""), False)],
+)
+def test_an_empty_first_look_is_looked_at_again(second: ScoredTranscript, confirmed: bool) -> None:
+    """Whisper sometimes writes nothing for a clear phrase; that is no evidence against it."""
+    stt = _ScriptedScoredSTT(ScoredTranscript(""), second)
+    det = ConfirmedDetector(phrases(), stt=stt)
+    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
+    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
+    stream = det.start_stream()
+    hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+    assert stream.transcriptions == 2
+    assert [h.phrase for h in hits] == (["computer"] if confirmed else [])

@@ -10,6 +10,7 @@ import pytest
 from stopword_fixtures import phrases
 
 from streamlit_rtc.audio.keywords import ConfirmRules, KeywordHit, PhraseMatcher, StopPhrase
+from streamlit_rtc.audio.keywords.confirm_rules import Verdict
 from streamlit_rtc.audio.keywords.letters_to_sounds import guess_pronunciation
 from streamlit_rtc.audio.keywords.phonetic import Pronouncer, phone_distance
 from streamlit_rtc.audio.speech import HeardWord, ScoredTranscript
@@ -188,3 +189,13 @@ def test_other_words_never_stand_in_for_a_long_phrase_word(
     assert matcher.find(text, "ok computer", anchored=True) is None
     loose = PhraseMatcher(phrases(), loose_max=10.0)
     assert loose.find(text, "ok computer", anchored=True) is not None
+
+
+def test_an_empty_transcript_asks_for_a_second_look_only_for_a_well_scored_candidate(
+    rules: ConfirmRules,
+) -> None:
+    good = KeywordHit("computer", 1.0, 1.6, score=rules.second_look_score + 40.0)
+    weak = KeywordHit("computer", 1.0, 1.6, score=rules.second_look_score - 1.0)
+    for text in ("", " ", "..."):
+        assert rules.judge([good], text, last_look=False) == Verdict(None, close=True)
+        assert rules.judge([weak], text, last_look=False) == Verdict(None, close=False)

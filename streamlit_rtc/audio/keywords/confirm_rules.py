@@ -46,7 +46,8 @@ class Verdict:
             transcript holds a word of the phrase or a made-up word that sounds
             near one, or the candidate is a phrase of several words that the
             search scored at least ``second_look_score``, or the transcript
-            says the phrase but the model wrote it unsure.
+            says the phrase but the model wrote it unsure, or it is empty and
+            the search scored the candidate at least ``second_look_score``.
         confidence: the model's confidence in the phrase's words where the
             transcript says them (``None``: not said, or no scores).
     """
@@ -72,7 +73,8 @@ class ConfirmRules:
         second_look_score: a candidate of several words scored at least this
             is ``close`` whatever the transcript (the search prefers the phrase
             to any other sound there; Whisper tiny.en garbles names without
-            context: "a little wire said" for "hello iris, set a timer").
+            context: "a little wire said" for "hello iris, set a timer"), as
+            is any candidate scored that well whose transcript is empty.
         min_confidence: an ``exact`` match whose words the model wrote with
             less confidence is confirmed only on the last look.
     """
@@ -139,6 +141,11 @@ class ConfirmRules:
             if confidence is not None and confidence < self.min_confidence and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence)
             return Verdict(hit, match, confidence=confidence)
+        if not normalize_phrase(text):
+            # Whisper sometimes writes nothing for a clear phrase (a short or
+            # abrupt window); silence is no evidence against a candidate the
+            # search scored well, so it gets the second look.
+            return Verdict(None, close=any(self._scored_well(m) for m in members))
         close = any(self._sure_multiword(m) or self._close(text, m.phrase) for m in members)
         return Verdict(None, close=close)
 
@@ -147,11 +154,12 @@ class ConfirmRules:
         words = normalize_phrase(heard.text)[match.first : match.last]
         return heard.confidence_of(words)
 
+    def _scored_well(self, member: KeywordHit) -> bool:
+        return member.score is not None and member.score >= self.second_look_score
+
     def _sure_multiword(self, member: KeywordHit) -> bool:
         """A phrase of several words the search scored well: Whisper may just need context."""
-        score = member.score
-        multiword = self._words[member.phrase] > 1
-        return multiword and score is not None and score >= self.second_look_score
+        return self._words[member.phrase] > 1 and self._scored_well(member)
 
     def _close(self, text: str, phrase: str) -> bool:
         """A word of a multi-word phrase is there, or a made-up word sounds near a phrase word.
