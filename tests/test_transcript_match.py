@@ -199,3 +199,24 @@ def test_an_empty_transcript_asks_for_a_second_look_only_for_a_well_scored_candi
     for text in ("", " ", "..."):
         assert rules.judge([good], text, last_look=False) == Verdict(None, close=True)
         assert rules.judge([weak], text, last_look=False) == Verdict(None, close=False)
+
+
+@pytest.mark.parametrize(
+    ("text", "first_look_confirms"),
+    [
+        ("computer...", False),  # "compute this" cut at the window's edge
+        ("Okay, computer…", False),
+        ("computer-", False),
+        ("Computer.", True),
+        ("Computer, what time is it...", True),  # the phrase is not the cut-off end
+        ("computer,", True),
+    ],
+)
+def test_a_phrase_ending_a_cut_off_transcript_waits_for_the_last_look(
+    rules: ConfirmRules, text: str, first_look_confirms: bool
+) -> None:
+    cand = KeywordHit("computer", 1.0, 1.6, score=80.0)
+    first = rules.judge([cand], text, last_look=False)
+    assert (first.hit is not None) == first_look_confirms, first
+    assert first.hit is not None or first.close
+    assert rules.judge([cand], text, last_look=True).hit is not None

@@ -16,7 +16,9 @@ chosen with confidence under ``min_confidence`` against other words
 (:class:`.ScoredTranscript`) -- is not trusted on one look: the slow
 "computed" that Whisper tiny.en writes "computer" (p 0.13, with "computed"
 0.09 and "competed" 0.08 behind) is looked at again with the audio after
-it, and counts only if that transcript says the phrase too.
+it, and counts only if that transcript says the phrase too.  So is a match
+that ends a transcript the model wrote as cut off ("computer..." for
+"compute this" cut at the window's edge).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
+from ..words import trails_off
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer, is_dictionary_word
 from .transcript_match import PhraseMatcher, TranscriptMatch
@@ -46,7 +49,8 @@ class Verdict:
             transcript holds a word of the phrase or a made-up word that sounds
             near one, or the candidate is a phrase of several words that the
             search scored at least ``second_look_score``, or the transcript
-            says the phrase but the model wrote it unsure, or it is empty and
+            says the phrase but the model wrote it unsure or as the cut-off
+            end of the speech ("computer..."), or it is empty and
             the search scored the candidate at least ``second_look_score``.
         confidence: the model's confidence in the phrase's words where the
             transcript says them (``None``: not said, or no scores).
@@ -138,7 +142,8 @@ class ConfirmRules:
         if best is not None:
             _key, hit, match = best
             confidence = self._confidence(heard, match) if match.kind == "exact" else None
-            if confidence is not None and confidence < self.min_confidence and not last_look:
+            unsure = confidence is not None and confidence < self.min_confidence
+            if (unsure or _cut_short(text, match)) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence)
             return Verdict(hit, match, confidence=confidence)
         if not normalize_phrase(text):
@@ -187,6 +192,14 @@ class ConfirmRules:
                         if dist is not None and dist <= limit:
                             return True
         return False
+
+
+def _cut_short(text: str, match: TranscriptMatch) -> bool:
+    """The phrase's last word ends a transcript that trails off: it may be another word cut.
+
+    Whisper writes "computer..." for "compute this" cut at the window's edge.
+    """
+    return match.last == len(normalize_phrase(text)) and trails_off(text)
 
 
 def _related(phrase: StopPhrase, phrases: Sequence[StopPhrase]) -> tuple[str, ...]:

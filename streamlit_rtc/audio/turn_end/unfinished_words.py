@@ -22,6 +22,8 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
+from ..words import trails_off
+
 __all__ = ["UNFINISHED_LAST_WORDS", "WordsVerdict", "judge_last_words"]
 
 ARTICLES_AND_POSSESSIVES = frozenset({"a", "an", "the", "my", "your", "our", "their", "its"})
@@ -52,7 +54,6 @@ UNFINISHED_LAST_WORDS: frozenset[str] = (
 )
 """Last words after which an English sentence goes on (lower case)."""
 
-_TRAILING_OFF = ("...", "…", "-", "–", "—", ",")
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters of any script, with apostrophes
 
 Reason = Literal["no words", "trails off", "unfinished last word", "finished last word"]
@@ -79,7 +80,7 @@ def judge_last_words(
     if not words:
         return WordsVerdict(None, "no words")
     last = words[-1]
-    if text.endswith(_TRAILING_OFF):
+    if trails_off(text) or text.endswith(","):
         return WordsVerdict(True, "trails off", last)
     if last in unfinished_words:
         return WordsVerdict(True, "unfinished last word", last)
