@@ -233,3 +233,29 @@ def test_an_empty_first_look_is_looked_at_again(second: ScoredTranscript, confir
     hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
     assert stream.transcriptions == 2
     assert [h.phrase for h in hits] == (["computer"] if confirmed else [])
+
+
+def test_a_higher_voice_is_heard(detector: ConfirmedDetector) -> None:
+    """The piper clips played 12 % faster (pitch and formants too): roughly another speaker.
+
+    Its "computer" scores -5 to -14 at stage 1, under a one-word floor of 0 (5 of 30 were
+    lost); measured 29-30 of 30 with the floor at -15, and no near-miss fires.
+    """
+    import soxr
+
+    stream = detector.start_stream()
+    heard = total = 0
+    for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
+        if item["kind"] == "positive" and "computer" not in item["phrase"]:
+            continue  # "hello iris" is another matter: docs/stop-phrase-research.md
+        clip = NEURAL.load(item["file"]).astype(np.float32)
+        shifted = soxr.resample(clip, round(RATE * 1.12), RATE).astype(np.int16)
+        audio = np.concatenate([shifted, floor(1.2, i)])
+        stream.reset()
+        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        if item["kind"] == "positive":
+            total += 1
+            heard += bool(correct(item, hits))
+        else:
+            assert hits == [], (item["file"], item["text"], hits)
+    assert heard >= total - 2, (heard, total)
