@@ -171,6 +171,11 @@ def main() -> None:
         help="play every clip this much faster, pitch and formants included (0.94: a deeper "
         "voice, 1.06: a higher one): how the detector does on voices unlike the fixtures'",
     )
+    parser.add_argument(
+        "--no-last-words",
+        action="store_true",
+        help="--confirmed without stage 1 listening for multi-word phrases' last words alone",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     kwargs: dict[str, object] = {}
@@ -193,19 +198,14 @@ def main() -> None:
         parser.error("--voice-shift must be in [0.5, 2]")
     VOICE_SHIFT = args.voice_shift
     if args.confirmed:
-        from streamlit_rtc.audio.keywords.confirmed import (
-            STAGE1_CONFIG,
-            STAGE1_THRESHOLD_PER_PHONE,
-        )
+        from streamlit_rtc.audio.keywords.candidates import LastWords, candidate_detector
 
-        kwargs.setdefault("threshold_per_phone", STAGE1_THRESHOLD_PER_PHONE)
-        kwargs["verify"] = False
-        stage1 = PocketSphinxDetector(
-            default_phrases(),
-            config=dict(STAGE1_CONFIG),
-            **kwargs,  # type: ignore[arg-type]
-        )
-        print(json.dumps(run(ConfirmedDetector(default_phrases(), candidates=stage1))))
+        kwargs.pop("verify", None)
+        last = None if args.no_last_words else LastWords.of(default_phrases())
+        stage1 = candidate_detector(default_phrases(), last, **kwargs)
+        margin = None if last is None else last.margin
+        confirmed = ConfirmedDetector(default_phrases(), candidates=stage1, last_word_margin=margin)
+        print(json.dumps(run(confirmed)))
         return
     detector = PocketSphinxDetector(default_phrases(), **kwargs)  # type: ignore[arg-type]
     if detector.verify:

@@ -259,3 +259,30 @@ def test_a_higher_voice_is_heard(detector: ConfirmedDetector) -> None:
         else:
             assert hits == [], (item["file"], item["text"], hits)
     assert heard >= total - 2, (heard, total)
+
+
+def test_a_deeper_voice_is_heard_by_the_last_word(detector: ConfirmedDetector) -> None:
+    """The piper "hello iris" clips played 6 % slower (a semitone deeper): another speaker.
+
+    The keyphrase search spots the whole phrase in 3 of 15 such clips, but the lone "iris"
+    in most; the phrase heard that way ends where a forced alignment puts it, so the
+    request after it is whole.  Measured 11-12 of 15 heard (3 without the lone word), every
+    end within 0.2 s of the true one.
+    """
+    import soxr
+
+    stream = detector.start_stream()
+    heard: dict[str, float] = {}
+    items = [m for m in NEURAL.items("positive") if m["phrase"] == "hello iris"]
+    for i, item in enumerate(items):
+        clip = NEURAL.load(item["file"]).astype(np.float32)
+        shifted = soxr.resample(clip, round(RATE * 0.94), RATE).astype(np.int16)
+        audio = np.concatenate([shifted, floor(1.2, i)])
+        stream.reset()
+        start = stream.stream_time_s
+        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        assert [h.phrase for h in hits] in ([], ["hello iris"]), (item["file"], hits)
+        if hits:
+            heard[item["file"]] = round(hits[0].end_s - start - item["phrase_end_s"] / 0.94, 3)
+    assert len(heard) >= len(items) - 5, (len(heard), heard)
+    assert all(abs(e) <= END_TOLERANCE_S for e in heard.values()), heard

@@ -110,6 +110,9 @@ def test_close_means_worth_a_second_look(rules: ConfirmRules) -> None:
     assert not rules.judge([cand], "I was busy cooking dinner").close
     iris = KeywordHit("hello iris", 0.1, 0.9, score=-40.0)
     assert rules.judge([iris], "Hello wires turn").close  # "hello" is there
+    # the phrase run together into a made-up word (a deep voice's "hello iris")
+    assert rules.judge([iris], "Alowires.").close
+    assert not rules.judge([iris], "Followers.").close  # a word Whisper heard clearly
 
 
 def test_phone_distance_follows_sound() -> None:

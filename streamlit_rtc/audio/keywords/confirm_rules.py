@@ -23,7 +23,7 @@ that ends a transcript the model wrote as cut off ("computer..." for
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
@@ -54,12 +54,15 @@ class Verdict:
             the search scored the candidate at least ``second_look_score``.
         confidence: the model's confidence in the phrase's words where the
             transcript says them (``None``: not said, or no scores).
+        by_last_word: the hit's times are those of the phrase's last word,
+            which the search heard alone (see ``judge``'s ``partial``).
     """
 
     hit: KeywordHit | None
     match: TranscriptMatch | None = None
     close: bool = False
     confidence: float | None = None
+    by_last_word: bool = False
 
 
 class ConfirmRules:
@@ -119,39 +122,51 @@ class ConfirmRules:
         heard: str | ScoredTranscript,
         *,
         last_look: bool = True,
+        partial: Collection[KeywordHit] = (),
     ) -> Verdict:
         """Confirm the best of ``members`` (overlapping candidates) with transcript ``heard``.
 
         Before the ``last_look``, an exact match the model wrote unsure
-        (:attr:`min_confidence`) is only ``close``.
+        (:attr:`min_confidence`) is only ``close``.  ``partial``: members the
+        search heard by their phrase's last word only; their score supports an
+        ``anchored`` match, but does not by itself earn a second look.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
         text = heard.text
-        best: tuple[tuple[int, int, float], KeywordHit, TranscriptMatch] | None = None
+        best: tuple[tuple[int, int, float, bool], KeywordHit, TranscriptMatch] | None = None
         for member in members:
             sure = member.score is not None and member.score >= self.anchor_margin
             for phrase in self._related[member.phrase]:
                 match = self.matcher.find(text, phrase, anchored=sure and phrase == member.phrase)
                 if match is None:
                     continue
-                key = (_KIND_RANK[match.kind], -self._words[phrase], match.distance)
+                # Ties go to a candidate heard as the whole phrase: its times are surer.
+                key = (
+                    _KIND_RANK[match.kind],
+                    -self._words[phrase],
+                    match.distance,
+                    member in partial,
+                )
                 if best is None or key < best[0]:
                     hit = KeywordHit(phrase, member.start_s, member.end_s, member.score)
                     best = (key, hit, match)
         if best is not None:
-            _key, hit, match = best
+            key, hit, match = best
             confidence = self._confidence(heard, match) if match.kind == "exact" else None
             unsure = confidence is not None and confidence < self.min_confidence
             if (unsure or _cut_short(text, match)) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence)
-            return Verdict(hit, match, confidence=confidence)
+            return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
         if not normalize_phrase(text):
             # Whisper sometimes writes nothing for a clear phrase (a short or
             # abrupt window); silence is no evidence against a candidate the
             # search scored well, so it gets the second look.
             return Verdict(None, close=any(self._scored_well(m) for m in members))
-        close = any(self._sure_multiword(m) or self._close(text, m.phrase) for m in members)
+        close = any(
+            (self._sure_multiword(m) and m not in partial) or self._close(text, m.phrase)
+            for m in members
+        )
         return Verdict(None, close=close)
 
     @staticmethod
@@ -169,9 +184,10 @@ class ConfirmRules:
     def _close(self, text: str, phrase: str) -> bool:
         """A word of a multi-word phrase is there, or a made-up word sounds near a phrase word.
 
-        A dictionary word near the phrase ("commuters" for "computer") is not
-        close: Whisper heard that word; a word it made up ("Temputer") means
-        it was unsure, and more context may settle it.
+        Or near the whole phrase said as one word.  A dictionary word near the
+        phrase ("commuters" for "computer") is not close: Whisper heard that
+        word; a word it made up ("Temputer") means it was unsure, and more
+        context may settle it.
         """
         heard = normalize_phrase(text)
         for name in self._related[phrase]:
@@ -180,8 +196,10 @@ class ConfirmRules:
             for spelling in spec.spellings:
                 if len(spelling) > 1 and set(spelling) & set(heard):
                     return True
-                for word in spelling:
-                    target = pron.word(word)
+                targets = [pron.word(word) for word in spelling]
+                if len(spelling) > 1:  # the phrase run together: "Alowires." (a deep voice)
+                    targets.append(pron.words(spelling))
+                for target in targets:
                     if not target:
                         continue
                     limit = self.close_ratio * min(len(t) for t in target)

@@ -13,7 +13,11 @@ words but one there exactly and the odd one sounding roughly like it.
 
 Timing: the hit keeps the keyphrase search's times (the transcript has
 none), so the request after the phrase starts where the search placed the
-phrase's end.  A candidate is transcribed once ``first_look_s`` of audio
+phrase's end -- unless the search heard only the phrase's last word
+(:mod:`.candidates`), which may fire mid-word: then a forced alignment of
+the phrase places its end (:class:`.PhraseAligner`).
+
+A candidate is transcribed once ``first_look_s`` of audio
 after it arrived (the window then holds the whole phrase, and Whisper,
 which needs ~1.5 s to say anything, gets earlier audio too); when that
 transcript comes close but does not confirm -- or says the phrase but the
@@ -25,29 +29,25 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..speech.heard_words import ScoredTranscript
 from ..speech.protocols import ScoredSTTModel, STTModel
+from .alignment import ALIGN_AFTER_S
+from .candidates import LAST_WORD_MARGIN, LastWords, candidate_detector
 from .confirm_rules import ConfirmRules, Verdict
 from .pocketsphinx_detector import PocketSphinxDetector
 from .pocketsphinx_stream import PocketSphinxStream
 from .ring import AudioRing
 from .types import KeywordHit, StopPhrase, as_stop_phrases
 
-__all__ = ["STAGE1_CONFIG", "STAGE1_THRESHOLD_PER_PHONE", "ConfirmedDetector", "ConfirmedStream"]
+__all__ = ["ConfirmedDetector", "ConfirmedStream"]
 
 LOG = logging.getLogger(__name__)
 
 _SLICE = 320  # 20 ms at 16 kHz: candidates are looked at no later than this after they are due
-
-STAGE1_THRESHOLD_PER_PHONE = 2.0
-STAGE1_CONFIG: dict[str, float] = {"ds": 2}
-"""Stage 1's settings: fewer candidates than the pocketsphinx-only default and about half its
-CPU (senone scores computed every other frame); recall stays ~1.0 on neural voices
-(``docs/stop-phrase-research.md``)."""
 
 
 @dataclass
@@ -57,6 +57,7 @@ class _Group:
     members: list[KeywordHit]
     due_s: float
     looks: int = 0
+    partial: list[KeywordHit] = field(default_factory=list)  # heard by their last word only
 
     @property
     def start_s(self) -> float:
@@ -75,8 +76,9 @@ class ConfirmedDetector:
         stt: the speech-to-text model (anything with ``stt((rate, samples))``);
             default :func:`~streamlit_rtc.audio.speech.get_stt_model` (Whisper
             tiny.en, the ``stt`` extra), loaded now, not on a stream's first phrase.
-        candidates: the stage-1 detector, for the same phrases; default a
-            permissive :class:`PocketSphinxDetector` (no near-miss check of its own).
+        candidates: the stage-1 detector, for the same phrases (and at most
+            their last words); default a permissive :class:`PocketSphinxDetector`
+            (no near-miss check of its own, :func:`.candidate_detector`).
         rules: how a transcript confirms a candidate (:class:`ConfirmRules`).
         first_look_s: audio after a candidate's end before it is transcribed.
         second_look_s: audio after its end for the second transcription of a
@@ -92,6 +94,10 @@ class ConfirmedDetector:
             conversation).  A voice higher than the fixtures' scores
             "computer" at -5 to -14, so the one-word floor is -15; several
             words score lower when said quickly, so they get more room.
+        last_word_margin: stage 1 also listens for the last word of each
+            phrase of several words alone, where it beats the phone loop by
+            this much (:class:`.LastWords`: deeper voices' "hello iris");
+            ``None``: only for whole phrases.
     """
 
     sample_rate: int = 16000
@@ -109,23 +115,30 @@ class ConfirmedDetector:
         min_window_s: float = 1.5,
         min_score: float = -15.0,
         min_score_multiword: float = -30.0,
+        last_word_margin: float | None = LAST_WORD_MARGIN,
     ) -> None:
         self.phrases = as_stop_phrases(stop_words)
+        self.last_words = (
+            None if last_word_margin is None else LastWords.of(self.phrases, last_word_margin)
+        )
         if stt is None:
             from ..speech import get_stt_model
 
             stt = get_stt_model()
         self.stt: STTModel = stt
-        self.candidates = candidates or PocketSphinxDetector(
-            self.phrases,
-            verify=False,
-            threshold_per_phone=STAGE1_THRESHOLD_PER_PHONE,
-            config=dict(STAGE1_CONFIG),
-        )
-        if {p.text for p in self.candidates.phrases} != {p.text for p in self.phrases}:
-            raise ValueError("the stage-1 detector must listen for the same stop phrases")
+        self.candidates = candidates or candidate_detector(self.phrases, self.last_words)
+        listens = {p.text for p in self.candidates.phrases}
+        own = {p.text for p in self.phrases}
+        lone = set(self.last_words.owners) if self.last_words is not None else set()
+        if not own <= listens <= own | lone:
+            raise ValueError(
+                "the stage-1 detector must listen for the same stop phrases "
+                "(and at most their last words alone)"
+            )
         if self.candidates.verify:
             LOG.warning("stage 1 verifies its own candidates: recall will suffer (verify=False)")
+        if self.last_words is not None and self.last_words.owners:
+            self.candidates.aligner()  # built now, not on a stream's first phrase
         self.rules = rules or ConfirmRules(self.phrases)
         if first_look_s < 0 or (second_look_s is not None and second_look_s <= first_look_s):
             raise ValueError("need 0 <= first_look_s < second_look_s")
@@ -148,10 +161,12 @@ class ConfirmedDetector:
             f"confirmed by speech-to-text ({model})."
         )
 
-    def worth_a_look(self, cand: KeywordHit) -> bool:
-        """Whether a stage-1 candidate scores high enough to be transcribed."""
+    def worth_a_look(self, cand: KeywordHit) -> list[KeywordHit]:
+        """A stage-1 candidate as the phrases to confirm; none if it scores too low."""
+        if self.last_words is not None and cand.phrase in self.last_words.owners:
+            return self.last_words.as_phrases(cand)
         floor = self.min_score_multiword if cand.phrase in self._multiword else self.min_score
-        return cand.score is None or cand.score >= floor
+        return [cand] if cand.score is None or cand.score >= floor else []
 
     def start_stream(self) -> ConfirmedStream:
         """Per-stream state (a keyphrase decoder, ~0.3 s to build; the models are shared)."""
@@ -196,19 +211,30 @@ class ConfirmedStream:
             hits.extend(self._due())
         return hits
 
-    def _add(self, cand: KeywordHit) -> None:
-        if cand.start_s < self._last_end:
+    def _add(self, found: KeywordHit) -> None:
+        if found.start_s < self._last_end:
             return
-        if not self._det.worth_a_look(cand):
-            LOG.debug("candidate %s scores too low for a look", cand)
-            return
-        first = cand.end_s + self._det.first_look_s
+        looks = self._det.worth_a_look(found)
+        if not looks:
+            LOG.debug("candidate %s scores too low for a look", found)
+        for cand in looks:
+            self._add_one(cand, partial=cand.phrase != found.phrase)
+
+    def _add_one(self, cand: KeywordHit, *, partial: bool) -> None:
+        # A phrase heard by its last word is looked at once the audio its end will
+        # be re-measured on is in (ALIGN_AFTER_S), so the window holds all of it too.
+        after = max(self._det.first_look_s, ALIGN_AFTER_S) if partial else self._det.first_look_s
+        first = cand.end_s + after
         for group in self._pending:
             if group.looks == 0 and cand.start_s < group.end_s and group.start_s < cand.end_s:
                 group.members.append(cand)
                 group.due_s = max(group.due_s, first)
-                return
-        self._pending.append(_Group([cand], first))
+                break
+        else:
+            group = _Group([cand], first)
+            self._pending.append(group)
+        if partial:
+            group.partial.append(cand)
 
     def _due(self) -> list[KeywordHit]:
         now = self._ring.now_s
@@ -222,13 +248,34 @@ class ConfirmedStream:
                 continue  # overlaps a hit reported meanwhile
             verdict = self._look(group, now)
             if verdict.hit is not None:
-                self._last_end = verdict.hit.end_s
-                hits.append(verdict.hit)
+                hit = self._realigned(verdict.hit) if verdict.by_last_word else verdict.hit
+                self._last_end = hit.end_s
+                hits.append(hit)
             elif verdict.close and group.looks == 1 and self._det.second_look_s is not None:
                 group.due_s = group.end_s + self._det.second_look_s
                 keep.append(group)
         self._pending = keep
         return hits
+
+    def _realigned(self, hit: KeywordHit) -> KeywordHit:
+        """``hit`` ending where a forced alignment of its phrase ends, not where the word fired.
+
+        A lone last word fires where its score first crosses the threshold,
+        sometimes mid-word ("iris" 0.3 s before its "s" ended), and the
+        request after the phrase starts at the hit's end.
+        """
+        det = self._det
+        start = max(hit.start_s - det.pre_s, self._last_end, self._ring.oldest_s)
+        end = min(hit.end_s + ALIGN_AFTER_S, self._ring.now_s)
+        found = det.candidates.aligner().end_s(
+            hit.phrase, self._ring.window(start, end), self._stage1.cmn
+        )
+        if found is None:
+            LOG.debug("%s: the phrase did not align; keeping the search's end", hit)
+            return hit
+        aligned_end = min(max(start + found, hit.start_s), end)
+        LOG.debug("%s: aligned end %.2f s (the search said %.2f s)", hit, aligned_end, hit.end_s)
+        return KeywordHit(hit.phrase, hit.start_s, aligned_end, hit.score)
 
     def _transcribe(self, window: np.ndarray) -> ScoredTranscript:
         stt = self._det.stt
@@ -247,7 +294,7 @@ class ConfirmedStream:
         self.transcriptions += 1
         group.looks += 1
         last = group.looks > 1 or det.second_look_s is None
-        verdict = det.rules.judge(group.members, heard, last_look=last)
+        verdict = det.rules.judge(group.members, heard, last_look=last, partial=group.partial)
         LOG.debug(
             "look %d at %s over %.2f-%.2f s: %r -> %s",
             group.looks,

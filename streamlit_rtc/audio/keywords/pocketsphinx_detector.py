@@ -27,6 +27,7 @@ import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .alignment import PhraseAligner
 from .model import model_paths
 from .pocketsphinx_stream import PocketSphinxStream
 from .pronunciation import (
@@ -160,11 +161,12 @@ class PocketSphinxDetector:
         fd, self._kws_file = tempfile.mkstemp(prefix="streamlit_rtc_kws_", suffix=".txt")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             for key, _, exponent in self._entries:
-                fh.write(f"{key} /1e-{exponent:g}/\n")
+                fh.write(f"{key} /{10.0**-exponent:.6g}/\n")  # a weight < 0: above the loop
         weakref.finalize(self, _unlink, self._kws_file)
         self._canonical = {key: canon for key, canon, _ in self._entries}
         self._n_words = {p.text: max(len(s) for s in p.spellings) for p in self.phrases}
         self._verifier: PhraseVerifier | None = None
+        self._aligner: PhraseAligner | None = None
         self._verifier_lock = threading.Lock()
         self.notice: str | None = None
         """Advice shown once when a stream starts (set when this is the fallback default)."""
@@ -196,6 +198,16 @@ class PocketSphinxDetector:
                     config=cfg,
                 )
             return self._verifier
+
+    def aligner(self) -> PhraseAligner:
+        """The shared forced aligner that re-measures where a phrase ends (built on first use)."""
+        with self._verifier_lock:
+            if self._aligner is None:
+                self._aligner = PhraseAligner(
+                    {t: list(dict.fromkeys(p)) for t, p in self._prons.items()},
+                    config=self.config,
+                )
+            return self._aligner
 
     def start_stream(self) -> PocketSphinxStream:
         """Create a decoder for one stream."""

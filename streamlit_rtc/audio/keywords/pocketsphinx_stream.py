@@ -63,6 +63,11 @@ class PocketSphinxStream:
         """Seconds of audio fed so far."""
         return self._pos / self._rate
 
+    @property
+    def cmn(self) -> str:
+        """The decoder's cepstral mean so far (for decoding a window of this stream elsewhere)."""
+        return str(self._dec.get_cmn())
+
     def _restart(self) -> None:
         self._dec.end_utt()
         self._dec.start_utt()

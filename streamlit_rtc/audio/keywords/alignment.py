@@ -1,0 +1,138 @@
+"""Where a phrase ends in a window of audio: a forced alignment with a free phone loop after it.
+
+The keyphrase search reports a phrase where its score first crosses the
+threshold, which for a weak hit can be mid-word (a lone "iris" 0.3 s before
+the "s" ends).  Aligning the phrase's pronunciations over a window around
+the hit finds the end again.  The grammar lets any phones follow the phrase
+(``phrase [phone+]``): without them the decoder must stretch the phrase's
+last phone over whatever speech follows ("hello iris turn on the lights"),
+and the end would move with the window's edge.  With them, on the fixture
+sets, the end found is the same for windows closing 0.35-0.6 s after the
+hit, within a few frames of the true end (``docs/stop-phrase-research.md``).
+
+One aligner (and its decoder) is shared by all streams of a detector; calls
+are serialised with a lock.  One call decodes ~1.5-2 s of audio with a tiny
+grammar (a few tens of ms) and is made only for hits that need it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from .model import model_paths
+
+__all__ = ["ALIGN_AFTER_S", "PhraseAligner"]
+
+LOG = logging.getLogger(__name__)
+
+_FRAME_S = 0.01
+_PHONES = [
+    "AA",
+    "AE",
+    "AH",
+    "AO",
+    "AW",
+    "AY",
+    "B",
+    "CH",
+    "D",
+    "DH",
+    "EH",
+    "ER",
+    "EY",
+    "F",
+    "G",
+    "HH",
+    "IH",
+    "IY",
+    "JH",
+    "K",
+    "L",
+    "M",
+    "N",
+    "NG",
+    "OW",
+    "OY",
+    "P",
+    "R",
+    "S",
+    "SH",
+    "T",
+    "TH",
+    "UH",
+    "UW",
+    "V",
+    "W",
+    "Y",
+    "Z",
+    "ZH",
+]
+ALIGN_AFTER_S = 0.35
+"""Audio after a hit the window must hold: the end found is stable from here on."""
+
+
+class PhraseAligner:
+    """Finds a phrase's end in a window (see the module docstring).
+
+    Args:
+        phrases: ``canonical text -> [phrase pronunciation strings]``.
+        config: extra pocketsphinx config keys (keyphrase keys are ignored).
+    """
+
+    def __init__(
+        self, phrases: Mapping[str, Sequence[str]], *, config: Mapping[str, Any] | None = None
+    ) -> None:
+        from pocketsphinx import Config, Decoder
+
+        hmm, dic = model_paths()
+        cfg: dict[str, Any] = {"hmm": hmm, "dict": dic, "lm": None, "loglevel": "FATAL"}
+        cfg["cmn"] = "live"
+        cfg.update({k: v for k, v in (config or {}).items() if not k.startswith("kws")})
+        self._dec = Decoder(Config(**cfg))
+        self._lock = threading.Lock()
+        for phone in _PHONES:
+            self._dec.add_word(f"phone_{phone.lower()}", phone, False)
+        loop = " | ".join(f"phone_{p.lower()}" for p in _PHONES)
+        self._searches: dict[str, str] = {}
+        n = 0
+        for text, prons in phrases.items():
+            names = []
+            for pron in dict.fromkeys(prons):
+                name = f"aligned{n}"
+                n += 1
+                self._dec.add_word(name, pron, False)
+                names.append(name)
+            search = f"align{len(self._searches)}"
+            self._dec.add_jsgf_string(
+                search,
+                f"#JSGF V1.0;\ngrammar g;\n<phone> = {loop};\n"
+                f"public <s> = ({' | '.join(names)}) [<phone>+];\n",
+            )
+            self._searches[text] = search
+
+    def end_s(self, phrase: str, audio: np.ndarray, cmn: str | None = None) -> float | None:
+        """Seconds from the start of ``audio`` (int16) to the end of ``phrase``; None: not found.
+
+        ``cmn``: the stream's cepstral mean (its decoder's ``get_cmn()``), so
+        a short window is normalised like the stream around it.
+        """
+        search = self._searches[phrase]
+        with self._lock:
+            dec = self._dec
+            dec.activate_search(search)
+            if cmn:
+                dec.set_cmn(cmn)
+            dec.start_utt()
+            dec.process_raw(np.ascontiguousarray(audio, dtype=np.int16).tobytes(), False, False)
+            dec.end_utt()
+            if dec.hyp() is None:
+                return None
+            ends = [seg.end_frame for seg in dec.seg() if seg.word.startswith("aligned")]
+        if not ends:
+            return None
+        return (ends[0] + 1) * _FRAME_S
