@@ -172,6 +172,13 @@ def main() -> None:
         "voice, 1.06: a higher one): how the detector does on voices unlike the fixtures'",
     )
     parser.add_argument(
+        "--last-word-margin",
+        type=float,
+        default=None,
+        help="--confirmed: how far a lone last word must beat the phone loop (default: the "
+        "detector's)",
+    )
+    parser.add_argument(
         "--no-last-words",
         action="store_true",
         help="--confirmed without stage 1 listening for multi-word phrases' last words alone",
@@ -201,7 +208,8 @@ def main() -> None:
         from streamlit_rtc.audio.keywords.candidates import LastWords, candidate_detector
 
         kwargs.pop("verify", None)
-        last = None if args.no_last_words else LastWords.of(default_phrases())
+        margin_args = {} if args.last_word_margin is None else {"margin": args.last_word_margin}
+        last = None if args.no_last_words else LastWords.of(default_phrases(), **margin_args)
         stage1 = candidate_detector(default_phrases(), last, **kwargs)
         margin = None if last is None else last.margin
         confirmed = ConfirmedDetector(default_phrases(), candidates=stage1, last_word_margin=margin)
