@@ -53,12 +53,13 @@ class LastWords:
         keyphrases: one :class:`StopPhrase` per word, weighted to fire only
             ``margin`` above the phone loop.
         margin: that margin (natural log).
+        words: ``phrase text -> its most words`` (how far back its candidates start).
     """
 
     owners: Mapping[str, tuple[str, ...]]
     keyphrases: tuple[StopPhrase, ...]
     margin: float
-    words: Mapping[str, int]  # phrase text -> its most words
+    words: Mapping[str, int]
 
     @classmethod
     def of(cls, phrases: Sequence[StopPhrase], margin: float = LAST_WORD_MARGIN) -> LastWords:
