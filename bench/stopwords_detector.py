@@ -207,7 +207,6 @@ def main() -> None:
     if args.confirmed:
         from streamlit_rtc.audio.keywords.candidates import LastWords, candidate_detector
 
-        kwargs.pop("verify", None)
         margin_args = {} if args.last_word_margin is None else {"margin": args.last_word_margin}
         last = None if args.no_last_words else LastWords.of(default_phrases(), **margin_args)
         stage1 = candidate_detector(default_phrases(), last, **kwargs)

@@ -17,7 +17,6 @@ grammar (a few tens of ms) and is made only for hits that need it.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,53 +24,11 @@ from typing import Any
 import numpy as np
 
 from .model import model_paths
+from .phonetic import PHONES
 
 __all__ = ["ALIGN_AFTER_S", "PhraseAligner"]
 
-LOG = logging.getLogger(__name__)
-
 _FRAME_S = 0.01
-_PHONES = [
-    "AA",
-    "AE",
-    "AH",
-    "AO",
-    "AW",
-    "AY",
-    "B",
-    "CH",
-    "D",
-    "DH",
-    "EH",
-    "ER",
-    "EY",
-    "F",
-    "G",
-    "HH",
-    "IH",
-    "IY",
-    "JH",
-    "K",
-    "L",
-    "M",
-    "N",
-    "NG",
-    "OW",
-    "OY",
-    "P",
-    "R",
-    "S",
-    "SH",
-    "T",
-    "TH",
-    "UH",
-    "UW",
-    "V",
-    "W",
-    "Y",
-    "Z",
-    "ZH",
-]
 ALIGN_AFTER_S = 0.35
 """Audio after a hit the window must hold: the end found is stable from here on."""
 
@@ -95,9 +52,9 @@ class PhraseAligner:
         cfg.update({k: v for k, v in (config or {}).items() if not k.startswith("kws")})
         self._dec = Decoder(Config(**cfg))
         self._lock = threading.Lock()
-        for phone in _PHONES:
+        for phone in PHONES:
             self._dec.add_word(f"phone_{phone.lower()}", phone, False)
-        loop = " | ".join(f"phone_{p.lower()}" for p in _PHONES)
+        loop = " | ".join(f"phone_{p.lower()}" for p in PHONES)
         self._searches: dict[str, str] = {}
         n = 0
         for text, prons in phrases.items():

@@ -80,7 +80,7 @@ class LastWords:
                     word,
                     StopPhrase(word, pronunciations=extra, weight=-margin / math.log(10)),
                 )
-        words = {p.text: max(len(s) for s in p.spellings) for p in phrases}
+        words = {p.text: p.max_words for p in phrases}
         return cls(owners, tuple(keyphrases.values()), float(margin), words)
 
     def as_phrases(self, hit: KeywordHit) -> list[KeywordHit]:

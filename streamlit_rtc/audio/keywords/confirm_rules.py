@@ -108,7 +108,7 @@ class ConfirmRules:
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
-        self._words = {p.text: max(len(s) for s in p.spellings) for p in self.phrases}
+        self._words = {p.text: p.max_words for p in self.phrases}
         self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
 

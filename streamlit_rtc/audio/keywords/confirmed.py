@@ -148,7 +148,7 @@ class ConfirmedDetector:
         self.min_window_s = float(min_window_s)
         self.min_score = float(min_score)
         self.min_score_multiword = float(min_score_multiword)
-        self._multiword = {p.text for p in self.phrases if max(len(s) for s in p.spellings) > 1}
+        self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self.notice: str | None = None
 
     @property
@@ -180,7 +180,7 @@ class ConfirmedStream:
         self._det = detector
         self._stage1 = stage1
         rate = detector.sample_rate
-        longest = max(len(s) for p in detector.phrases for s in p.spellings)
+        longest = max(p.max_words for p in detector.phrases)
         keep_s = detector.min_window_s + (detector.second_look_s or 1.0) + 0.8 * longest + 1.0
         self._ring = AudioRing(rate, keep_s)
         self._pending: list[_Group] = []

@@ -24,7 +24,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from .letters_to_sounds import guess_pronunciation
 from .model import pronunciations
 
-__all__ = ["Pron", "Pronouncer", "is_dictionary_word", "phone_distance", "substitution_cost"]
+__all__ = [
+    "PHONES",
+    "Pron",
+    "Pronouncer",
+    "is_dictionary_word",
+    "phone_distance",
+    "substitution_cost",
+]
 
 Pron = tuple[str, ...]
 """One pronunciation: ARPAbet phones without stress marks."""
@@ -45,6 +52,8 @@ _CLASSES: dict[str, frozenset[str]] = {
     "glide": frozenset(["W", "Y"]),
 }
 _CLASS_OF = {phone: name for name, phones in _CLASSES.items() for phone in phones}
+PHONES: tuple[str, ...] = tuple(sorted(_CLASS_OF))
+"""The 39 ARPAbet phones of the CMU dictionary (and of pocketsphinx's English model)."""
 # Pairs that differ in one feature (voicing, a place step, vowel height/length).
 _NEAR_PAIRS = {
     frozenset(pair)

@@ -164,7 +164,7 @@ class PocketSphinxDetector:
                 fh.write(f"{key} /{10.0**-exponent:.6g}/\n")  # a weight < 0: above the loop
         weakref.finalize(self, _unlink, self._kws_file)
         self._canonical = {key: canon for key, canon, _ in self._entries}
-        self._n_words = {p.text: max(len(s) for s in p.spellings) for p in self.phrases}
+        self._n_words = {p.text: p.max_words for p in self.phrases}
         self._verifier: PhraseVerifier | None = None
         self._aligner: PhraseAligner | None = None
         self._verifier_lock = threading.Lock()

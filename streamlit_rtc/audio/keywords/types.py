@@ -76,6 +76,11 @@ class StopPhrase:
                 out.append(words)
         return tuple(out)
 
+    @property
+    def max_words(self) -> int:
+        """Words in the longest spelling ("ok computer": 2)."""
+        return max(len(s) for s in self.spellings)
+
 
 def as_stop_phrases(stop_words: Sequence[str | StopPhrase]) -> tuple[StopPhrase, ...]:
     """Turn the user's ``stop_words`` list into :class:`StopPhrase` objects."""
