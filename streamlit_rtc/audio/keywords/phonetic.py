@@ -29,6 +29,7 @@ __all__ = [
     "Pron",
     "Pronouncer",
     "is_dictionary_word",
+    "phone_class",
     "phone_distance",
     "substitution_cost",
 ]
@@ -86,14 +87,19 @@ _NEAR_PAIRS = {
 }
 
 
+def phone_class(phone: str) -> str | None:
+    """The class of an ARPAbet phone ("vowel", "stop", "nasal", ...); None for no phone."""
+    return _CLASS_OF.get(phone)
+
+
 def substitution_cost(a: str, b: str) -> float:
     """Cost of hearing phone ``b`` where ``a`` was said (symmetric)."""
     if a == b:
         return 0.0
     if frozenset((a, b)) in _NEAR_PAIRS:
         return NEAR
-    class_a = _CLASS_OF.get(a)
-    if class_a is not None and class_a == _CLASS_OF.get(b):
+    class_a = phone_class(a)
+    if class_a is not None and class_a == phone_class(b):
         return SAME_CLASS
     return 1.0
 
