@@ -37,7 +37,7 @@ def _metrics(cdp: Any) -> dict[str, float]:
     return {m["name"]: float(m["value"]) for m in cdp.send("Performance.getMetrics")["metrics"]}
 
 
-def cpu_once(browser: Browser, side: Side) -> dict[str, Any]:
+def cpu_once(browser: Browser, side: Side, window_s: float = CPU_WINDOW_S) -> dict[str, Any]:
     context = new_context(browser, poll_audio=False)
     try:
         page = context.new_page()
@@ -70,7 +70,7 @@ def cpu_once(browser: Browser, side: Side) -> dict[str, Any]:
             group_cpu_s(side.server.pid),
             time.monotonic(),
         )
-        page.wait_for_timeout(CPU_WINDOW_S * 1000)  # the deliberate idle window
+        page.wait_for_timeout(window_s * 1000)  # the deliberate idle window
         m1, c1, s1, w1 = (
             _metrics(cdp),
             descendants_cpu_s("chrom"),
@@ -104,12 +104,14 @@ def cpu_once(browser: Browser, side: Side) -> dict[str, Any]:
             context.close()
 
 
-def cpu_phase(pw: Playwright, sides: list[Side], repeats: int, mic: Path) -> dict[str, Any]:
+def cpu_phase(
+    pw: Playwright, sides: list[Side], repeats: int, mic: Path, window_s: float = CPU_WINDOW_S
+) -> dict[str, Any]:
     samples: dict[str, list[dict[str, Any]]] = {s.name: [] for s in sides}
     with chromium(pw, mic) as browser:
         for i in range(repeats):
             for side in sides if i % 2 == 0 else list(reversed(sides)):
-                samples[side.name].append(cpu_once(browser, side))
+                samples[side.name].append(cpu_once(browser, side, window_s))
     out: dict[str, Any] = {}
     for name, rows in samples.items():
         good = [r for r in rows if "error" not in r]
@@ -121,7 +123,7 @@ def cpu_phase(pw: Playwright, sides: list[Side], repeats: int, mic: Path) -> dic
             "server_cpu",
         )
         out[name] = {
-            "window_s": CPU_WINDOW_S,
+            "window_s": window_s,
             **{k: round(float(np.mean([r[k] for r in good])), 4) if good else None for k in keys},
             "samples": rows,
         }

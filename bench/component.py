@@ -79,7 +79,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from bench import _logs  # noqa: E402
 from bench._component_browser import bh  # noqa: E402
 from bench._component_connects import connect_figures, connects_phase  # noqa: E402
-from bench._component_cpu import cpu_phase  # noqa: E402
+from bench._component_cpu import CPU_WINDOW_S, cpu_phase  # noqa: E402
 from bench._component_side import Side  # noqa: E402
 from bench._component_status import STATUS_TURNS, status_phase  # noqa: E402
 from streamlit_rtc.testing import write_wav  # noqa: E402
@@ -129,14 +129,17 @@ def main() -> dict[str, Any]:
     )
     parser.add_argument("--cpu-repeats", type=int, default=2, help="idle-live CPU windows per side")
     parser.add_argument(
+        "--cpu-window", type=float, default=CPU_WINDOW_S, help="seconds per idle-live CPU window"
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke run: 3 connects, 1 status connect, 1 CPU window per side",
+        help="smoke run: 3 connects, 1 status connect, 1 CPU window of 3 s per side",
     )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     if args.quick:
-        args.runs, args.status_connects, args.cpu_repeats = 3, 1, 1
+        args.runs, args.status_connects, args.cpu_repeats, args.cpu_window = 3, 1, 1, 3.0
     _logs.configure(args.verbose)
     started = time.monotonic()
     load_start = os.getloadavg()
@@ -155,7 +158,7 @@ def main() -> dict[str, Any]:
                 results = connects_phase(pw, sides, args.runs, tone)
                 load_connects = os.getloadavg()
                 status = status_phase(pw, logs, args.status_connects)
-                cpu = cpu_phase(pw, sides, args.cpu_repeats, silence)
+                cpu = cpu_phase(pw, sides, args.cpu_repeats, silence, args.cpu_window)
             finally:
                 for side in sides:
                     if any(line in side.server.log_tail(200) for line in ("Traceback",)):

@@ -40,7 +40,7 @@ pytestmark = pytest.mark.browser
 
 LOGGER = logging.getLogger(__name__)
 
-CYCLES = 5
+CYCLES = 3  # both styles; bench/soak.py --browser N runs longer soaks
 
 
 @pytest.mark.timeout(900)
