@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import model_paths
+from .model import grammar_decoder_config
 
 __all__ = ["ALIGN_AFTER_S", "LOOP_PHONES", "SEARCH_BEAMS", "PhraseAligner"]
 
@@ -58,12 +58,8 @@ class PhraseAligner:
     ) -> None:
         from pocketsphinx import Config, Decoder
 
-        hmm, dic = model_paths()
-        cfg: dict[str, Any] = {"hmm": hmm, "dict": dic, "lm": None, "loglevel": "FATAL"}
-        cfg["cmn"] = "live"
-        cfg.update({k: v for k, v in (config or {}).items() if not k.startswith("kws")})
-        cfg.update(SEARCH_BEAMS)
-        self._dec = Decoder(Config(**cfg))
+        keys = {k: v for k, v in (config or {}).items() if not k.startswith("kws")}
+        self._dec = Decoder(Config(**grammar_decoder_config({**keys, **SEARCH_BEAMS})))
         self._lock = threading.Lock()
         for phone in LOOP_PHONES:
             self._dec.add_word(f"phone_{phone.lower()}", phone, False)

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 from collections.abc import Mapping
+from typing import Any
 
 LOG = logging.getLogger(__name__)
 
@@ -56,3 +57,17 @@ def phone_set() -> frozenset[str]:
         for pron in prons:
             phones.update(pron.split())
     return frozenset(phones)
+
+
+def grammar_decoder_config(extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Config keys for a decoder that searches grammars of our own (no language model).
+
+    The bundled model, quiet logs and live cepstral mean normalisation, as the
+    verifier and the aligner both decode short windows; ``extra`` (the
+    caller's own keys) comes last and wins.
+    """
+    hmm, dic = model_paths()
+    config: dict[str, Any] = {"hmm": hmm, "dict": dic, "lm": None, "loglevel": "FATAL"}
+    config["cmn"] = "live"
+    config.update(extra or {})
+    return config

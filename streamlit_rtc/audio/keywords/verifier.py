@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .competitors import competitor_sequences
-from .model import model_paths
+from .model import grammar_decoder_config
 
 LOG = logging.getLogger(__name__)
 
@@ -74,11 +74,7 @@ class PhraseVerifier:
     ) -> None:
         from pocketsphinx import Config, Decoder
 
-        hmm, dic = model_paths()
-        cfg: dict[str, Any] = {"hmm": hmm, "dict": dic, "lm": None, "loglevel": "FATAL"}
-        cfg["cmn"] = "live"
-        cfg.update(config or {})
-        self._dec = Decoder(Config(**cfg))
+        self._dec = Decoder(Config(**grammar_decoder_config(config)))
         self._lock = threading.Lock()
         self._names: dict[str, dict[str, tuple[bool, str]]] = {}
         n = 0
