@@ -83,3 +83,16 @@ def floor(seconds: float, seed: int = 0) -> np.ndarray:
     """The fixtures' faint noise floor (no microphone delivers digital silence)."""
     rng = np.random.default_rng(seed)
     return (rng.standard_normal(int(seconds * RATE)) * NOISE_FLOOR).astype(np.int16)
+
+
+def int8_dot_product() -> bool:
+    """Whether this CPU has int8 dot-product instructions (VNNI).
+
+    Whisper's int8 model rounds differently with them, so a borderline
+    reading can differ between two machines (bench/turn_end.py prints it too).
+    """
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(flag in text.split() for flag in ("avx512_vnni", "avx_vnni", "amx_int8"))

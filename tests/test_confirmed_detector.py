@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, phrases
+from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, int8_dot_product, phrases
 
 from streamlit_rtc.audio.keywords import (
     ConfirmedDetector,
@@ -95,9 +95,11 @@ def test_neural_no_false_triggers_and_each_phrase_once(detector: ConfirmedDetect
 
 
 @pytest.mark.xfail(
-    strict=True,
-    reason="open (issue 4): Whisper tiny.en hears espeak's Scottish 'commuters computed it' "
-    "as '... computer to it'",
+    not int8_dot_product(),
+    strict=False,
+    reason="open (issue 4): without VNNI, Whisper tiny.en heard espeak's Scottish 'commuters "
+    "computed it' as '... computer to it'; with VNNI it is rejected since the second look "
+    "keeps the first look's start (not yet seen on a CPU without VNNI)",
 )
 def test_espeak_no_false_triggers_on_near_misses(detector: ConfirmedDetector) -> None:
     got = results(detector, ESPEAK)

@@ -74,7 +74,14 @@ def test_near_misses_never_say_hello_iris(matcher: PhraseMatcher, text: str) -> 
 
 
 @pytest.mark.parametrize(
-    "text", ["Hello, wires.", "Hello, Iars.", "Hello, I urge. What time is it?", "Hello, I'S..."]
+    "text",
+    [
+        "Hello, wires.",
+        "Hello, Iars.",
+        "Hello, I urge. What time is it?",
+        "Hello, I'S...",
+        "Hello, I ers.",  # two dictionary words, but three phone edits from "iris"
+    ],
 )
 def test_anchored_needs_the_search_to_agree(
     matcher: PhraseMatcher, rules: ConfirmRules, text: str
@@ -155,6 +162,25 @@ def test_a_phrase_written_unsure_waits_for_the_last_look(rules: ConfirmRules) ->
         ConfirmRules(phrases(), min_confidence=1.5)
 
 
+def test_a_phrase_that_ends_the_transcript_needs_a_surer_last_word(rules: ConfirmRules) -> None:
+    """Nothing heard after it: "compute it", cut 0.2 s on, reads "computer" at p 0.57."""
+    cand = KeywordHit("computer", 3.0, 3.4, score=25.0)
+    ending = ScoredTranscript("computer", (HeardWord("computer", 0.57),))
+    assert rules.judge([cand], ending, last_look=False).close
+    assert rules.judge([cand], ending, last_look=False).hit is None
+    assert rules.judge([cand], ending, last_look=True).hit == cand
+    followed = ScoredTranscript(
+        "computer, what", (HeardWord("computer", 0.57), HeardWord("what", 1))
+    )
+    assert rules.judge([cand], followed, last_look=False).hit == cand
+    # only the phrase's last word must be sure there: "Ok" splits its odds with "Okay"
+    okay = KeywordHit("ok computer", 2.6, 3.4, score=25.0)
+    said = ScoredTranscript("Ok computer.", (HeardWord("ok", 0.55), HeardWord("computer", 0.99)))
+    assert rules.judge([okay], said, last_look=False).hit == okay
+    with pytest.raises(ValueError, match="end_confidence"):
+        ConfirmRules(phrases(), end_confidence=-0.1)
+
+
 @pytest.mark.parametrize(
     ("text", "phrase"),
     [
@@ -170,6 +196,24 @@ def test_a_near_miss_word_never_stands_in_for_a_phrase_word(
 ) -> None:
     """Whisper heard a real word one or two phone edits from the phrase's: that was said."""
     assert matcher.find(text, phrase, anchored=True) is None
+
+
+@pytest.mark.parametrize("text", ["Hello, I rest now.", "Hello, I raced home.", "The low iris."])
+def test_a_pair_of_words_near_a_phrase_word_stands_in_only_with_the_whole_phrase_heard(
+    matcher: PhraseMatcher, rules: ConfirmRules, text: str
+) -> None:
+    """Two dictionary words close to the odd word ("I rest" for "iris", "the low" for "hello").
+
+    Whisper writes such pairs for a real phrase too ("The low iris" in an
+    espeak voice), so they count when the search heard the whole phrase,
+    not when it heard only the last word, which it hears in "I rest" too.
+    """
+    assert matcher.find(text, "hello iris", anchored=True) is not None
+    assert matcher.find(text, "hello iris", anchored=True, word_pairs=False) is None
+    whole = KeywordHit("hello iris", 1.0, 1.8, score=40.0)
+    by_last_word = KeywordHit("hello iris", 1.4, 1.8, score=40.0)
+    assert rules.judge([whole], text).hit == whole
+    assert rules.judge([by_last_word], text, partial=[by_last_word]).hit is None
 
 
 @pytest.mark.parametrize(

@@ -22,7 +22,8 @@ after it arrived (the window then holds the whole phrase, and Whisper,
 which needs ~1.5 s to say anything, gets earlier audio too); when that
 transcript comes close but does not confirm -- or says the phrase but the
 model wrote it unsure (:class:`.ConfirmRules`) -- once more
-``second_look_s`` after it, with the words that follow for context.
+``second_look_s`` after it, with the words that follow for context, over a
+window that starts no later than the first one did.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class _Group:
     due_s: float
     looks: int = 0
     partial: list[KeywordHit] = field(default_factory=list)  # heard by their last word only
+    first_start_s: float | None = None  # where the first look's window began
 
     @property
     def start_s(self) -> float:
@@ -288,7 +290,13 @@ class ConfirmedStream:
         det = self._det
         end = min(now, group.due_s)
         start = min(group.start_s - det.pre_s, end - det.min_window_s)
+        if group.first_start_s is not None:
+            # The second look adds what followed, never takes away what came
+            # before: Whisper drops or garbles a word that opens its window
+            # ("Emptor, what is the weather?" for "computer, what is ...").
+            start = min(start, group.first_start_s)
         start = max(start, self._last_end, self._ring.oldest_s)
+        group.first_start_s = start if group.first_start_s is None else group.first_start_s
         window = self._ring.window(start, end)
         heard = self._transcribe(window)
         self.transcriptions += 1

@@ -31,6 +31,7 @@ __all__ = [
     "is_dictionary_word",
     "phone_class",
     "phone_distance",
+    "phone_edits",
     "substitution_cost",
 ]
 
@@ -117,6 +118,17 @@ def phone_distance(a: Sequence[str], b: Sequence[str]) -> float:
                     prev[j - 1] + substitution_cost(pa, pb),
                 )
             )
+        prev = cur
+    return prev[-1]
+
+
+def phone_edits(a: Sequence[str], b: Sequence[str]) -> int:
+    """Plain edit distance between two phone sequences (every edit counts 1)."""
+    prev = list(range(len(b) + 1))
+    for i, pa in enumerate(a, start=1):
+        cur = [i]
+        for j, pb in enumerate(b, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (pa != pb)))
         prev = cur
     return prev[-1]
 

@@ -24,8 +24,12 @@ say a phrase, from surest to least sure:
   competitors (:func:`.neighbours`: "computing", "commuter", "compute" for
   "computer"; "virus", "Irene" for "iris") -- never stands in: Whisper
   heard that word, and near-misses must not fire ("Okay, computing is fun"
-  does not say "ok computer").  Whisper's garbles of "iris" ("wires",
-  "Iars", "I urge") are further away or in no dictionary.
+  does not say "ok computer").  Two dictionary words that together are
+  that close ("I rest", "I miss" for "iris"; "the low" for "hello") stand in
+  unless the caller says otherwise (``word_pairs=False``): Whisper writes
+  them for a real phrase too, so only the caller knows how much acoustic
+  support there is.  Whisper's garbles of "iris" ("wires", "Iars", "I urge",
+  "I ers") are further away or in no dictionary.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from typing import Literal
 
 from .competitors import max_distance, neighbours
 from .normalize import normalize_phrase
-from .phonetic import Pron, Pronouncer
+from .phonetic import Pron, Pronouncer, is_dictionary_word, phone_edits
 from .types import StopPhrase
 
 __all__ = ["MatchKind", "PhraseMatcher", "TranscriptMatch"]
@@ -68,6 +72,7 @@ class _Spelling:
     prons: tuple[Pron, ...]  # the whole spelling, concatenated
     word_prons: tuple[tuple[Pron, ...], ...]  # per word
     near_misses: tuple[frozenset[str], ...]  # per word: its dictionary neighbours
+    near_radius: tuple[int, ...]  # per word: phone edits within which a word is a near-miss
 
 
 class PhraseMatcher:
@@ -104,17 +109,22 @@ class PhraseMatcher:
             for words in phrase.spellings:
                 per_word = tuple(pron.word(w) for w in words)
                 near = tuple(_near_misses(p) - own for p in per_word)
-                spellings.append(_Spelling(words, pron.words(words), per_word, near))
+                radius = tuple(_near_miss_radius(p) for p in per_word)
+                spellings.append(_Spelling(words, pron.words(words), per_word, near, radius))
             self._spellings[phrase.text] = spellings
 
     @property
     def phrases(self) -> tuple[str, ...]:
         return tuple(self._spellings)
 
-    def find(self, text: str, phrase: str, *, anchored: bool = False) -> TranscriptMatch | None:
+    def find(
+        self, text: str, phrase: str, *, anchored: bool = False, word_pairs: bool = True
+    ) -> TranscriptMatch | None:
         """The surest way ``text`` says ``phrase`` (the last one if it says it twice).
 
-        ``anchored=True`` also allows the ``anchored`` kind.
+        ``anchored=True`` also allows the ``anchored`` kind; ``word_pairs=False``
+        keeps two dictionary words that together are a near-miss of the odd
+        word from standing in for it ("I rest" for "iris").
         """
         words = normalize_phrase(text)
         best: TranscriptMatch | None = None
@@ -122,7 +132,7 @@ class PhraseMatcher:
             for match in (
                 self._exact(words, phrase, spelling),
                 self._fuzzy(words, phrase, spelling),
-                self._anchored(words, phrase, spelling) if anchored else None,
+                self._anchored(words, phrase, spelling, word_pairs) if anchored else None,
             ):
                 if match is not None and (best is None or _rank(match) < _rank(best)):
                     best = match
@@ -155,7 +165,7 @@ class PhraseMatcher:
         return best
 
     def _anchored(
-        self, words: tuple[str, ...], phrase: str, spelling: _Spelling
+        self, words: tuple[str, ...], phrase: str, spelling: _Spelling, word_pairs: bool
     ) -> TranscriptMatch | None:
         n = len(spelling.words)
         if n < 2:
@@ -178,6 +188,14 @@ class PhraseMatcher:
                         continue
                     if words[start] in spelling.near_misses[odd]:
                         continue  # a near-miss word heard as such ("computing", "compute her")
+                    if (
+                        size == 2
+                        and not word_pairs
+                        and self._heard_as_words(
+                            words[start:end], target, spelling.near_radius[odd], pron
+                        )
+                    ):
+                        continue  # two words heard as such, together a near-miss ("I rest")
                     dist = pron.distance(words[start:end], target)
                     if dist is not None and dist <= limit:
                         match = TranscriptMatch(phrase, "anchored", dist, i, end + len(after))
@@ -185,10 +203,24 @@ class PhraseMatcher:
                             best = match
         return best
 
+    @staticmethod
+    def _heard_as_words(
+        span: tuple[str, ...], target: tuple[Pron, ...], radius: int, pron: Pronouncer
+    ) -> bool:
+        """Dictionary words that together are within a near-miss's phone edits of ``target``."""
+        if not all(is_dictionary_word(w) for w in span):
+            return False
+        return any(phone_edits(h, t) <= radius for h in pron.words(span) for t in target)
+
 
 def _rank(match: TranscriptMatch) -> tuple[int, float]:
     order = {"exact": 0, "fuzzy": 1, "anchored": 2}
     return order[match.kind], match.distance
+
+
+def _near_miss_radius(prons: tuple[Pron, ...]) -> int:
+    """The phone edits within which :func:`_near_misses` looks (the widest of ``prons``)."""
+    return max((max_distance(" ".join(p)) + 1 for p in prons), default=0)
 
 
 def _near_misses(prons: tuple[Pron, ...]) -> frozenset[str]:
