@@ -162,6 +162,29 @@ def test_a_phrase_written_unsure_waits_for_the_last_look(rules: ConfirmRules) ->
         ConfirmRules(phrases(), min_confidence=1.5)
 
 
+def test_two_spellings_of_the_phrase_are_no_doubt_about_it(rules: ConfirmRules) -> None:
+    """ "Ok" that shares its odds with "Okay" (both spell "ok computer") is not unsure."""
+    okay = KeywordHit("ok computer", 2.6, 3.4, score=25.0)
+    said = ScoredTranscript(
+        "Ok computer, stop.",
+        (HeardWord("ok", 0.3), HeardWord("computer", 0.95), HeardWord("stop", 0.9)),
+    )
+    verdict = rules.judge([okay], said, last_look=False)
+    assert verdict.hit == okay and verdict.confidence == 0.95
+    unsure = ScoredTranscript(
+        "Ok computer, stop.",
+        (HeardWord("ok", 0.9), HeardWord("computer", 0.3), HeardWord("stop", 0.9)),
+    )
+    assert rules.judge([okay], unsure, last_look=False).hit is None
+    # a phrase with one spelling: every word counts
+    iris = KeywordHit("hello iris", 2.6, 3.4, score=25.0)
+    hello = ScoredTranscript(
+        "Hello Iris, stop.",
+        (HeardWord("hello", 0.3), HeardWord("iris", 0.95), HeardWord("stop", 0.9)),
+    )
+    assert rules.judge([iris], hello, last_look=False).hit is None
+
+
 def test_a_phrase_that_ends_the_transcript_needs_a_surer_last_word(rules: ConfirmRules) -> None:
     """Nothing heard after it: "compute it", cut 0.2 s on, reads "computer" at p 0.57."""
     cand = KeywordHit("computer", 3.0, 3.4, score=25.0)

@@ -124,6 +124,7 @@ class ConfirmRules:
         self._words = {p.text: p.max_words for p in self.phrases}
         self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
+        self._variant_words = {p.text: _variant_words(p) for p in self.phrases}
 
     def related(self, phrase: str) -> tuple[str, ...]:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
@@ -171,7 +172,8 @@ class ConfirmRules:
                     best = (key, hit, match)
         if best is not None:
             key, hit, match = best
-            confidence = self._confidence(heard, match) if match.kind == "exact" else None
+            confidence = self._confidence(heard, match, self._variant_words[match.phrase])
+            confidence = confidence if match.kind == "exact" else None
             unsure = confidence is not None and confidence < self.min_confidence
             if not unsure and match.kind == "exact" and _ends(text, match):
                 last = self._confidence(heard, match, last_word_only=True)
@@ -192,16 +194,34 @@ class ConfirmRules:
 
     @staticmethod
     def _confidence(
-        heard: ScoredTranscript, match: TranscriptMatch, *, last_word_only: bool = False
+        heard: ScoredTranscript,
+        match: TranscriptMatch,
+        variants: frozenset[str] = frozenset(),
+        *,
+        last_word_only: bool = False,
     ) -> float | None:
-        words = normalize_phrase(heard.text)[match.first : match.last]
+        """How sure the model was of the matched words (the least of them).
+
+        Words the phrase itself spells several ways (``variants``: "ok" and
+        "okay") are left out while another word remains: the model splitting
+        its odds between two spellings of the phrase is no doubt about it.
+        """
+        scored = heard.words
+        if scored is None:
+            return None
+        said = normalize_phrase(heard.text)
         if last_word_only:
-            scored = heard.words
-            said = normalize_phrase(heard.text)
-            if scored is not None and tuple(w.text for w in scored) == said:
-                return scored[match.last - 1].confidence
-            words = words[-1:]
-        return heard.confidence_of(words)
+            places = [match.last - 1]
+        else:
+            span = range(match.first, match.last)
+            places = [i for i in span if said[i] not in variants] or list(span)
+        if tuple(w.text for w in scored) == said:
+            return min(scored[i].confidence for i in places)
+        # The scores describe other words than the text (rare): find the words.
+        if len(places) == match.last - match.first:
+            return heard.confidence_of(said[match.first : match.last])
+        found = [heard.confidence_of((said[i],)) for i in places]
+        return None if None in found else min(c for c in found if c is not None)
 
     def _scored_well(self, member: KeywordHit) -> bool:
         return member.score is not None and member.score >= self.second_look_score
@@ -239,6 +259,12 @@ class ConfirmRules:
                         if dist is not None and dist <= limit:
                             return True
         return False
+
+
+def _variant_words(phrase: StopPhrase) -> frozenset[str]:
+    """Words in some but not all of ``phrase``'s spellings ("ok" / "okay" of "ok computer")."""
+    spellings = [set(s) for s in phrase.spellings]
+    return frozenset(set.union(*spellings) - set.intersection(*spellings))
 
 
 def _ends(text: str, match: TranscriptMatch) -> bool:
