@@ -19,7 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from .pocketsphinx_detector import PocketSphinxDetector
+from .pocketsphinx_stream import PocketSphinxStream
 from .pronunciation import speakable
 from .types import KeywordHit, StopPhrase
 
@@ -28,8 +31,10 @@ __all__ = [
     "STAGE1_CONFIG",
     "STAGE1_THRESHOLD_PER_PHONE",
     "WORD_BEFORE_S",
+    "CandidateStreams",
     "LastWords",
     "candidate_detector",
+    "warped",
 ]
 
 STAGE1_THRESHOLD_PER_PHONE = 2.0
@@ -121,3 +126,44 @@ def candidate_detector(
     kwargs["verify"] = False
     extra = last_words.keyphrases if last_words is not None else ()
     return PocketSphinxDetector((*phrases, *extra), **kwargs)
+
+
+def warped(config: Mapping[str, Any], warp: float) -> dict[str, Any]:
+    """``config`` with pocketsphinx's filterbank warped by ``warp`` (vocal tract length).
+
+    ``inverse_linear`` warping at ``warp`` < 1 suits voices deeper than the
+    acoustic model's; 1 is no warp.
+    """
+    return {**config, "warp_type": "inverse_linear", "warp_params": str(float(warp))}
+
+
+class CandidateStreams:
+    """Several stage-1 searches over the same audio, fed and reset as one stream.
+
+    Each search raises its own candidates; :class:`.ConfirmedStream` groups the
+    ones that overlap, so a phrase two searches heard is looked at once.  The
+    first search is the plain one: its cepstral mean is the one reported.
+    """
+
+    def __init__(self, streams: Sequence[PocketSphinxStream]) -> None:
+        if not streams:
+            raise ValueError("CandidateStreams needs at least one stream")
+        self.streams = tuple(streams)
+
+    @property
+    def stream_time_s(self) -> float:
+        return self.streams[0].stream_time_s
+
+    @property
+    def cmn(self) -> str:
+        return self.streams[0].cmn
+
+    def reset(self) -> None:
+        for stream in self.streams:
+            stream.reset()
+
+    def feed(self, audio: np.ndarray) -> list[KeywordHit]:
+        found: list[KeywordHit] = []
+        for stream in self.streams:
+            found.extend(stream.feed(audio))
+        return found
