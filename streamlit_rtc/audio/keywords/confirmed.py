@@ -39,7 +39,6 @@ from ..speech.protocols import ScoredSTTModel, STTModel
 from .alignment import ALIGN_AFTER_S
 from .candidates import (
     LAST_WORD_MARGIN,
-    STAGE1_CONFIG,
     CandidateStreams,
     LastWords,
     candidate_detector,
@@ -115,7 +114,8 @@ class ConfirmedDetector:
             Detector alone, piper clips played ~2 semitones deeper: recall
             0.76 -> 0.93, with no false trigger more on the fixture sets or
             on unseen near-misses (``docs/stop-phrase-research.md``).
-            ``None`` (default): the plain search only.
+            ``None`` (default): the plain search only.  The second search
+            takes the first one's config (``candidates``), warped.
     """
 
     sample_rate: int = 16000
@@ -166,7 +166,7 @@ class ConfirmedDetector:
                     f"got {deeper_voices_warp!r}"
                 )
             self.warped_candidates = candidate_detector(
-                self.phrases, self.last_words, config=warped(STAGE1_CONFIG, warp)
+                self.phrases, self.last_words, config=warped(self.candidates.config, warp)
             )
         if self.last_words is not None and self.last_words.owners:
             self.candidates.aligner()  # built now, not on a stream's first phrase
