@@ -151,10 +151,6 @@ class CandidateStreams:
         self.streams = tuple(streams)
 
     @property
-    def stream_time_s(self) -> float:
-        return self.streams[0].stream_time_s
-
-    @property
     def cmn(self) -> str:
         return self.streams[0].cmn
 

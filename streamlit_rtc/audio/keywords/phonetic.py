@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from .letters_to_sounds import guess_pronunciation
 from .model import pronunciations
@@ -107,28 +107,23 @@ def substitution_cost(a: str, b: str) -> float:
 
 def phone_distance(a: Sequence[str], b: Sequence[str]) -> float:
     """Weighted edit distance between two phone sequences (0: the same sounds)."""
-    prev = [j * INDEL for j in range(len(b) + 1)]
-    for i, pa in enumerate(a, start=1):
-        cur = [i * INDEL]
-        for j, pb in enumerate(b, start=1):
-            cur.append(
-                min(
-                    prev[j] + INDEL,
-                    cur[j - 1] + INDEL,
-                    prev[j - 1] + substitution_cost(pa, pb),
-                )
-            )
-        prev = cur
-    return prev[-1]
+    return _edit_distance(a, b, substitution_cost, INDEL)
 
 
 def phone_edits(a: Sequence[str], b: Sequence[str]) -> int:
     """Plain edit distance between two phone sequences (every edit counts 1)."""
-    prev = list(range(len(b) + 1))
+    return int(_edit_distance(a, b, lambda x, y: float(x != y), 1.0))
+
+
+def _edit_distance(
+    a: Sequence[str], b: Sequence[str], substitute: Callable[[str, str], float], indel: float
+) -> float:
+    """Levenshtein distance: ``substitute(a, b)`` per swap, ``indel`` per phone added or dropped."""
+    prev = [j * indel for j in range(len(b) + 1)]
     for i, pa in enumerate(a, start=1):
-        cur = [i]
+        cur = [i * indel]
         for j, pb in enumerate(b, start=1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (pa != pb)))
+            cur.append(min(prev[j] + indel, cur[j - 1] + indel, prev[j - 1] + substitute(pa, pb)))
         prev = cur
     return prev[-1]
 
