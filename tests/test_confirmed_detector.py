@@ -66,6 +66,25 @@ def correct(item: dict[str, Any], hits: list[KeywordHit]) -> list[KeywordHit]:
     return [h for h in hits if item["phrase"] and item["phrase"].endswith(h.phrase)]
 
 
+def feed_shifted(
+    stream: KeywordStream, item: dict[str, Any], shift: float, seed: int
+) -> tuple[list[KeywordHit], float]:
+    """A neural clip played ``shift`` times faster (pitch and formants too): another speaker.
+
+    Fed after a reset, with 1.2 s of noise floor after it; returns the hits
+    and the stream time the clip started at.
+    """
+    import soxr
+
+    clip = NEURAL.load(item["file"]).astype(np.float32)
+    shifted = soxr.resample(clip, round(RATE * shift), RATE).astype(np.int16)
+    audio = np.concatenate([shifted, floor(1.2, seed)])
+    stream.reset()
+    start = stream.stream_time_s
+    hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+    return hits, start
+
+
 def test_protocol(detector: ConfirmedDetector) -> None:
     assert isinstance(detector, KeywordDetector)
     assert isinstance(detector.start_stream(), KeywordStream)
@@ -243,18 +262,12 @@ def test_a_higher_voice_is_heard(detector: ConfirmedDetector) -> None:
     Its "computer" scores -5 to -14 at stage 1, under a one-word floor of 0 (5 of 30 were
     lost); measured 29-30 of 30 with the floor at -15, and no near-miss fires.
     """
-    import soxr
-
     stream = detector.start_stream()
     heard = total = 0
     for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
         if item["kind"] == "positive" and "computer" not in item["phrase"]:
             continue  # "hello iris" is another matter: docs/stop-phrase-research.md
-        clip = NEURAL.load(item["file"]).astype(np.float32)
-        shifted = soxr.resample(clip, round(RATE * 1.12), RATE).astype(np.int16)
-        audio = np.concatenate([shifted, floor(1.2, i)])
-        stream.reset()
-        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        hits, _ = feed_shifted(stream, item, 1.12, i)
         if item["kind"] == "positive":
             total += 1
             heard += bool(correct(item, hits))
@@ -271,18 +284,11 @@ def test_a_deeper_voice_is_heard_by_the_last_word(detector: ConfirmedDetector) -
     request after it is whole.  Measured 11-12 of 15 heard (3 without the lone word), every
     end within 0.2 s of the true one.
     """
-    import soxr
-
     stream = detector.start_stream()
     heard: dict[str, float] = {}
     items = [m for m in NEURAL.items("positive") if m["phrase"] == "hello iris"]
     for i, item in enumerate(items):
-        clip = NEURAL.load(item["file"]).astype(np.float32)
-        shifted = soxr.resample(clip, round(RATE * 0.94), RATE).astype(np.int16)
-        audio = np.concatenate([shifted, floor(1.2, i)])
-        stream.reset()
-        start = stream.stream_time_s
-        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        hits, start = feed_shifted(stream, item, 0.94, i)
         assert [h.phrase for h in hits] in ([], ["hello iris"]), (item["file"], hits)
         if hits:
             heard[item["file"]] = round(hits[0].end_s - start - item["phrase_end_s"] / 0.94, 3)
@@ -298,8 +304,6 @@ def test_a_much_deeper_voice_is_heard_with_the_warped_search(detector: Confirmed
     frequency axis.  Measured 11 of 15 heard, and no near-miss of "hello" or "iris"
     fires (the transcript still decides).
     """
-    import soxr
-
     deeper = ConfirmedDetector(phrases(), stt=detector.stt, deeper_voices_warp=0.85)
     assert deeper.warped_candidates is not None
     assert deeper.warped_candidates.config["warp_params"] == "0.85"
@@ -313,11 +317,7 @@ def test_a_much_deeper_voice_is_heard_with_the_warped_search(detector: Confirmed
         or (m["kind"] == "nearmiss" and {"hello", "iris"} & set(m["text"].lower().split()))
     ]
     for i, item in enumerate(items):
-        clip = NEURAL.load(item["file"]).astype(np.float32)
-        shifted = soxr.resample(clip, round(RATE * 0.88), RATE).astype(np.int16)
-        audio = np.concatenate([shifted, floor(1.2, i)])
-        stream.reset()
-        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        hits, _ = feed_shifted(stream, item, 0.88, i)
         if item["kind"] == "positive":
             total += 1
             heard += hits == correct(item, hits) != []
