@@ -81,11 +81,13 @@ HOMOPHONES = {"one": "one|won", "two": "two|to|too", "four": "four|for", "eight"
 def mentions_hour(heard: str, now: datetime) -> bool:
     """Whether Whisper's text of the answer has ``now``'s hour: "four", "4", "4 05", "405".
 
-    A lone number word may come back as its homophone ("it is for 24").
+    A lone number word may come back as its homophone ("it is for 24"), and
+    the minutes' words may be glued to the hour as their digits ("six fifty
+    two" as "6502").
     """
     hour = now.hour % 12 or 12
     word = number_to_words(hour)
-    pattern = rf"\b(?:{HOMOPHONES.get(word, word)})\b|\b{hour}(?:[.:]?\d\d)?(?!\d)"
+    pattern = rf"\b(?:{HOMOPHONES.get(word, word)})\b|\b{hour}(?:[.:]?\d\d|[2-5]0\d)?(?!\d)"
     return re.search(pattern, heard) is not None
 
 
