@@ -85,7 +85,19 @@ class FragmentKicker:
     ``_create_scriptrunner`` and ``RerunData``; if any of that moved,
     :attr:`broken` turns true after one warning and callers fall back to
     polling.
+
+    A kick never starts a script runner while the previous one's last events
+    are still on their way to the session: Streamlit would then drop them,
+    the browser would never hear that the full run finished, and elements
+    the run replaced would stay on the page (after STOP, a second copy of
+    the live view where the text below the component belonged). It waits
+    for them instead, up to ``RETRY_FOR_S``.
     """
+
+    RETRY_S = 0.02
+    """How often a kick that found the script runner finishing tries again."""
+    RETRY_FOR_S = 2.0
+    """How long it tries; after that the view's safety timer refreshes it."""
 
     def __init__(self, session_id: str, min_interval_s: float = 0.2) -> None:
         self._session_id = session_id
@@ -121,35 +133,39 @@ class FragmentKicker:
         else:
             self._fire()
 
-    def _fire(self) -> None:
+    def _fire(self, attempt: int = 0) -> None:
         assert self._loop is not None
+        fragment_id = self.fragment_id
+        delivered = True
+        if fragment_id is not None:
+            try:
+                delivered = self._request(fragment_id)
+            except Exception as exc:
+                self.broken = True
+                _warn_once("fragment_kick", "server-initiated fragment reruns are off: %r", exc)
+        if not delivered and (attempt + 1) * self.RETRY_S < self.RETRY_FOR_S:
+            self._loop.call_later(self.RETRY_S, self._fire, attempt + 1)
+            return  # still pending: kicks meanwhile are merged into this one
         with self._lock:
             self._pending = False
         self._last = self._loop.time()
-        fragment_id = self.fragment_id
-        if fragment_id is None:
-            return
-        try:
-            self._request(fragment_id)
-        except Exception as exc:
-            self.broken = True
-            _warn_once("fragment_kick", "server-initiated fragment reruns are off: %r", exc)
 
-    def _request(self, fragment_id: str) -> None:
+    def _request(self, fragment_id: str) -> bool:
+        """Ask the session to rerun the fragment; False: not now, try again shortly."""
         from streamlit.runtime import Runtime
         from streamlit.runtime.app_session import AppSessionState
         from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 
         if not Runtime.exists():
-            return
+            return True
         info = Runtime.instance()._session_mgr.get_active_session_info(self._session_id)
         if info is None:
-            return  # disconnected
+            return True  # disconnected
         session = info.session
         if session._state == AppSessionState.SHUTDOWN_REQUESTED:
-            return  # as AppSession.request_rerun does
+            return True  # as AppSession.request_rerun does
         if not session.has_fragment(fragment_id):
-            return  # a full run dropped it; the next run of the view registers the new id
+            return True  # a full run dropped it; the next run of the view registers the new id
         state = session._client_state
         rerun = RerunData(
             query_string=state.query_string,
@@ -158,10 +174,22 @@ class FragmentKicker:
             fragment_id=fragment_id,
             is_auto_rerun=True,
         )
-        runner = session._scriptrunner
-        if runner is not None and runner.request_rerun(rerun):
-            return
+        return deliver_rerun(session, rerun)
+
+
+def deliver_rerun(session: Any, rerun: Any) -> bool:
+    """Hand ``rerun`` to ``session``'s script runner, or start one if it has none.
+
+    False when the runner has finished but the session has not yet handled
+    its last events (it clears ``_scriptrunner`` on the runner's SHUTDOWN
+    event, after all the others): a new runner now would make the session
+    ignore them, and the browser would miss the end of the run.
+    """
+    runner = session._scriptrunner
+    if runner is None:
         session._create_scriptrunner(rerun)
+        return True
+    return bool(runner.request_rerun(rerun))
 
 
 def _server_event_loop() -> Any:
