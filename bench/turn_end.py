@@ -27,8 +27,9 @@ with Smart Turn and with a stand-in analyzer that answers at once: the
 difference is what the model costs.
 Goals (issue 15): median ≤ 0.25 s, 0 cuts at pauses ≤ 0.8 s, ≤ 0.02 core.
 
-Run: ``python bench/turn_end.py [--lanes smart_turn word_aware]`` (needs the
-``turn`` extra). Prints one JSON object.
+Run: ``python bench/turn_end.py [--lanes smart_turn word_aware] [--threads N]
+[--words-after]`` (needs the ``turn`` extra; ``--words-after`` measures
+``WordAwareTurnEnd(alongside=False)``). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from streamlit_rtc import (
     WordAwareTurnEnd,
     get_stt_model,
 )
+from streamlit_rtc.audio.cpu_features import int8_dot_product_flags
 from streamlit_rtc.testing import read_wav
 
 ROOT = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
@@ -278,13 +280,13 @@ def lane_figures(
     }
 
 
-def word_aware_analyzer(smart_turn: SmartTurn) -> tuple[Any, str | None]:
+def word_aware_analyzer(smart_turn: SmartTurn, alongside: bool) -> tuple[Any, str | None]:
     """``WordAwareTurnEnd`` on Smart Turn and Whisper tiny.en, or why it cannot run here."""
     try:
         stt = get_stt_model()
     except ImportError as err:
         return None, f"skipped: {err}"
-    return WordAwareTurnEnd(smart_turn, stt), None
+    return WordAwareTurnEnd(smart_turn, stt, alongside=alongside), None
 
 
 def machine() -> dict[str, Any]:
@@ -299,8 +301,7 @@ def machine() -> dict[str, Any]:
         line.split(":", 1) for line in text.splitlines() if ":" in line and line[0] != " "
     )
     info["cpu"] = fields.get("model name\t", "").strip()
-    flags = set(fields.get("flags\t\t", "").split())
-    info["int8_dot_product"] = sorted(flags & {"avx512_vnni", "avx_vnni", "amx_int8"})
+    info["int8_dot_product"] = list(int8_dot_product_flags())
     return info
 
 
@@ -332,6 +333,11 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=None, help="SmartTurn(threads=...); default its own"
     )
+    parser.add_argument(
+        "--words-after",
+        action="store_true",
+        help="WordAwareTurnEnd(alongside=False): read the words only after a confident verdict",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     entries = json.loads((CLIPS / "manifest.json").read_text())
@@ -355,6 +361,7 @@ def main() -> None:
             "complete_threshold": options.complete_threshold,
             "verdict_wait_s": options.verdict_wait_s,
             "smart_turn_threads": model.threads,
+            "word_aware_alongside": not args.words_after,
         },
         "machine": machine() | idle,
         "silence_alone": summarise(baseline),
@@ -363,7 +370,7 @@ def main() -> None:
     if "smart_turn" in lanes:
         result |= lane_figures("smart_turn", model, jobs, conversation_job, dialogue_job)
     if "word_aware" in lanes:
-        word_aware, why_not = word_aware_analyzer(model)
+        word_aware, why_not = word_aware_analyzer(model, alongside=not args.words_after)
         if word_aware is None:
             result["word_aware"] = why_not
         else:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from streamlit_rtc import StopPhrase
+from streamlit_rtc.audio.cpu_features import int8_dot_product_flags
 from streamlit_rtc.testing import read_wav
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stopwords"
@@ -91,8 +92,4 @@ def int8_dot_product() -> bool:
     Whisper's int8 model rounds differently with them, so a borderline
     reading can differ between two machines (bench/turn_end.py prints it too).
     """
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return any(flag in text.split() for flag in ("avx512_vnni", "avx_vnni", "amx_int8"))
+    return bool(int8_dot_product_flags())

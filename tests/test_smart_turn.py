@@ -110,17 +110,23 @@ def test_one_model_per_path_is_shared(model: SmartTurn) -> None:
     assert SmartTurn.shared(model.model_path) is SmartTurn.shared(str(model.model_path))
 
 
-def test_two_threads_where_there_are_two_cores_and_the_same_verdicts(
+def test_threads_by_cpu_and_cores_and_the_same_verdicts(
     model: SmartTurn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import os
 
+    from streamlit_rtc.audio.turn_end import smart_turn
+
     one = SmartTurn(threads=1)
     assert one.threads == 1
+    monkeypatch.setattr(smart_turn, "int8_dot_product_flags", lambda: ())
     monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    assert SmartTurn().threads == 2
+    assert SmartTurn().threads == 2  # slow int8 products: two threads keep verdicts in time
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert SmartTurn().threads == 1
+    monkeypatch.setattr(smart_turn, "int8_dot_product_flags", lambda: ("avx512_vnni",))
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert SmartTurn().threads == 1  # fast enough on one, and the second costs CPU
     cut = audio(PIPER[0])[: round(PIPER[0]["speech_end_s"] * 16000)]
     two = SmartTurn(threads=2)
     assert two.probability(cut) == pytest.approx(one.probability(cut), abs=1e-3)

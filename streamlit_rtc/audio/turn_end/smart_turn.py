@@ -20,6 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..cpu_features import int8_dot_product_flags
 from ..speech.errors import MissingExtraError, ModelLoadError
 from .log_mel import SAMPLE_RATE, log_mel_spectrogram
 
@@ -57,11 +58,11 @@ class SmartTurn:
     so every decision costs the same (measured in ``bench/turn_end.py``).
     Thread-safe: one instance serves every stream (``SmartTurn.shared()``).
 
-    ``threads``: onnxruntime's threads per decision; default 2 where the
-    machine has 2 cores or more.  The CPU a decision costs is the same
-    (the threads never spin), its latency about half: that keeps verdicts
-    in time on CPUs without int8 dot-product instructions, where one decision
-    takes ~0.25 s on one thread instead of ~0.06 s.
+    ``threads``: onnxruntime's threads per decision.  By default one on a
+    CPU with int8 dot-product instructions (VNNI), where a decision takes
+    ~0.04 s, and two elsewhere when there are two cores: there one thread
+    takes ~0.25 s, two about half, which keeps verdicts in time.  The second
+    thread never spins, but costs ~12 % more CPU per decision.
     """
 
     sample_rate: int = SAMPLE_RATE
@@ -126,6 +127,9 @@ class SmartTurn:
 
 
 def _default_threads() -> int:
+    """One thread where it is fast enough (int8 dot products), else two if there are cores."""
+    if int8_dot_product_flags():
+        return 1
     return 2 if (os.cpu_count() or 1) >= 2 else 1
 
 
