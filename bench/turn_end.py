@@ -28,8 +28,8 @@ difference is what the model costs.
 Goals (issue 15): median ≤ 0.25 s, 0 cuts at pauses ≤ 0.8 s, ≤ 0.02 core.
 
 Run: ``python bench/turn_end.py [--lanes smart_turn word_aware] [--threads N]
-[--words-after]`` (needs the ``turn`` extra; ``--words-after`` measures
-``WordAwareTurnEnd(alongside=False)``). Prints one JSON object.
+[--words auto|alongside|after]`` (needs the ``turn`` extra; ``--words``
+sets ``WordAwareTurnEnd(alongside=None|True|False)``). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -280,7 +280,11 @@ def lane_figures(
     }
 
 
-def word_aware_analyzer(smart_turn: SmartTurn, alongside: bool) -> tuple[Any, str | None]:
+WORD_READING: dict[str, bool | None] = {"auto": None, "alongside": True, "after": False}
+"""``--words``: when ``WordAwareTurnEnd`` reads the words (its ``alongside``)."""
+
+
+def word_aware_analyzer(smart_turn: SmartTurn, alongside: bool | None) -> tuple[Any, str | None]:
     """``WordAwareTurnEnd`` on Smart Turn and Whisper tiny.en, or why it cannot run here."""
     try:
         stt = get_stt_model()
@@ -334,9 +338,10 @@ def main() -> None:
         "--threads", type=int, default=None, help="SmartTurn(threads=...); default its own"
     )
     parser.add_argument(
-        "--words-after",
-        action="store_true",
-        help="WordAwareTurnEnd(alongside=False): read the words only after a confident verdict",
+        "--words",
+        choices=list(WORD_READING),
+        default="auto",
+        help="WordAwareTurnEnd(alongside=...): None (auto, the default), True or False",
     )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -361,7 +366,7 @@ def main() -> None:
             "complete_threshold": options.complete_threshold,
             "verdict_wait_s": options.verdict_wait_s,
             "smart_turn_threads": model.threads,
-            "word_aware_alongside": not args.words_after,
+            "word_aware_alongside": WORD_READING[args.words],
         },
         "machine": machine() | idle,
         "silence_alone": summarise(baseline),
@@ -370,7 +375,7 @@ def main() -> None:
     if "smart_turn" in lanes:
         result |= lane_figures("smart_turn", model, jobs, conversation_job, dialogue_job)
     if "word_aware" in lanes:
-        word_aware, why_not = word_aware_analyzer(model, alongside=not args.words_after)
+        word_aware, why_not = word_aware_analyzer(model, alongside=WORD_READING[args.words])
         if word_aware is None:
             result["word_aware"] = why_not
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from streamlit_rtc import (
     WordAwareTurnEnd,
 )
 from streamlit_rtc.audio.turn_end import judge_last_words
+from streamlit_rtc.audio.turn_end.word_aware import QUICK_ACOUSTIC_S
 from streamlit_rtc.testing import read_wav
 
 COMPLETE = [e for e in ENTRIES if e["kind"] == "complete"]
@@ -86,6 +88,14 @@ class FixedVerdict:
         return self.value
 
 
+class SlowVerdict(FixedVerdict):
+    """The same, answering as slowly as Smart Turn on a CPU without int8 dot products."""
+
+    def probability(self, audio: np.ndarray) -> float:
+        time.sleep(2 * QUICK_ACOUSTIC_S)
+        return super().probability(audio)
+
+
 class CountingSTT:
     """The real model, counted: how often the analyzer reads words."""
 
@@ -118,7 +128,7 @@ def test_a_confident_complete_on_unfinished_words_is_overruled(stt: STTModel) ->
 def test_words_count_only_for_a_confident_complete(stt: STTModel) -> None:
     counting = CountingSTT(stt)
     cut = next(e for e in HESITATIONS if e["first_text"] == "I need a table for")
-    alongside = WordAwareTurnEnd(FixedVerdict(0.6), counting)
+    alongside = WordAwareTurnEnd(FixedVerdict(0.6), counting, alongside=True)
     assert alongside.probability(turn_audio(cut)) == 0.6  # unsure: it waits anyway
     assert counting.calls == 1  # read while the acoustic model listened
     after = WordAwareTurnEnd(FixedVerdict(0.6), counting, alongside=False)
@@ -128,6 +138,23 @@ def test_words_count_only_for_a_confident_complete(stt: STTModel) -> None:
     assert sure.probability(turn_audio(cut)) == 0.05
     assert counting.calls == 2
     assert sure.max_audio_s == 8.0
+
+
+def test_by_default_the_words_wait_for_a_quick_acoustic_model(stt: STTModel) -> None:
+    counting = CountingSTT(stt)
+    cut = turn_audio(next(e for e in HESITATIONS if e["first_text"] == "I need a table for"))
+    quick = WordAwareTurnEnd(FixedVerdict(0.6), counting)
+    assert quick.reads_alongside()  # nothing measured yet: the quicker verdict
+    assert quick.probability(cut) == 0.6
+    assert counting.calls == 1
+    assert not quick.reads_alongside()  # it answered at once: read only after a sure "complete"
+    assert quick.probability(cut) == 0.6
+    assert counting.calls == 1
+    slow = WordAwareTurnEnd(SlowVerdict(0.6), counting)
+    for _ in range(2):
+        assert slow.probability(cut) == 0.6
+    assert slow.reads_alongside()  # waiting for it would make every answer later
+    assert counting.calls == 3
 
 
 def test_a_custom_word_list_replaces_the_english_one(stt: STTModel) -> None:
