@@ -143,9 +143,16 @@ class FragmentKicker:
             except Exception as exc:
                 self.broken = True
                 _warn_once("fragment_kick", "server-initiated fragment reruns are off: %r", exc)
-        if not delivered and (attempt + 1) * self.RETRY_S < self.RETRY_FOR_S:
-            self._loop.call_later(self.RETRY_S, self._fire, attempt + 1)
-            return  # still pending: kicks meanwhile are merged into this one
+        if not delivered:
+            if (attempt + 1) * self.RETRY_S < self.RETRY_FOR_S:
+                self._loop.call_later(self.RETRY_S, self._fire, attempt + 1)
+                return  # still pending: kicks meanwhile are merged into this one
+            LOGGER.info(
+                "live view %s: the script runner did not finish within %.1f s; "
+                "its timer will refresh it",
+                fragment_id,
+                self.RETRY_FOR_S,
+            )
         with self._lock:
             self._pending = False
         self._last = self._loop.time()
