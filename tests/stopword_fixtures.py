@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 
 from streamlit_rtc import StopPhrase
-from streamlit_rtc.audio.cpu_features import int8_dot_product_flags
 from streamlit_rtc.testing import read_wav
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stopwords"
@@ -84,12 +83,3 @@ def floor(seconds: float, seed: int = 0) -> np.ndarray:
     """The fixtures' faint noise floor (no microphone delivers digital silence)."""
     rng = np.random.default_rng(seed)
     return (rng.standard_normal(int(seconds * RATE)) * NOISE_FLOOR).astype(np.int16)
-
-
-def int8_dot_product() -> bool:
-    """Whether this CPU has int8 dot-product instructions (VNNI).
-
-    Whisper's int8 model rounds differently with them, so a borderline
-    reading can differ between two machines (bench/turn_end.py prints it too).
-    """
-    return bool(int8_dot_product_flags())

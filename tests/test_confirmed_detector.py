@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, int8_dot_product, phrases
+from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, phrases
 
+from streamlit_rtc.audio.cpu_features import int8_dot_product_flags
 from streamlit_rtc.audio.keywords import (
     ConfirmedDetector,
     KeywordDetector,
@@ -114,7 +115,7 @@ def test_neural_no_false_triggers_and_each_phrase_once(detector: ConfirmedDetect
 
 
 @pytest.mark.xfail(
-    not int8_dot_product(),
+    not int8_dot_product_flags(),
     strict=False,
     reason="open (issue 4): without VNNI, Whisper tiny.en heard espeak's Scottish 'commuters "
     "computed it' as '... computer to it'; with VNNI it is rejected since the second look "

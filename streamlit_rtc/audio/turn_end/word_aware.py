@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import math
 import numbers
+import statistics
 import threading
 import time
 from collections import deque
@@ -137,8 +138,8 @@ class WordAwareTurnEnd:
         if self.alongside is not None:
             return self.alongside
         with self._latency_lock:
-            recent = sorted(self._acoustic_latencies)
-        return not recent or recent[len(recent) // 2] > QUICK_ACOUSTIC_S
+            recent = list(self._acoustic_latencies)
+        return not recent or statistics.median(recent) > QUICK_ACOUSTIC_S
 
     def _hear(self, samples: np.ndarray) -> float:
         """The acoustic model's verdict on the turn; how long it took is kept."""
