@@ -10,7 +10,7 @@ from .errors import MissingExtraError, ModelLoadError
 from .heard_words import HeardWord, ScoredTranscript
 from .models import clear_model_cache, get_stt_model, get_tts_model
 from .piper_tts import PiperTTS, PiperTTSOptions
-from .protocols import ScoredSTTModel, STTModel, TTSModel, TTSOptions
+from .protocols import ReadingScorer, ScoredSTTModel, STTModel, TTSModel, TTSOptions
 from .whisper_decode import WhisperOptions
 from .whisper_stt import WhisperSTT
 
@@ -20,6 +20,7 @@ __all__ = [
     "ModelLoadError",
     "PiperTTS",
     "PiperTTSOptions",
+    "ReadingScorer",
     "STTModel",
     "ScoredSTTModel",
     "ScoredTranscript",

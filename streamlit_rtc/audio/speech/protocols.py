@@ -8,7 +8,7 @@ checks the signatures.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Generator
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from .heard_words import ScoredTranscript
 
-__all__ = ["AudioArray", "STTModel", "ScoredSTTModel", "TTSModel", "TTSOptions"]
+__all__ = ["AudioArray", "ReadingScorer", "STTModel", "ScoredSTTModel", "TTSModel", "TTSOptions"]
 
 AudioArray = NDArray[np.int16] | NDArray[np.float32]
 """Audio samples as fastrtc passes them: int16 or float32, shaped (N,) or (1, N)."""
@@ -52,6 +52,19 @@ class ScoredSTTModel(STTModel, Protocol):
 
     def stt_scored(self, audio: tuple[int, AudioArray]) -> ScoredTranscript:
         """Transcribe one short window, with each word's confidence."""
+        ...
+
+
+@runtime_checkable
+class ReadingScorer(Protocol):
+    """A model that says how likely it would write given texts for some audio (:class:`WhisperSTT`).
+
+    Stop-phrase confirmation asks it whether the phrase is nearly as likely as
+    what it wrote where a transcript only roughly says the phrase.
+    """
+
+    def reading_logprobs(self, audio: tuple[int, AudioArray], texts: Sequence[str]) -> list[float]:
+        """Log-probability of each text as the whole transcript of ``audio``."""
         ...
 
 

@@ -18,8 +18,11 @@ and Whisper's own no-speech rule for silence and noise.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +103,8 @@ class ShortWindowDecoder:
         base = self._tokenizer(language or "en")
         self.suppress_tokens = list(get_suppressed_tokens(base, [-1]))
         self._texts: dict[int, str] = {}  # token id -> text, for word confidences
+        self._last_encoding: tuple[bytes, Any] | None = None  # (digest of samples, encoder output)
+        self._encoding_lock = threading.Lock()
 
     def _tokenizer(self, language: str) -> Any:
         tok = self._tokenizers.get(language)
@@ -131,6 +136,24 @@ class ShortWindowDecoder:
         frames = min(feats.shape[-1], self.model.feature_extractor.nb_max_frames)
         return feats[:, : frames - frames % 2]
 
+    def encode(self, samples: np.ndarray) -> Any:
+        """The encoder's output for ``samples``; the last one is kept.
+
+        Stop-phrase confirmation scores readings (:meth:`reading_logprobs`) of
+        the window it has just transcribed: the encoder, most of a call's cost,
+        then runs once.
+        """
+        digest = hashlib.blake2b(np.ascontiguousarray(samples).view(np.uint8), digest_size=16)
+        key = digest.digest() + str(samples.dtype).encode()
+        with self._encoding_lock:
+            last = self._last_encoding
+        if last is not None and last[0] == key:
+            return last[1]
+        encoded = self.model.encode(self.features(samples))
+        with self._encoding_lock:
+            self._last_encoding = (key, encoded)
+        return encoded
+
     def transcribe(self, samples: np.ndarray, *, skip_silence: bool = True) -> str:
         """Text of 1-D float32 16 kHz ``samples`` (at most 30 s); ``""`` for silence or noise."""
         return self._decode(samples, skip_silence=skip_silence, scored=False).text
@@ -138,6 +161,48 @@ class ShortWindowDecoder:
     def transcribe_scored(self, samples: np.ndarray) -> ScoredTranscript:
         """Like :meth:`transcribe`, with each word's confidence (:mod:`.heard_words`)."""
         return self._decode(samples, skip_silence=True, scored=True)
+
+    def reading_logprobs(self, samples: np.ndarray, texts: Sequence[str]) -> list[float]:
+        """Log-probability that the model writes each of ``texts`` as the whole transcript.
+
+        Teacher forcing: each text's tokens (timestamps off) are fed to the
+        decoder over one encoding of ``samples``; the sum of their log-probabilities
+        plus that of ending right after them.  Two readings of the same audio
+        compare directly: "Hello, I rest now." against "Hello, Iris now."
+        """
+        if not texts:
+            return []
+        duration = len(samples) / SAMPLE_RATE
+        if duration > MAX_INPUT_S:
+            raise ValueError(f"the short-window path takes at most 30 s, got {duration:.1f} s")
+        import ctranslate2
+
+        encoded = self.encode(samples)
+        tok = self._tokenizer(self._language_of(encoded))
+        start = [*tok.sot_sequence, tok.no_timestamps]
+        seqs = [list(tok.encode(" " + t.strip())) if t.strip() else [] for t in texts]
+        longest = max(len(s) for s in seqs)
+        if len(start) + longest + 1 > _MAX_LENGTH // 2:
+            raise ValueError(f"a reading of {longest} tokens is too long to score")
+        batch = np.repeat(np.asarray(encoded), len(seqs), axis=0)
+        results = self.model.model.generate(
+            ctranslate2.StorageView.from_array(np.ascontiguousarray(batch)),
+            [start + s for s in seqs],
+            beam_size=1,
+            # ctranslate2 runs max_length / 2 steps, the forced ones included
+            max_length=2 * (longest + 1),
+            return_logits_vocab=True,
+            suppress_blank=False,
+            suppress_tokens=[],
+        )
+        out = []
+        for seq, result in zip(seqs, results, strict=True):
+            logits = np.asarray(result.logits[0], dtype=np.float32)[: len(seq) + 1]
+            peak = logits.max(axis=1)
+            norm = peak + np.log(np.exp(logits - peak[:, None]).sum(axis=1))
+            chosen = logits[np.arange(len(seq) + 1), [*seq, tok.eot]]
+            out.append(float(np.sum(chosen.astype(np.float64) - norm)))
+        return out
 
     def _decode(self, samples: np.ndarray, *, skip_silence: bool, scored: bool) -> ScoredTranscript:
         duration = len(samples) / SAMPLE_RATE
@@ -147,7 +212,7 @@ class ShortWindowDecoder:
         if len(samples) == 0 or (skip_silence and float(np.abs(samples).max()) < _SILENCE_PEAK):
             return blank
         opts = self.options
-        encoded = self.model.encode(self.features(samples))
+        encoded = self.encode(samples)
         tok = self._tokenizer(self._language_of(encoded))
         prompt = list(tok.sot_sequence)
         budget = math.ceil(duration * opts.tokens_per_s) + opts.extra_tokens

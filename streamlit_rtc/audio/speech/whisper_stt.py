@@ -18,6 +18,7 @@ import importlib.util
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -194,6 +195,18 @@ class WhisperSTT:
         samples = resample(samples, rate, SAMPLE_RATE)
         with _one_blas_thread():
             return self._decoder.transcribe_scored(samples)
+
+    def reading_logprobs(self, audio: tuple[int, AudioArray], texts: Sequence[str]) -> list[float]:
+        """How likely the model would write each of ``texts`` for ``audio`` (log-probabilities).
+
+        Stop-phrase confirmation compares what the model wrote ("Hello, I rest
+        now.") with the phrase in its place ("Hello, Iris now."): a garbled name
+        is nearly as likely as the phrase, a word heard clearly is not.
+        """
+        rate, samples = mono_float32(audio)
+        samples = resample(samples, rate, SAMPLE_RATE)
+        with _one_blas_thread():
+            return self._decoder.reading_logprobs(samples, texts)
 
     def transcribe_long(self, samples: np.ndarray) -> str:
         """faster-whisper's standard ``transcribe()`` (30 s windows) on 16 kHz float32 audio."""
