@@ -63,6 +63,8 @@ def _manifest(folder: Path) -> list[dict[str, Any]]:
 ESPEAK = VoiceSet("espeak", FIXTURES)
 NEURAL = VoiceSet("neural", Path(__file__).parent / "fixtures" / "stopwords_neural")
 VOICE_SETS = (ESPEAK, NEURAL)
+NEAR_MISSES = VoiceSet("near_misses", Path(__file__).parent / "fixtures" / "stopwords_near_misses")
+"""Sentences that sound like a phrase ("hello, I rest now"): piper renditions that fired once."""
 
 
 def load(name: str) -> np.ndarray:

@@ -38,8 +38,9 @@ pytestmark = pytest.mark.skipif(
     not stt_installed(), reason='the default detector under test needs "streamlit-rtc[stt]"'
 )
 
-# Measured, one connection per positive clip: espeak 35 of 56, neural 44 of 45.
-MIN_RECALL = {"espeak": 0.58, "neural": 0.9}
+# Measured, one connection per positive clip: espeak 32 of 56 (33 before Whisper's odds were
+# asked about "I rest"-like matches: espeak's "Hello, I miss what?" is one), neural 44 of 45.
+MIN_RECALL = {"espeak": 0.53, "neural": 0.9}
 VOICES = {"espeak": ESPEAK, "neural": NEURAL}
 BOTH = pytest.mark.parametrize("voice", ["espeak", "neural"])
 

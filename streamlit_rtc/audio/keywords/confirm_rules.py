@@ -30,7 +30,8 @@ surer (0.69-1.0 on our fixtures' first looks).
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+import logging
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
@@ -41,6 +42,8 @@ from .transcript_match import PhraseMatcher, TranscriptMatch
 from .types import KeywordHit, StopPhrase
 
 __all__ = ["ConfirmRules", "Verdict"]
+
+LOG = logging.getLogger(__name__)
 
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2}
 
@@ -94,6 +97,11 @@ class ConfirmRules:
         end_confidence: the same for the last word of an ``exact`` match
             that ends the transcript (nothing heard after it to tell the
             phrase from a longer word or the start of other words).
+        min_phrase_odds: an ``anchored`` match in which two words stand in for
+            a phrase word ("I rest" for "iris") counts only if the model finds
+            the transcript with the phrase in place of the matched words at
+            most this much less likely (natural log, :mod:`.phrase_odds`)
+            than what it wrote, when ``judge`` is given a way to ask it.
     """
 
     def __init__(
@@ -108,6 +116,7 @@ class ConfirmRules:
         second_look_score: float = 0.0,
         min_confidence: float = 0.5,
         end_confidence: float = 0.65,
+        min_phrase_odds: float = -7.5,
     ) -> None:
         for name, value in (("min_confidence", min_confidence), ("end_confidence", end_confidence)):
             if not 0.0 <= value <= 1.0:
@@ -118,6 +127,7 @@ class ConfirmRules:
         self.second_look_score = float(second_look_score)
         self.min_confidence = float(min_confidence)
         self.end_confidence = float(end_confidence)
+        self.min_phrase_odds = float(min_phrase_odds)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
@@ -137,6 +147,7 @@ class ConfirmRules:
         *,
         last_look: bool = True,
         partial: Collection[KeywordHit] = (),
+        phrase_odds: Callable[[TranscriptMatch], float] | None = None,
     ) -> Verdict:
         """Confirm the best of ``members`` (overlapping candidates) with transcript ``heard``.
 
@@ -144,6 +155,10 @@ class ConfirmRules:
         (:attr:`min_confidence`) is only ``close``.  ``partial``: members the
         search heard by their phrase's last word only; their score supports an
         ``anchored`` match, but does not by itself earn a second look.
+        ``phrase_odds``: how much less likely the model finds the phrase than
+        the words of an ``anchored`` match where two words stand in for one
+        (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` it heard those
+        words, and the match is only ``close`` before the last look.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
@@ -180,6 +195,11 @@ class ConfirmRules:
                 unsure = last is not None and last < self.end_confidence
             if (unsure or _cut_short(text, match)) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence)
+            if match.stand_ins > 1 and phrase_odds is not None:
+                odds = phrase_odds(match)
+                if odds < self.min_phrase_odds:
+                    LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
+                    return Verdict(None, match, close=not last_look)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
         if not normalize_phrase(text):
             # Whisper sometimes writes nothing for a clear phrase (a short or

@@ -29,13 +29,13 @@ window that starts no later than the first one did.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..speech.heard_words import ScoredTranscript
-from ..speech.protocols import ScoredSTTModel, STTModel
+from ..speech.protocols import ReadingScorer, ScoredSTTModel, STTModel
 from .alignment import ALIGN_AFTER_S
 from .candidates import (
     LAST_WORD_MARGIN,
@@ -45,8 +45,10 @@ from .candidates import (
     warped,
 )
 from .confirm_rules import ConfirmRules, Verdict
+from .phrase_odds import phrase_odds
 from .pocketsphinx_detector import PocketSphinxDetector
 from .ring import AudioRing
+from .transcript_match import TranscriptMatch
 from .types import KeywordHit, StopPhrase, as_stop_phrases
 
 __all__ = ["ConfirmedDetector", "ConfirmedStream"]
@@ -320,6 +322,17 @@ class ConfirmedStream:
             return stt.stt_scored(audio)
         return ScoredTranscript(stt.stt(audio))
 
+    def _odds_asker(
+        self, window: np.ndarray, text: str
+    ) -> Callable[[TranscriptMatch], float] | None:
+        """How the rules ask the model about a rough match in ``window`` (if it can say)."""
+        stt = self._det.stt
+        if not isinstance(stt, ReadingScorer):
+            return None
+        audio = (self._det.sample_rate, window)
+        spellings = {p.text: p.spellings for p in self._det.phrases}
+        return lambda match: phrase_odds(stt, audio, text, match, spellings[match.phrase])
+
     def _look(self, group: _Group, now: float) -> Verdict:
         det = self._det
         end = min(now, group.due_s)
@@ -336,7 +349,13 @@ class ConfirmedStream:
         self.transcriptions += 1
         group.looks += 1
         last = group.looks > 1 or det.second_look_s is None
-        verdict = det.rules.judge(group.members, heard, last_look=last, partial=group.partial)
+        verdict = det.rules.judge(
+            group.members,
+            heard,
+            last_look=last,
+            partial=group.partial,
+            phrase_odds=self._odds_asker(window, heard.text),
+        )
         LOG.debug(
             "look %d at %s over %.2f-%.2f s: %r -> %s",
             group.looks,

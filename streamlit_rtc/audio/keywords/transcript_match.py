@@ -28,8 +28,10 @@ say a phrase, from surest to least sure:
   that close ("I rest", "I miss" for "iris"; "the low" for "hello") stand in
   unless the caller says otherwise (``word_pairs=False``): Whisper writes
   them for a real phrase too, so only the caller knows how much acoustic
-  support there is.  Whisper's garbles of "iris" ("wires", "Iars", "I urge",
-  "I ers") are further away or in no dictionary.
+  support there is (:class:`.ConfirmRules` also asks the model how likely
+  the phrase is in their place: :mod:`.phrase_odds`).  Whisper's garbles
+  of "iris" ("wires", "Iars", "I urge", "I ers") are further away or in no
+  dictionary.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class TranscriptMatch:
         kind: ``exact``, ``fuzzy`` or ``anchored`` (see the module docstring).
         distance: phone distance of the words that are not exact (0 for ``exact``).
         first, last: the matched words, ``words[first:last]``.
+        stand_ins: for ``anchored``, how many words stand in for the odd
+            phrase word (1 or 2); 0 for the other kinds.
     """
 
     phrase: str
@@ -64,6 +68,7 @@ class TranscriptMatch:
     distance: float
     first: int
     last: int
+    stand_ins: int = 0
 
 
 @dataclass(frozen=True)
@@ -198,7 +203,9 @@ class PhraseMatcher:
                         continue  # two words heard as such, together a near-miss ("I rest")
                     dist = pron.distance(words[start:end], target)
                     if dist is not None and dist <= limit:
-                        match = TranscriptMatch(phrase, "anchored", dist, i, end + len(after))
+                        match = TranscriptMatch(
+                            phrase, "anchored", dist, i, end + len(after), stand_ins=size
+                        )
                         if best is None or dist < best.distance:
                             best = match
         return best
