@@ -26,6 +26,11 @@ with its last word written less sure than ``end_confidence``: the model
 heard little or nothing after that word, and "compute it" cut 0.2 s after
 "compute" reads as "computer" (p 0.57) while a phrase said whole reads
 surer (0.69-1.0 on our fixtures' first looks).
+
+An ``anchored`` match in which two words stand in for a phrase word ("Hello,
+I rest now" for "hello iris") counts only if the model, asked
+(:mod:`.phrase_odds`), finds the phrase in their place nearly as likely as
+what it wrote: a pair of words is what it writes when it heard words.
 """
 
 from __future__ import annotations
