@@ -99,10 +99,9 @@ def test_only_a_pair_of_words_standing_in_for_one_is_asked_about() -> None:
 
 
 @pytest.fixture(scope="module")
-def whisper() -> Any:
-    from streamlit_rtc.audio.speech import WhisperSTT
-
-    return WhisperSTT()
+def whisper(stt: Any) -> Any:
+    """Whisper tiny.en: the ``stt`` fixture, the model ``get_stt_model()`` returns."""
+    return stt
 
 
 @needs_stt

@@ -182,6 +182,7 @@ class ConfirmedDetector:
         self.min_score = float(min_score)
         self.min_score_multiword = float(min_score_multiword)
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
+        self._spellings = {p.text: p.spellings for p in self.phrases}
         self.notice: str | None = None
 
     @property
@@ -330,7 +331,7 @@ class ConfirmedStream:
         if not isinstance(stt, ReadingScorer):
             return None
         audio = (self._det.sample_rate, window)
-        spellings = {p.text: p.spellings for p in self._det.phrases}
+        spellings = self._det._spellings
         return lambda match: phrase_odds(stt, audio, text, match, spellings[match.phrase])
 
     def _look(self, group: _Group, now: float) -> Verdict:

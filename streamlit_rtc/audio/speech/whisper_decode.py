@@ -172,9 +172,7 @@ class ShortWindowDecoder:
         """
         if not texts:
             return []
-        duration = len(samples) / SAMPLE_RATE
-        if duration > MAX_INPUT_S:
-            raise ValueError(f"the short-window path takes at most 30 s, got {duration:.1f} s")
+        _check_short(samples)
         import ctranslate2
 
         encoded = self.encode(samples)
@@ -205,9 +203,7 @@ class ShortWindowDecoder:
         return out
 
     def _decode(self, samples: np.ndarray, *, skip_silence: bool, scored: bool) -> ScoredTranscript:
-        duration = len(samples) / SAMPLE_RATE
-        if duration > MAX_INPUT_S:
-            raise ValueError(f"the short-window path takes at most 30 s, got {duration:.1f} s")
+        duration = _check_short(samples)
         blank = ScoredTranscript("", () if scored else None)
         if len(samples) == 0 or (skip_silence and float(np.abs(samples).max()) < _SILENCE_PEAK):
             return blank
@@ -278,6 +274,14 @@ class ShortWindowDecoder:
             text = str(tok.decode([token]))
             self._texts[token] = text
         return text
+
+
+def _check_short(samples: np.ndarray) -> float:
+    """The duration of ``samples`` in seconds; ValueError past what one window takes (30 s)."""
+    duration = len(samples) / SAMPLE_RATE
+    if duration > MAX_INPUT_S:
+        raise ValueError(f"the short-window path takes at most 30 s, got {duration:.1f} s")
+    return duration
 
 
 def _kept_steps(steps: list[DecodingStep], kept: list[int]) -> list[DecodingStep]:

@@ -178,8 +178,7 @@ class WhisperSTT:
         matrix product woke a thread per core that then spun after every call
         (measured 0.146 CPU-s per 2 s window instead of 0.039).
         """
-        rate, samples = mono_float32(audio)
-        samples = resample(samples, rate, SAMPLE_RATE)
+        samples = _mono_16k(audio)
         with _one_blas_thread():
             if len(samples) / SAMPLE_RATE <= MAX_INPUT_S:
                 return self._decoder.transcribe(samples)
@@ -191,8 +190,7 @@ class WhisperSTT:
         Stop-phrase confirmation uses it: "computer" written while "computed"
         came close is looked at again before it counts.
         """
-        rate, samples = mono_float32(audio)
-        samples = resample(samples, rate, SAMPLE_RATE)
+        samples = _mono_16k(audio)
         with _one_blas_thread():
             return self._decoder.transcribe_scored(samples)
 
@@ -203,8 +201,7 @@ class WhisperSTT:
         now.") with the phrase in its place ("Hello, Iris now."): a garbled name
         is nearly as likely as the phrase, a word heard clearly is not.
         """
-        rate, samples = mono_float32(audio)
-        samples = resample(samples, rate, SAMPLE_RATE)
+        samples = _mono_16k(audio)
         with _one_blas_thread():
             return self._decoder.reading_logprobs(samples, texts)
 
@@ -227,6 +224,12 @@ class WhisperSTT:
 
     def __repr__(self) -> str:
         return f"WhisperSTT(model={self.name!r}, source={self.source!r})"
+
+
+def _mono_16k(audio: tuple[int, AudioArray]) -> np.ndarray:
+    """``(rate, samples)`` as the 1-D float32 16 kHz samples Whisper takes."""
+    rate, samples = mono_float32(audio)
+    return resample(samples, rate, SAMPLE_RATE)
 
 
 @functools.cache
