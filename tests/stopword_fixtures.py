@@ -65,6 +65,10 @@ NEURAL = VoiceSet("neural", Path(__file__).parent / "fixtures" / "stopwords_neur
 VOICE_SETS = (ESPEAK, NEURAL)
 NEAR_MISSES = VoiceSet("near_misses", Path(__file__).parent / "fixtures" / "stopwords_near_misses")
 """Sentences that sound like a phrase ("hello, I rest now"): piper renditions that fired once."""
+OTHER_PHRASES = VoiceSet(
+    "other_phrases", Path(__file__).parent / "fixtures" / "stopwords_other_phrases"
+)
+"""A phrase no detector setting was tuned on ("okay nova"), its hard renditions and near-misses."""
 
 
 def load(name: str) -> np.ndarray:

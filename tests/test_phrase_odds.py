@@ -14,13 +14,14 @@ from typing import Any
 
 import numpy as np
 import pytest
-from stopword_fixtures import NEAR_MISSES, NEURAL, floor, phrases
+from stopword_fixtures import NEAR_MISSES, NEURAL, OTHER_PHRASES, floor, phrases
 
 from streamlit_rtc.audio.keywords import (
     ConfirmedDetector,
     ConfirmRules,
     KeywordHit,
     PhraseMatcher,
+    StopPhrase,
     stt_installed,
 )
 from streamlit_rtc.audio.keywords.phrase_odds import phrase_odds, readings_with_phrase
@@ -83,6 +84,21 @@ def test_a_rough_match_counts_only_when_the_model_finds_the_phrase_likely() -> N
     assert [(m.kind, m.stand_ins) for m in likely.asked + unlikely.asked] == [("anchored", 2)] * 3
     # without a way to ask, the rough match counts as before
     assert rules.judge([cand], "Hello, I rest now.").hit == cand
+
+
+def test_a_name_split_into_words_counts_only_when_the_model_finds_the_phrase_likely() -> None:
+    """ "Okay, no way." for "okay nova": the pair starts with "no", alone a near-miss of "nova".
+
+    With the model to ask, such a pair stands in like any other pair; without
+    it, "no" keeps the match out, since "okay, no way" is a thing people say.
+    """
+    rules = ConfirmRules([StopPhrase("okay nova")])
+    cand = KeywordHit("okay nova", 1.0, 1.8, score=120.0)
+    likely, unlikely = Odds(rules.min_phrase_odds + 1), Odds(rules.min_phrase_odds - 1)
+    assert rules.judge([cand], "Okay, no way.", phrase_odds=likely).hit == cand
+    assert rules.judge([cand], "Okay, no way.", phrase_odds=unlikely).hit is None
+    assert rules.judge([cand], "Okay, no way.").hit is None
+    assert rules.judge([cand], "Okay, no.", phrase_odds=likely).hit is None
 
 
 def test_only_a_pair_of_words_standing_in_for_one_is_asked_about() -> None:
@@ -181,3 +197,25 @@ def test_hello_i_rest_now_never_fires() -> None:
             hits.extend(stream.feed(audio[k : k + 320]))
         stream.reset()
         assert hits == [], (item["file"], hits)
+
+
+@needs_stt
+def test_a_phrase_never_tuned_on_is_heard_when_its_name_is_split_into_words() -> None:
+    """ "okay nova": renditions Whisper does not write "nova" for, and what people do say.
+
+    Measured on the VNNI Xeon: 4 of the 5 hard renditions heard (2 before
+    split names were let stand in), no near-miss fired.
+    """
+    detector = ConfirmedDetector([StopPhrase("okay nova")])
+    heard = 0
+    for i, item in enumerate(OTHER_PHRASES.manifest):
+        stream = detector.start_stream()  # a fresh connection per clip, as a user gets
+        audio = np.concatenate([OTHER_PHRASES.load(item["file"]), floor(1.2, i)])
+        hits = []
+        for k in range(0, audio.size, 320):
+            hits.extend(stream.feed(audio[k : k + 320]))
+        if item["phrase"] is None:
+            assert hits == [], (item["file"], hits)
+        else:
+            heard += [h.phrase for h in hits] == [item["phrase"]]
+    assert heard >= 3, heard

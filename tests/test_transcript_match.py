@@ -239,6 +239,24 @@ def test_a_pair_of_words_near_a_phrase_word_stands_in_only_with_the_whole_phrase
     assert rules.judge([by_last_word], text, partial=[by_last_word]).hit is None
 
 
+@pytest.mark.parametrize("text", ["Okay, no way.", "Okay, no will."])
+def test_a_pair_starting_with_a_near_miss_word_stands_in_only_when_pairs_are_checked(
+    text: str,
+) -> None:
+    """Whisper splits a name it does not know into words ("Okay, no way." for "okay nova").
+
+    "no" alone is a near-miss of "nova" and never stands in; as the first of
+    two words it may, when the caller asks the model about every pair
+    (:class:`.ConfirmRules` with a :class:`.ReadingScorer`), since people do
+    say "okay, no way".
+    """
+    matcher = PhraseMatcher([StopPhrase("okay nova")])
+    assert matcher.find(text, "okay nova", anchored=True) is None
+    found = matcher.find(text, "okay nova", anchored=True, pairs_checked=True)
+    assert found is not None and (found.kind, found.stand_ins) == ("anchored", 2)
+    assert matcher.find("Okay, no.", "okay nova", anchored=True, pairs_checked=True) is None
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -31,6 +31,9 @@ An ``anchored`` match in which two words stand in for a phrase word ("Hello,
 I rest now" for "hello iris") counts only if the model, asked
 (:mod:`.phrase_odds`), finds the phrase in their place nearly as likely as
 what it wrote: a pair of words is what it writes when it heard words.
+Asked, a pair may also start with a near-miss word: Whisper splits a name
+it does not know ("Okay, no way." for "okay nova"), and the odds tell that
+from a spoken "okay, no way".
 """
 
 from __future__ import annotations
@@ -177,6 +180,7 @@ class ConfirmRules:
                     phrase,
                     anchored=sure and phrase == member.phrase,
                     word_pairs=member not in partial,
+                    pairs_checked=phrase_odds is not None,
                 )
                 if match is None:
                     continue

@@ -24,8 +24,11 @@ say a phrase, from surest to least sure:
   competitors (:func:`.neighbours`: "computing", "commuter", "compute" for
   "computer"; "virus", "Irene" for "iris") -- never stands in: Whisper
   heard that word, and near-misses must not fire ("Okay, computing is fun"
-  does not say "ok computer").  Two dictionary words that together are
-  that close ("I rest", "I miss" for "iris"; "the low" for "hello") stand in
+  does not say "ok computer") -- unless it is the first of two words and the
+  caller asks the model about every pair (``pairs_checked``): Whisper
+  splits a name it does not know ("Okay, no way." for "okay nova").  Two
+  dictionary words that together are that close ("I rest", "I miss" for
+  "iris"; "the low" for "hello") stand in
   unless the caller says otherwise (``word_pairs=False``): Whisper writes
   them for a real phrase too, so only the caller knows how much acoustic
   support there is (:class:`.ConfirmRules` also asks the model how likely
@@ -123,13 +126,22 @@ class PhraseMatcher:
         return tuple(self._spellings)
 
     def find(
-        self, text: str, phrase: str, *, anchored: bool = False, word_pairs: bool = True
+        self,
+        text: str,
+        phrase: str,
+        *,
+        anchored: bool = False,
+        word_pairs: bool = True,
+        pairs_checked: bool = False,
     ) -> TranscriptMatch | None:
         """The surest way ``text`` says ``phrase`` (the last one if it says it twice).
 
         ``anchored=True`` also allows the ``anchored`` kind; ``word_pairs=False``
         keeps two dictionary words that together are a near-miss of the odd
-        word from standing in for it ("I rest" for "iris").
+        word from standing in for it ("I rest" for "iris").  ``pairs_checked=True``:
+        the caller checks every pair that stands in some other way (the model's
+        odds, :mod:`.phrase_odds`), so a pair may start with a near-miss word
+        ("Okay, no, well" for "okay nova").
         """
         words = normalize_phrase(text)
         best: TranscriptMatch | None = None
@@ -137,7 +149,11 @@ class PhraseMatcher:
             for match in (
                 self._exact(words, phrase, spelling),
                 self._fuzzy(words, phrase, spelling),
-                self._anchored(words, phrase, spelling, word_pairs) if anchored else None,
+                (
+                    self._anchored(words, phrase, spelling, word_pairs, pairs_checked)
+                    if anchored
+                    else None
+                ),
             ):
                 if match is not None and (best is None or _rank(match) < _rank(best)):
                     best = match
@@ -170,7 +186,12 @@ class PhraseMatcher:
         return best
 
     def _anchored(
-        self, words: tuple[str, ...], phrase: str, spelling: _Spelling, word_pairs: bool
+        self,
+        words: tuple[str, ...],
+        phrase: str,
+        spelling: _Spelling,
+        word_pairs: bool,
+        pairs_checked: bool,
     ) -> TranscriptMatch | None:
         n = len(spelling.words)
         if n < 2:
@@ -191,7 +212,9 @@ class PhraseMatcher:
                     end = start + size
                     if end > len(words) or words[end : end + len(after)] != after:
                         continue
-                    if words[start] in spelling.near_misses[odd]:
+                    if words[start] in spelling.near_misses[odd] and not (
+                        size == 2 and pairs_checked
+                    ):
                         continue  # a near-miss word heard as such ("computing", "compute her")
                     if (
                         size == 2
