@@ -86,6 +86,23 @@ def test_a_rough_match_counts_only_when_the_model_finds_the_phrase_likely() -> N
     assert rules.judge([cand], "Hello, I rest now.").hit == cand
 
 
+def test_middling_odds_wait_for_the_last_look() -> None:
+    """Between ``min_phrase_odds`` and ``sure_phrase_odds`` the words after the phrase decide.
+
+    A spoken "okay, no way" cut at the window's edge ("Okay, no way") scored
+    -7.3 for "okay nova" in an espeak voice; with what follows, -11.4.
+    """
+    rules = ConfirmRules([StopPhrase("okay nova")])
+    assert rules.min_phrase_odds < rules.sure_phrase_odds
+    cand = KeywordHit("okay nova", 1.0, 1.8, score=120.0)
+    middling = Odds((rules.min_phrase_odds + rules.sure_phrase_odds) / 2)
+    first = rules.judge([cand], "Okay, no way", last_look=False, phrase_odds=middling)
+    assert first.hit is None and first.close
+    assert rules.judge([cand], "Okay, no way", last_look=True, phrase_odds=middling).hit == cand
+    sure = Odds(rules.sure_phrase_odds + 0.5)
+    assert rules.judge([cand], "Okay, no way", last_look=False, phrase_odds=sure).hit == cand
+
+
 def test_a_name_split_into_words_counts_only_when_the_model_finds_the_phrase_likely() -> None:
     """ "Okay, no way." for "okay nova": the pair starts with "no", alone a near-miss of "nova".
 

@@ -110,6 +110,10 @@ class ConfirmRules:
             the transcript with the phrase in place of the matched words at
             most this much less likely (natural log, :mod:`.phrase_odds`)
             than what it wrote, when ``judge`` is given a way to ask it.
+        sure_phrase_odds: before the last look such a match counts only at
+            these odds or better; between the two it waits for the last look
+            (a spoken "okay, no way" read as "Okay, no way" at the window's
+            edge scored -7.3 for "okay nova", -11.4 with the words after it).
     """
 
     def __init__(
@@ -125,6 +129,7 @@ class ConfirmRules:
         min_confidence: float = 0.5,
         end_confidence: float = 0.65,
         min_phrase_odds: float = -7.5,
+        sure_phrase_odds: float = -5.0,
     ) -> None:
         for name, value in (("min_confidence", min_confidence), ("end_confidence", end_confidence)):
             if not 0.0 <= value <= 1.0:
@@ -136,6 +141,7 @@ class ConfirmRules:
         self.min_confidence = float(min_confidence)
         self.end_confidence = float(end_confidence)
         self.min_phrase_odds = float(min_phrase_odds)
+        self.sure_phrase_odds = max(float(sure_phrase_odds), self.min_phrase_odds)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
@@ -166,7 +172,8 @@ class ConfirmRules:
         ``phrase_odds``: how much less likely the model finds the phrase than
         the words of an ``anchored`` match where two words stand in for one
         (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` it heard those
-        words, and the match is only ``close`` before the last look.
+        words, and the match is only ``close`` before the last look, as it is
+        below :attr:`sure_phrase_odds`.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
@@ -206,7 +213,7 @@ class ConfirmRules:
                 return Verdict(None, match, close=True, confidence=confidence)
             if match.stand_ins > 1 and phrase_odds is not None:
                 odds = phrase_odds(match)
-                if odds < self.min_phrase_odds:
+                if odds < (self.min_phrase_odds if last_look else self.sure_phrase_odds):
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
