@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from human_speech import HUMAN_SPEECH, PHRASE_ENDS_S
 from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, phrases
 
 from streamlit_rtc.audio.cpu_features import int8_dot_product_flags
@@ -21,9 +22,11 @@ from streamlit_rtc.audio.keywords import (
     KeywordDetector,
     KeywordHit,
     KeywordStream,
+    StopPhrase,
     stt_installed,
 )
 from streamlit_rtc.audio.speech import HeardWord, ScoredSTTModel, ScoredTranscript
+from streamlit_rtc.testing import read_wav
 
 pytestmark = pytest.mark.skipif(not stt_installed(), reason='needs "streamlit-rtc[stt]"')
 
@@ -331,3 +334,24 @@ def test_the_warp_must_suit_a_deeper_voice(detector: ConfirmedDetector) -> None:
     for bad in (1.0, 1.2, 0.3):
         with pytest.raises(ValueError, match="deeper_voices_warp"):
             ConfirmedDetector(phrases(), stt=detector.stt, deeper_voices_warp=bad)
+
+
+def test_a_human_voice_and_phrases_never_tuned_on() -> None:
+    """A man reading Beckett: three of his sentences as stop phrases, each heard once, in place.
+
+    "Fail again" comes between "try again" and "fail better" and must not
+    count as either. Measured: ends 0.18 s early ("try again", the search's
+    time) to 0.08 s early.
+    """
+    assert HUMAN_SPEECH.is_file(), f"{HUMAN_SPEECH} is missing: run bash scripts/bootstrap.sh"
+    rate, samples = read_wav(HUMAN_SPEECH, mono=True)
+    assert rate == RATE
+    lead = 0.5
+    audio = np.concatenate([floor(lead, 0), samples, floor(1.5, 1)])
+    stream = ConfirmedDetector([StopPhrase(p) for p in PHRASE_ENDS_S]).start_stream()
+    hits: list[KeywordHit] = []
+    for i in range(0, audio.size, 320):
+        hits.extend(stream.feed(audio[i : i + 320]))
+    assert [h.phrase for h in hits] == list(PHRASE_ENDS_S)
+    for hit in hits:
+        assert abs(hit.end_s - lead - PHRASE_ENDS_S[hit.phrase]) <= END_TOLERANCE_S, hit

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 from audio_offsets import offset_in
+from human_speech import HUMAN_SPEECH, PHRASE_ENDS_S
 from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, load, phrases
 from stopword_runs import (
     PHRASE_TAIL_TOLERANCE_S,
@@ -31,8 +32,9 @@ from stopword_runs import (
     with_fn,
 )
 
-from streamlit_rtc import HandlerSimulator, ReplyOnStopWords, StatusEvent
+from streamlit_rtc import HandlerSimulator, ReplyOnStopWords, StatusEvent, get_stt_model
 from streamlit_rtc.audio.keywords import ConfirmedDetector, stt_installed
+from streamlit_rtc.testing import read_wav
 
 pytestmark = pytest.mark.skipif(
     not stt_installed(), reason='the default detector under test needs "streamlit-rtc[stt]"'
@@ -275,3 +277,23 @@ def test_async_fn_and_extra_inputs(
     sim.run(NEURAL.load(heard_first(runs)[0]["file"]), RATE, tail_s=1.0)
     sim.close()
     assert len(got) == 1 and got[0][1] == "ada" and got[0][0] > 0.3
+
+
+def test_a_human_voice_gets_the_request_after_a_phrase_never_tuned_on() -> None:
+    """A man reading Beckett, "no matter" as the stop phrase: the reply hears "Try again."
+
+    The request is the sentence after the phrase, whole: Whisper reads it
+    exactly, with nothing of "matter" before it.
+    """
+    assert HUMAN_SPEECH.is_file(), f"{HUMAN_SPEECH} is missing: run bash scripts/bootstrap.sh"
+    rate, samples = read_wav(HUMAN_SPEECH, mono=True)
+    assert rate == RATE
+    fn = Recorder()
+    sim = run(ReplyOnStopWords(fn, ["no matter"], detect_in_thread=False), samples)
+    heard = sim.events(StatusEvent.STOPWORD)
+    assert [e.status.detail for e in heard] == ["no matter"]
+    assert abs(heard[0].status.stream_time_s - PHRASE_ENDS_S["no matter"]) < 0.3
+    assert len(fn.calls) == 1
+    reply_rate, reply_audio = fn.calls[0]
+    said = get_stt_model().stt((reply_rate, reply_audio[0]))
+    assert said.strip(" .").lower() == "try again", said

@@ -8,7 +8,6 @@ rate is computed here and printed.
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soxr
+from human_speech import BECKETT, HUMAN_SPEECH
 
 from streamlit_rtc import (
     PiperTTSOptions,
@@ -252,18 +252,6 @@ def test_stt_rejects_bad_input(stt: STTModel) -> None:
     with pytest.raises(TypeError, match="int16 or float"):
         stt.stt((16000, np.zeros(100, np.int32)))
     assert stt.stt((16000, np.zeros(0, np.int16))) == ""
-
-
-BECKETT = "Ever tried, ever failed. No matter. Try again. Fail again. Fail better."
-
-
-HUMAN_SPEECH = (
-    Path(
-        os.environ.get("STREAMLIT_RTC_TEST_DATA", Path(__file__).parents[1] / ".venv" / "test-data")
-    )
-    / "beckett.wav"
-)
-"""Real human speech: the sample the useful-moonshine-onnx wheel ships (scripts/bootstrap.sh)."""
 
 
 def test_stt_human_recording_exact(stt: STTModel) -> None:
