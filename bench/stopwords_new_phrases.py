@@ -2,10 +2,11 @@
 
 Every rule and threshold of the two-stage detector was chosen on three
 phrases ("computer", "ok computer", "hello iris").  An app picks its own, so
-this runs ``ConfirmedDetector`` on two other sets of three:
+this runs ``ConfirmedDetector`` on three other sets of three:
 
 * ``a``: "hey jarvis", "assistant", "hey robot";
 * ``b``: "okay nova", "alexa", "hi buddy";
+* ``c``: made-up names, in no dictionary but "kira": "hey zorbo", "okay kira", "hi lumi";
 
 each with requests after the phrase and sentences that sound like one ("my
 assistants are busy", "hey Robert, come here", "okay, no way", "a lexicon of
@@ -88,6 +89,29 @@ SETS: dict[str, dict[str, list]] = {
             "hey Betty, come here",
             "hi, but wait",
             "can you pass the salt",
+        ],
+    },
+    "c": {
+        "phrases": ["hey zorbo", "okay kira", "hi lumi"],
+        "requests": [
+            ("hey zorbo", "hey zorbo, what time is it"),
+            ("hey zorbo", "hey zorbo, turn off the radio"),
+            ("okay kira", "okay kira, set an alarm"),
+            ("okay kira", "okay kira, what is the weather"),
+            ("hi lumi", "hi lumi, play some jazz"),
+            ("hi lumi", "hi lumi, stop the music"),
+        ],
+        "near_misses": [
+            "hey, sorry about that",
+            "hey Zora, come here",
+            "the zoo is open",
+            "okay, keep it",
+            "okay, Kevin",
+            "a clear day",
+            "hi, look at me",
+            "hello, Lucy",
+            "the loom is old",
+            "what a lovely day",
         ],
     },
 }

@@ -68,7 +68,7 @@ NEAR_MISSES = VoiceSet("near_misses", Path(__file__).parent / "fixtures" / "stop
 OTHER_PHRASES = VoiceSet(
     "other_phrases", Path(__file__).parent / "fixtures" / "stopwords_other_phrases"
 )
-"""A phrase no detector setting was tuned on ("okay nova"), its hard renditions and near-misses."""
+"""Phrases no detector setting was tuned on ("okay nova", "hey zorbo"), and near-misses."""
 
 
 def load(name: str) -> np.ndarray:

@@ -218,11 +218,22 @@ def test_feed_rejects_float_audio(detector: PocketSphinxDetector) -> None:
         detector.start_stream().feed(np.zeros(160, dtype=np.float32))
 
 
-def test_out_of_dictionary_word_error() -> None:
+def test_out_of_dictionary_word_is_said_as_spelled() -> None:
+    """A phrase no spelling of which is in the dictionary gets a guessed pronunciation, loudly."""
+    det = PocketSphinxDetector(["hey zorblaxo"])
+    assert dict(det.phrases[0].pronunciations) == {"zorblaxo": "Z AO R B L AE K S AA"}
+    assert det.notice is not None and "'zorblaxo' as Z AO R B L AE K S AA" in det.notice
+    assert "StopPhrase('hey zorblaxo', pronunciations=" in det.notice
+    # a misspelling beside a spelling in the dictionary is left out, not guessed
+    det = PocketSphinxDetector([StopPhrase("llama", alternatives=("lamma",))])
+    assert det.notice is None and det.phrases[0].pronunciations == ()
+
+
+def test_a_word_with_no_letters_to_guess_from_is_an_error() -> None:
     with pytest.raises(ValueError) as err:
-        PocketSphinxDetector(["hey zorblaxo"])
+        PocketSphinxDetector(["hey 123"])
     msg = str(err.value)
-    assert "zorblaxo" in msg and "alternative" in msg and "pronunciation" in msg
+    assert "'123'" in msg and "alternative" in msg and "pronunciation" in msg
 
 
 def test_out_of_dictionary_word_with_pronunciation() -> None:

@@ -118,17 +118,30 @@ def test_a_name_split_into_words_counts_only_when_the_model_finds_the_phrase_lik
     assert rules.judge([cand], "Okay, no.", phrase_odds=likely).hit is None
 
 
-def test_only_a_pair_of_words_standing_in_for_one_is_asked_about() -> None:
+def test_one_word_standing_in_is_held_to_a_lower_floor() -> None:
     """A one-word garble of a name ("wires") is how Whisper misspells it; a pair is words heard.
 
-    Deeper voices' "Hello, wires" scored down to -9.7, in the range of "I rest".
+    Deeper voices' "Hello, wires" scored down to -9.7, in the range of "I rest",
+    so a lone word counts down to ``min_word_odds``; "Okay, keep it." for
+    "okay kira" scored -17.  Exact and ``fuzzy`` matches are never asked about.
     """
     rules = ConfirmRules(phrases())
-    odds = Odds(-100.0)
+    assert rules.min_word_odds < rules.min_phrase_odds
     cand = KeywordHit("hello iris", 1.0, 1.8, score=40.0)
-    for text in ("Hello, Iris.", "Hello, Irish.", "Hello, wires."):
-        assert rules.judge([cand], text, phrase_odds=odds).hit == cand
-    assert odds.asked == []
+    never = Odds(-100.0)
+    for text in ("Hello, Iris.", "Hello, Irish."):
+        assert rules.judge([cand], text, phrase_odds=never).hit == cand
+    assert never.asked == []
+    between = Odds((rules.min_word_odds + rules.min_phrase_odds) / 2)
+    assert rules.judge([cand], "Hello, wires.", last_look=False, phrase_odds=between).hit == cand
+    assert [(m.kind, m.stand_ins) for m in between.asked] == [("anchored", 1)]
+    first = rules.judge([cand], "Hello, wires.", last_look=False, phrase_odds=never)
+    assert first.hit is None and first.close
+    assert rules.judge([cand], "Hello, wires.", phrase_odds=never).hit is None
+    kira = ConfirmRules([StopPhrase("okay kira")])
+    heard = KeywordHit("okay kira", 1.0, 1.8, score=27.0)
+    assert kira.judge([heard], "Okay, keep it.").hit == heard  # without a model to ask
+    assert kira.judge([heard], "Okay, keep it.", phrase_odds=Odds(-17.3)).hit is None
 
 
 @pytest.fixture(scope="module")
@@ -217,13 +230,17 @@ def test_hello_i_rest_now_never_fires() -> None:
 
 
 @needs_stt
-def test_a_phrase_never_tuned_on_is_heard_when_its_name_is_split_into_words() -> None:
-    """ "okay nova": renditions Whisper does not write "nova" for, and what people do say.
+def test_phrases_never_tuned_on_are_heard_and_what_sounds_like_them_is_not() -> None:
+    """ "okay nova" (renditions Whisper does not write "nova" for), "hey zorbo" (in no dictionary).
 
-    Measured on the VNNI Xeon: 4 of the 5 hard renditions heard (2 before
-    split names were let stand in), no near-miss fired.
+    And near-misses: "okay, no way", "okay, no, well", "hey Zora", and "okay,
+    keep it" / "hi, look at me", where Whisper writes a word it heard in the
+    place of the name of "okay kira" / "hi lumi".  Measured on the VNNI Xeon:
+    7 of the 8 phrases heard and no near-miss (the detector of commit 352cd64:
+    1 heard, 1 near-miss fired).
     """
-    detector = ConfirmedDetector([StopPhrase("okay nova")])
+    said = ("okay nova", "hey zorbo", "okay kira", "hi lumi")
+    detector = ConfirmedDetector([StopPhrase(p) for p in said])
     heard = 0
     for i, item in enumerate(OTHER_PHRASES.manifest):
         stream = detector.start_stream()  # a fresh connection per clip, as a user gets
@@ -235,4 +252,4 @@ def test_a_phrase_never_tuned_on_is_heard_when_its_name_is_split_into_words() ->
             assert hits == [], (item["file"], hits)
         else:
             heard += [h.phrase for h in hits] == [item["phrase"]]
-    assert heard >= 3, heard
+    assert heard >= 5, heard

@@ -117,7 +117,7 @@ def test_bad_arguments(fallback: PocketSphinxDetector) -> None:
     one = ReplyOnStopWords(Recorder(), "ok computer", detector=fallback)
     assert one.stop_words == [StopPhrase("ok computer")]
     with pytest.raises(ValueError, match="not in the pocketsphinx English dictionary"):
-        ReplyOnStopWords(Recorder(), ["zorblaxo"])
+        ReplyOnStopWords(Recorder(), ["hey 123"])  # no letters to guess a pronunciation from
 
 
 def test_without_stt_the_page_and_the_log_say_how_to_get_the_dependable_detector(
@@ -152,6 +152,24 @@ def test_with_stt_the_page_is_told_which_detector_listens() -> None:
     sim.close()
     assert [kind for kind, _ in sim.record.messages] == ["log"]
     assert "confirmed by speech-to-text" in str(sim.record.messages[0][1])
+
+
+@needs_stt
+def test_a_made_up_name_is_said_as_spelled_and_the_page_is_told() -> None:
+    """A word missing from the dictionary gets a pronunciation guessed from its spelling.
+
+    fastrtc matches stop words on text, so any word works there; here the
+    keyphrase search needs sounds, and the page says which were guessed and
+    how to give the right ones.
+    """
+    handler = ReplyOnStopWords(Recorder(), ["hey zorbo", "computer"])
+    sim = HandlerSimulator(handler)
+    sim.run(floor(0.5), RATE)
+    sim.close()
+    warnings = [str(payload) for kind, payload in sim.record.messages if kind == "warning"]
+    assert len(warnings) == 1, sim.record.messages
+    assert "'zorbo' as Z AO R B" in warnings[0] and "pronunciations=" in warnings[0]
+    assert "computer" not in warnings[0]
 
 
 class _HitAt:

@@ -33,7 +33,9 @@ I rest now" for "hello iris") counts only if the model, asked
 what it wrote: a pair of words is what it writes when it heard words.
 Asked, a pair may also start with a near-miss word: Whisper splits a name
 it does not know ("Okay, no way." for "okay nova"), and the odds tell that
-from a spoken "okay, no way".
+from a spoken "okay, no way".  One word standing in is asked about too,
+against a lower floor: Whisper misspells a name as one word ("wires"),
+and deeper voices' garbles score lower than pairs do.
 """
 
 from __future__ import annotations
@@ -114,6 +116,11 @@ class ConfirmRules:
             these odds or better; between the two it waits for the last look
             (a spoken "okay, no way" read as "Okay, no way" at the window's
             edge scored -7.3 for "okay nova", -11.4 with the words after it).
+        min_word_odds: the same floor for an ``anchored`` match in which one
+            word stands in, lower: a garbled name ("Hello, wires" for "hello
+            iris" in a deeper voice) scored down to -9.7, a word heard as such
+            ("Okay, keep it." for "okay kira", "Hi, look at me." for "hi lumi")
+            -17 and -24.
     """
 
     def __init__(
@@ -130,6 +137,7 @@ class ConfirmRules:
         end_confidence: float = 0.65,
         min_phrase_odds: float = -7.5,
         sure_phrase_odds: float = -5.0,
+        min_word_odds: float = -12.0,
     ) -> None:
         for name, value in (("min_confidence", min_confidence), ("end_confidence", end_confidence)):
             if not 0.0 <= value <= 1.0:
@@ -142,6 +150,7 @@ class ConfirmRules:
         self.end_confidence = float(end_confidence)
         self.min_phrase_odds = float(min_phrase_odds)
         self.sure_phrase_odds = max(float(sure_phrase_odds), self.min_phrase_odds)
+        self.min_word_odds = float(min_word_odds)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
@@ -170,10 +179,10 @@ class ConfirmRules:
         search heard by their phrase's last word only; their score supports an
         ``anchored`` match, but does not by itself earn a second look.
         ``phrase_odds``: how much less likely the model finds the phrase than
-        the words of an ``anchored`` match where two words stand in for one
-        (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` it heard those
-        words, and the match is only ``close`` before the last look, as it is
-        below :attr:`sure_phrase_odds`.
+        the words standing in for a phrase word in an ``anchored`` match
+        (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` (two words) or
+        :attr:`min_word_odds` (one) it heard those words, and the match is only
+        ``close`` before the last look, as a pair is below :attr:`sure_phrase_odds`.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
@@ -211,9 +220,9 @@ class ConfirmRules:
                 unsure = last is not None and last < self.end_confidence
             if (unsure or _cut_short(text, match)) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence)
-            if match.stand_ins > 1 and phrase_odds is not None:
+            if match.stand_ins and phrase_odds is not None:
                 odds = phrase_odds(match)
-                if odds < (self.min_phrase_odds if last_look else self.sure_phrase_odds):
+                if odds < self._odds_floor(match, last_look):
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
@@ -227,6 +236,12 @@ class ConfirmRules:
             for m in members
         )
         return Verdict(None, close=close)
+
+    def _odds_floor(self, match: TranscriptMatch, last_look: bool) -> float:
+        """The least odds at which the words standing in for a phrase word count (this look)."""
+        if match.stand_ins == 1:
+            return self.min_word_odds
+        return self.min_phrase_odds if last_look else self.sure_phrase_odds
 
     @staticmethod
     def _confidence(

@@ -47,6 +47,7 @@ from .candidates import (
 from .confirm_rules import ConfirmRules, Verdict
 from .phrase_odds import phrase_odds
 from .pocketsphinx_detector import PocketSphinxDetector
+from .pronunciation import guessed_notice, with_guessed_pronunciations
 from .ring import AudioRing
 from .transcript_match import TranscriptMatch
 from .types import KeywordHit, StopPhrase, as_stop_phrases
@@ -138,7 +139,7 @@ class ConfirmedDetector:
         last_word_margin: float | None = LAST_WORD_MARGIN,
         deeper_voices_warp: float | None = None,
     ) -> None:
-        self.phrases = as_stop_phrases(stop_words)
+        self.phrases, guessed = with_guessed_pronunciations(as_stop_phrases(stop_words))
         self.last_words = (
             None if last_word_margin is None else LastWords.of(self.phrases, last_word_margin)
         )
@@ -183,7 +184,8 @@ class ConfirmedDetector:
         self.min_score_multiword = float(min_score_multiword)
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self._spellings = {p.text: p.spellings for p in self.phrases}
-        self.notice: str | None = None
+        self.notice: str | None = guessed_notice(guessed)
+        """Said once on the page when a stream starts: pronunciations guessed from spelling."""
 
     @property
     def description(self) -> str:

@@ -60,7 +60,7 @@ def default_detector(
         from .pocketsphinx_detector import PocketSphinxDetector
 
         fallback = PocketSphinxDetector(stop_words)
-        fallback.notice = STT_NOTICE
+        fallback.notice = " ".join(n for n in (fallback.notice, STT_NOTICE) if n)
         detector = fallback
     _announce(detector)
     return detector

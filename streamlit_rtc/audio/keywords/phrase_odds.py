@@ -9,7 +9,9 @@ the transcript with the phrase in place of the matched words, it finds
 far likelier than "Iris".  Measured on first looks (``docs/stop-phrase-research.md``):
 two words standing in for a name in true phrases -4.4 to +1.1 nats, the
 false "I rest" -7.9 to -13.4.  One-word garbles ("wires") of deeper voices
-reach -9.7, so :class:`.ConfirmRules` asks only about pairs.
+reach -9.7, so :class:`.ConfirmRules` holds a lone word to a lower floor;
+a word heard as such sits far below it ("Okay, keep it." for "okay kira"
+-17).
 """
 
 from __future__ import annotations

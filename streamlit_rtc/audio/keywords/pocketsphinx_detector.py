@@ -34,9 +34,11 @@ from .pronunciation import (
     alias,
     check_pronunciations,
     check_words,
+    guessed_notice,
     phrase_variants,
     pron_variants,
     speakable,
+    with_guessed_pronunciations,
 )
 from .types import StopPhrase, as_stop_phrases
 from .verifier import PhraseVerifier
@@ -97,7 +99,7 @@ class PocketSphinxDetector:
         max_variants: int = 4,
         config: Mapping[str, Any] | None = None,
     ) -> None:
-        self.phrases = as_stop_phrases(stop_words)
+        self.phrases, self.guessed = with_guessed_pronunciations(as_stop_phrases(stop_words))
         self.threshold_per_phone = float(threshold_per_phone)
         self.phone_loop_penalty = float(phone_loop_penalty)
         self.verify = bool(verify)
@@ -168,8 +170,9 @@ class PocketSphinxDetector:
         self._verifier: PhraseVerifier | None = None
         self._aligner: PhraseAligner | None = None
         self._verifier_lock = threading.Lock()
-        self.notice: str | None = None
-        """Advice shown once when a stream starts (set when this is the fallback default)."""
+        self.notice: str | None = guessed_notice(self.guessed)
+        """Advice shown once when a stream starts: pronunciations guessed from spelling,
+        and how to get the dependable detector when this is the fallback default."""
         LOG.info("keyphrase list: %s", [(k, f"1e-{e:g}") for k, _, e in self._entries])
 
     @property
