@@ -229,6 +229,17 @@ def test_out_of_dictionary_word_is_said_as_spelled() -> None:
     assert det.notice is None and det.phrases[0].pronunciations == ()
 
 
+def test_a_stop_phrase_word_the_models_cannot_read_is_an_error_not_dropped() -> None:
+    """Words in other scripts would vanish in normalisation ("hey さくら" -> "hey")."""
+    with pytest.raises(ValueError, match="'さくら' has no Latin letters"):
+        StopPhrase("hey さくら")
+    with pytest.raises(ValueError, match="no Latin letters"):
+        StopPhrase("hey sakura", alternatives=("hey さくら",))
+    with pytest.raises(ValueError, match="has no words"):
+        StopPhrase("...")
+    assert StopPhrase("Hey Zoë!").spellings == (("hey", "zoe"),)
+
+
 def test_a_word_with_no_letters_to_guess_from_is_an_error() -> None:
     with pytest.raises(ValueError) as err:
         PocketSphinxDetector(["hey 123"])

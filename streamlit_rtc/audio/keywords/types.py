@@ -62,6 +62,14 @@ class StopPhrase:
         for alt in self.alternatives:
             if not normalize_phrase(alt):
                 raise ValueError(f"alternative {alt!r} of stop phrase {self.text!r} has no words")
+        for text in (self.text, *self.alternatives):
+            for token in text.split():
+                if any(ch.isalpha() for ch in token) and not normalize_phrase(token):
+                    raise ValueError(
+                        f"stop phrase {self.text!r}: {token!r} has no Latin letters, and the "
+                        "speech models are English; write it in Latin letters (an "
+                        "alternative spelling: StopPhrase(..., alternatives=('...',)))"
+                    )
         prons = self.pronunciations
         if isinstance(prons, dict):
             object.__setattr__(self, "pronunciations", tuple(prons.items()))
