@@ -54,6 +54,10 @@ def test_words_that_stop_mid_sentence_are_unfinished(text: str) -> None:
         "I'd like to order.",
         "Set the thermostat to 20 degrees.",
         "Is the pharmacy still open",
+        "Set an alarm for 7.30.",
+        "Wake me up at 7",
+        "Call me at 3 p.m.",
+        "Put it on my list for $5",
     ],
 )
 def test_finished_sentences_and_particles_are_finished(text: str) -> None:

@@ -54,7 +54,9 @@ UNFINISHED_LAST_WORDS: frozenset[str] = (
 )
 """Last words after which an English sentence goes on (lower case)."""
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")  # letters of any script, with apostrophes
+# Words of letters (any script, with apostrophes) or digits: Whisper writes numbers as digits,
+# and "Set an alarm for 7.30." ends on a number, not on "for".
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 Reason = Literal["no words", "trails off", "unfinished last word", "finished last word"]
 
