@@ -1,0 +1,122 @@
+"""Turn-end analyzers on sentences no fixture holds: are they asked the right question?
+
+``bench/turn_end.py`` replays its fixtures through ``ReplyOnPause`` in real
+time.  This asks the analyzers directly, once per utterance, what
+``ReplyOnPause`` asks them when the silence begins (the turn so far plus
+0.1 s of silence), on 20 requests cut where people hesitate ("Set an alarm
+for", "Let's meet at") and 10 complete ones, spoken by piper (the ``tts``
+extra) at two speeds.  A hesitation the analyzer calls complete (at or
+above ``PauseOptions.complete_threshold``) is a speaker cut off; a complete
+sentence under it waits ``incomplete_pause_s``.
+
+The cut-off requests are synthesized alone, as a speaker who stops there
+says them (the fixtures' ``separate`` cut), not cut out of a whole sentence.
+
+Prints ONE JSON object: per analyzer and speed, the hesitations called
+complete (with their transcripts for ``WordAwareTurnEnd``) and the complete
+sentences called complete.  Usage: ``python bench/turn_end_unseen.py``
+(the ``turn``, ``stt`` and ``tts`` extras).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+import soxr
+
+from streamlit_rtc import PauseOptions, SmartTurn, WordAwareTurnEnd, get_tts_model
+from streamlit_rtc.audio.speech import PiperTTSOptions
+
+RATE = 16000
+SPEEDS = (1.0, 1.15)
+HESITATIONS = [
+    "Can you tell me the",
+    "I'm looking for a",
+    "Please add eggs and",
+    "What's the fastest way to",
+    "I was thinking about",
+    "Set an alarm for",
+    "Could you send a message to",
+    "My favorite color is",
+    "How long does it take to",
+    "Turn the lights in the",
+    "Remind me to call",
+    "I need to buy",
+    "Let's meet at",
+    "Tell me a story about",
+    "Book a table for",
+    "The reason I called is",
+    "Can you play something by",
+    "I want to go to",
+    "Show me pictures of",
+    "What is the capital of",
+]
+COMPLETE = [
+    "Can you tell me the weather for tomorrow?",
+    "I'm looking for a cheap restaurant.",
+    "Please add eggs and milk to the list.",
+    "Set an alarm for seven thirty.",
+    "Remind me to call the dentist.",
+    "I need to buy a new phone.",
+    "Let's meet at noon.",
+    "Tell me a story about dragons.",
+    "What is the capital of France?",
+    "Show me pictures of cats.",
+]
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING)
+    tts = get_tts_model()
+    acoustic = SmartTurn.shared()
+    words = WordAwareTurnEnd(acoustic, alongside=False)
+    threshold = PauseOptions().complete_threshold
+    rng = np.random.default_rng(0)
+
+    def turn(text: str, speed: float) -> np.ndarray:
+        """``text`` as a turn so far: 0.15 s of floor, the speech, 0.1 s of silence."""
+        rate, audio = tts.tts(text, PiperTTSOptions(speed=speed))
+        audio = soxr.resample(np.asarray(audio, np.float32), rate, RATE)
+        loud = np.flatnonzero(np.abs(audio) > 0.01)
+        speech = audio[loud[0] : loud[-1] + 1]
+        padded = np.concatenate([np.zeros(2400, np.float32), speech, np.zeros(1600, np.float32)])
+        return padded + rng.normal(0.0, 3e-4, padded.size).astype(np.float32)
+
+    results: dict[str, object] = {}
+    for speed in SPEEDS:
+        cut: dict[str, list[str]] = {"smart_turn": [], "word_aware": []}
+        heard: dict[str, int] = {"smart_turn": 0, "word_aware": 0}
+        for text in HESITATIONS:
+            audio = turn(text, speed)
+            if acoustic.probability(audio) >= threshold:
+                cut["smart_turn"].append(text)
+            if words.probability(audio) >= threshold:
+                read = words.read_last_words(audio)
+                cut["word_aware"].append(f"{text!r} read as ending on {read.last_word!r}")
+        for text in COMPLETE:
+            audio = turn(text, speed)
+            heard["smart_turn"] += acoustic.probability(audio) >= threshold
+            heard["word_aware"] += words.probability(audio) >= threshold
+        results[f"speed_{speed}"] = {
+            name: {
+                "hesitations_cut": f"{len(cut[name])}/{len(HESITATIONS)}",
+                "complete_heard_complete": f"{heard[name]}/{len(COMPLETE)}",
+                "cut": cut[name],
+            }
+            for name in cut
+        }
+    print(
+        json.dumps(
+            {
+                "benchmark": "turn_end_unseen",
+                "complete_threshold": threshold,
+                "results": results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
