@@ -22,9 +22,12 @@ Each rendition goes into one stream (reset between renditions, as the other
 detector benches).  Prints ONE JSON object: per set and voice, recall, false
 triggers with their sentences, and the phrases missed.
 
+``--voice-shift F`` plays the piper renditions F times faster (pitch, formants
+and tempo: 0.94 is about a semitone deeper), as ``bench/stopwords_detector.py``.
+
 Usage: ``python bench/stopwords_new_phrases.py [--seed 51] [--reps 3]
-[--voices piper espeak] [--sets a b] [--audio DIR]`` (the ``stt`` and ``tts``
-extras; espeak-ng on the PATH for ``espeak``).
+[--voices piper espeak] [--sets a b c] [--audio DIR] [--voice-shift 1.0]`` (the
+``stt`` and ``tts`` extras; espeak-ng on the PATH for ``espeak``).
 """
 
 from __future__ import annotations
@@ -160,6 +163,14 @@ def piper_clips(name: str, seed: int, reps: int, keep: Path | None) -> list[np.n
     return audio
 
 
+def shifted(pcm: np.ndarray, shift: float) -> np.ndarray:
+    """``pcm`` played ``shift`` times faster and heard at 16 kHz (another, rougher speaker)."""
+    if shift == 1.0:
+        return pcm
+    out = soxr.resample(pcm.astype(np.float32), round(RATE * shift), RATE)
+    return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+
+
 def measure(name: str, clips: list[tuple[str | None, str, np.ndarray]]) -> dict[str, object]:
     """Recall and false triggers of the default two-stage detector over ``clips``."""
     stream = ConfirmedDetector([StopPhrase(p) for p in SETS[name]["phrases"]]).start_stream()
@@ -195,7 +206,10 @@ def main() -> None:
     parser.add_argument("--sets", nargs="+", choices=sorted(SETS), default=sorted(SETS))
     parser.add_argument("--voices", nargs="+", choices=("piper", "espeak"), default=["piper"])
     parser.add_argument("--audio", type=Path, default=None, help="piper renditions kept here")
+    parser.add_argument("--voice-shift", type=float, default=1.0, help="piper played this fast")
     args = parser.parse_args()
+    if not 0.5 <= args.voice_shift <= 2.0:
+        parser.error("--voice-shift must be in [0.5, 2]")
     logging.basicConfig(level=logging.WARNING)
     if "espeak" in args.voices and shutil.which("espeak-ng") is None:
         parser.error("--voices espeak needs espeak-ng on the PATH")
@@ -203,7 +217,10 @@ def main() -> None:
     for name in args.sets:
         if "piper" in args.voices:
             audio = piper_clips(name, args.seed, args.reps, args.audio)
-            clips = [(p, t, a) for (p, t), a in zip(said(name, args.reps), audio, strict=True)]
+            clips = [
+                (p, t, shifted(a, args.voice_shift))
+                for (p, t), a in zip(said(name, args.reps), audio, strict=True)
+            ]
             results[f"{name}_piper"] = measure(name, clips)
         if "espeak" in args.voices:
             clips = [
@@ -218,6 +235,7 @@ def main() -> None:
             {
                 "benchmark": "stopwords_new_phrases",
                 "seed": args.seed,
+                "voice_shift": args.voice_shift,
                 "reps": args.reps,
                 "sets": {name: SETS[name]["phrases"] for name in args.sets},
                 "results": results,

@@ -144,6 +144,26 @@ def test_one_word_standing_in_is_held_to_a_lower_floor() -> None:
     assert kira.judge([heard], "Okay, keep it.", phrase_odds=Odds(-17.3)).hit is None
 
 
+def test_a_word_much_shorter_than_the_name_is_held_to_a_pairs_floors() -> None:
+    """ "Okay, key." for "okay kira": "key" lacks two of the name's four phones.
+
+    Whisper misspells a name at about its length ("wires" for "iris"); a much
+    shorter word is more likely one it heard, so it counts only at the odds
+    a pair needs (it scored -7.5 to -9.6 where "okay, keep it" was said).
+    """
+    rules = ConfirmRules([StopPhrase("okay kira"), StopPhrase("hello iris")])
+    middling = Odds(-8.0)
+    kira = KeywordHit("okay kira", 1.0, 1.8, score=56.0)
+    first = rules.judge([kira], "Okay, key.", last_look=False, phrase_odds=middling)
+    assert first.hit is None and first.close
+    assert first.match is not None and first.match.shorter
+    assert rules.judge([kira], "Okay, key.", phrase_odds=middling).hit is None
+    assert rules.judge([kira], "Okay, key.", phrase_odds=Odds(-3.0)).hit == kira
+    iris = KeywordHit("hello iris", 1.0, 1.8, score=40.0)
+    verdict = rules.judge([iris], "Hello, wires.", last_look=False, phrase_odds=middling)
+    assert verdict.hit == iris and verdict.match is not None and not verdict.match.shorter
+
+
 @pytest.fixture(scope="module")
 def whisper(stt: Any) -> Any:
     """Whisper tiny.en: the ``stt`` fixture, the model ``get_stt_model()`` returns."""

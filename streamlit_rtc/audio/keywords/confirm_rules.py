@@ -120,7 +120,8 @@ class ConfirmRules:
             word stands in, lower: a garbled name ("Hello, wires" for "hello
             iris" in a deeper voice) scored down to -9.7, a word heard as such
             ("Okay, keep it." for "okay kira", "Hi, look at me." for "hi lumi")
-            -17 and -24.
+            -17 and -24.  A word much shorter than the phrase word ("Okay,
+            key." for "okay kira", -7.5 to -9.6) is held to a pair's floors.
     """
 
     def __init__(
@@ -239,7 +240,7 @@ class ConfirmRules:
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look)."""
-        if match.stand_ins == 1:
+        if match.stand_ins == 1 and not match.shorter:
             return self.min_word_odds
         return self.min_phrase_odds if last_look else self.sure_phrase_odds
 

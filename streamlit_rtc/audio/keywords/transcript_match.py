@@ -64,6 +64,9 @@ class TranscriptMatch:
         first, last: the matched words, ``words[first:last]``.
         stand_ins: for ``anchored``, how many words stand in for the odd
             phrase word (1 or 2); 0 for the other kinds.
+        shorter: one word stands in that lacks two or more of the phrase
+            word's phones ("key" for "kira"): rather a word heard than a name
+            misspelt.
     """
 
     phrase: str
@@ -72,6 +75,7 @@ class TranscriptMatch:
     first: int
     last: int
     stand_ins: int = 0
+    shorter: bool = False
 
 
 @dataclass(frozen=True)
@@ -227,11 +231,28 @@ class PhraseMatcher:
                     dist = pron.distance(words[start:end], target)
                     if dist is not None and dist <= limit:
                         match = TranscriptMatch(
-                            phrase, "anchored", dist, i, end + len(after), stand_ins=size
+                            phrase,
+                            "anchored",
+                            dist,
+                            i,
+                            end + len(after),
+                            stand_ins=size,
+                            shorter=size == 1 and self._much_shorter(words[start], target, pron),
                         )
                         if best is None or dist < best.distance:
                             best = match
         return best
+
+    @staticmethod
+    def _much_shorter(word: str, target: tuple[Pron, ...], pron: Pronouncer) -> bool:
+        """``word`` lacks two or more of the phrase word's phones.
+
+        Whisper misspells a name it half hears at about its length ("wires",
+        "Iars" for "iris"); "key" for "kira" is more likely a word it heard
+        (though "Hello, I'S..." for "hello iris" was a garble).
+        """
+        sounds = pron.word(word)
+        return bool(sounds) and max(map(len, sounds)) < min(map(len, target)) - 1
 
     @staticmethod
     def _heard_as_words(
