@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import soxr
-from stopwords_unseen import RATE, Voice
+from stopwords_unseen import RATE, Voice, listen
 
 from streamlit_rtc.audio.keywords import ConfirmedDetector, StopPhrase
 from streamlit_rtc.testing import read_wav
@@ -177,12 +177,7 @@ def measure(name: str, clips: list[tuple[str | None, str, np.ndarray]]) -> dict[
     heard = positives = 0
     false: list[str] = []
     missed: list[str] = []
-    for phrase, text, pcm in clips:
-        hits = []
-        for i in range(0, pcm.size, 320):
-            hits += stream.feed(pcm[i : i + 320])
-        stream.reset()
-        right = [h for h in hits if phrase is not None and phrase.endswith(h.phrase)]
+    for (phrase, text, _pcm), (hits, right) in zip(clips, listen(stream, clips), strict=True):
         if phrase is not None:
             positives += 1
             heard += bool(right)

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import soxr
 
-from streamlit_rtc.audio.keywords import ConfirmedDetector, StopPhrase
+from streamlit_rtc.audio.keywords import ConfirmedDetector, KeywordHit, KeywordStream, StopPhrase
 from streamlit_rtc.audio.speech import PiperTTSOptions, get_tts_model
 
 RATE = 16000
@@ -116,6 +116,21 @@ def renditions(seed: int, reps: int, keep: Path | None) -> list[tuple[str | None
     return [(p, t, a) for (p, t), a in zip(said, audio, strict=True)]
 
 
+def listen(
+    stream: KeywordStream, clips: list[tuple[str | None, str, np.ndarray]]
+) -> list[tuple[list[KeywordHit], list[KeywordHit]]]:
+    """Each rendition fed to ``stream`` in 20 ms pieces (reset after each): its hits, and the
+    ones for the phrase it holds (the phrase or its last words, which cut the request alike)."""
+    out = []
+    for phrase, _text, pcm in clips:
+        hits: list[KeywordHit] = []
+        for i in range(0, pcm.size, 320):
+            hits += stream.feed(pcm[i : i + 320])
+        stream.reset()
+        out.append((hits, [h for h in hits if phrase is not None and phrase.endswith(h.phrase)]))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=21)
@@ -127,12 +142,7 @@ def main() -> None:
     stream = ConfirmedDetector(phrases()).start_stream()
     false: list[str] = []
     heard = 0
-    for phrase, text, pcm in clips:
-        hits = []
-        for i in range(0, pcm.size, 320):
-            hits += stream.feed(pcm[i : i + 320])
-        stream.reset()
-        right = [h for h in hits if phrase is not None and phrase.endswith(h.phrase)]
+    for (_phrase, text, _pcm), (hits, right) in zip(clips, listen(stream, clips), strict=True):
         heard += bool(right)
         false += [f"{text!r} -> {h.phrase!r}" for h in hits if h not in right]
     requests = len(REQUESTS) * args.reps
