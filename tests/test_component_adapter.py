@@ -77,3 +77,62 @@ def test_a_stop_for_a_connection_the_server_never_saw_changes_nothing() -> None:
     at.run()
     assert not at.exception and not at.error
     assert component_args(at)["answer"] is None
+
+
+def echo_then_caption_app() -> None:
+    import streamlit as st
+
+    from streamlit_rtc import ReplyOnPause, webrtc
+
+    def echo(audio):  # type: ignore[no-untyped-def]
+        yield audio
+
+    webrtc("echo", ReplyOnPause(echo), rtc_configuration={"iceServers": []})
+    st.caption("the app's own element")
+
+
+def caption_position(at: AppTest) -> int:
+    children = list(at.main.children.values())
+    (position,) = [
+        i
+        for i, child in enumerate(children)
+        if getattr(child, "value", None) == "the app's own element"
+    ]
+    return position
+
+
+def test_the_apps_elements_keep_their_place_whatever_the_component_shows() -> None:
+    # Streamlit matches elements by position: if webrtc() showed a varying
+    # number of top-level elements, a rerun would briefly show the app's
+    # element twice (the stale copy and the new one).
+    quiet = AppTest.from_function(echo_then_caption_app, default_timeout=60)
+    quiet.run()
+    noisy = AppTest.from_function(echo_then_caption_app, default_timeout=60)
+    noisy.session_state["streamlit_rtc:echo"] = "a string"
+    noisy.run()
+    assert not quiet.error and noisy.error
+    assert caption_position(quiet) == caption_position(noisy)
+
+
+def failing_config_app() -> None:
+    from streamlit_rtc import ReplyOnPause, webrtc
+
+    def echo(audio):  # type: ignore[no-untyped-def]
+        yield audio
+
+    def no_turn_service():  # type: ignore[no-untyped-def]
+        raise RuntimeError("the TURN service is down")
+
+    webrtc("echo", ReplyOnPause(echo), rtc_configuration=no_turn_service)
+
+
+def test_a_failing_configuration_function_stays_on_the_page_on_every_run() -> None:
+    at = AppTest.from_function(failing_config_app, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    first = [e.value for e in at.error]
+    at.run()
+    again = [e.value for e in at.error]
+    assert first == again and len(first) == 1, (first, again)
+    assert "Connecting without STUN/TURN servers" in first[0]
+    assert component_args(at)["rtc_configuration"] is None

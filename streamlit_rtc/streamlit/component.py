@@ -232,7 +232,7 @@ def webrtc(
     slot.push_inputs()
     slot.drain(st.session_state)
 
-    browser_config = _rtc_configuration(slot, rtc_configuration)
+    browser_config, config_problem = _rtc_configuration(slot, rtc_configuration)
     _component()(
         key=_component_key(key),
         default=None,
@@ -247,9 +247,14 @@ def webrtc(
         ),
     )
     context = _context(key, slot)
-    if rejected is not None:
-        st.error(rejected, icon=":material/error:")
-    _keep_page_current(key, slot, context, show_status)
+    # One container holds all the call shows below the component, so the app's
+    # own elements keep their place when the stream starts or ends (else a
+    # rerun briefly shows the stale and the new copy of an element together).
+    with st.container():
+        for problem in (config_problem, rejected):
+            if problem is not None:
+                st.error(problem, icon=":material/error:")
+        _keep_page_current(key, slot, context, show_status)
     return context
 
 
@@ -337,17 +342,22 @@ def _keep_page_current(key: str, slot: StreamSlot, context: StreamContext, show:
             live_refresh.render_status(context.errors, context.end_message, context.messages)
 
 
-def _rtc_configuration(slot: StreamSlot, value: RTCConfiguration | None) -> dict[str, Any] | None:
-    """The browser's configuration for the next connection, resolved once per connection."""
+def _rtc_configuration(
+    slot: StreamSlot, value: RTCConfiguration | None
+) -> tuple[dict[str, Any] | None, str | None]:
+    """The browser's configuration for the next connection, resolved once per connection.
+
+    Returns the configuration and, when a callable one failed, the page's
+    message about it (kept until the next connection resolves again).
+    """
     if not callable(value):
-        return resolve_rtc_configuration(value)
+        return resolve_rtc_configuration(value), None
     if slot.rtc_config is not None:
-        return slot.rtc_config[1]
+        return slot.rtc_config
     try:
-        config = resolve_rtc_configuration(value)
+        config, problem = resolve_rtc_configuration(value), None
     except RtcConfigError as exc:
         logger.error("%s: %s", slot.key, exc)
-        st.error(f"{exc}. Connecting without STUN/TURN servers.", icon=":material/error:")
-        config = None
-    slot.rtc_config = (True, config)
-    return config
+        config, problem = None, f"{exc}. Connecting without STUN/TURN servers."
+    slot.rtc_config = (config, problem)
+    return config, problem

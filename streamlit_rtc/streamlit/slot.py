@@ -79,8 +79,8 @@ class StreamSlot:
     """The stream's input values as of the last script run (or the last applied output)."""
     input_keys: dict[int, str] = field(default_factory=dict)
     """Inputs that follow a session-state key the stream writes outputs to (position -> key)."""
-    rtc_config: tuple[bool, Any] | None = None
-    """``(resolved, configuration)`` for the next connection; cleared when one is answered."""
+    rtc_config: tuple[dict[str, Any] | None, str | None] | None = None
+    """``(configuration, problem)`` for the next connection; cleared when one is answered."""
     triggered_at: float | None = None
     """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
     last_end: Snapshot | None = None

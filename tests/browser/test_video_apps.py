@@ -194,8 +194,16 @@ def test_video_stream_plays_generated_frames_and_ends_with_the_generator(
     # 5 s of frames (the slider's default), then the server ends the stream
     # and the component shows START again (Streamlit may remount its iframe).
     assert bh.wait_for_component_start(camera_page, timeout_s=20), "the stream did not end"
+    # Exactly one summary once the page settles: a second copy would mean the
+    # app's elements moved when the stream ended.
     summary = camera_page.get_by_text("frames in")
-    summary.wait_for(timeout=10_000)
+    bh.wait_until(
+        camera_page,
+        lambda: summary.count() == 1,
+        10,
+        "one stream summary on the page",
+        explain=lambda: f"{summary.count()} summaries: {summary.all_inner_texts()}",
+    )
     text = summary.inner_text()
     assert text.startswith("150 frames"), text
     seconds = float(text.split(" in ")[1].split()[0])
