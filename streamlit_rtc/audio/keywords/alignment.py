@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import grammar_decoder_config
+from .model import grammar_decoder_config, new_decoder
 
 __all__ = ["ALIGN_AFTER_S", "LOOP_PHONES", "SEARCH_BEAMS", "PhraseAligner"]
 
@@ -56,10 +56,8 @@ class PhraseAligner:
     def __init__(
         self, phrases: Mapping[str, Sequence[str]], *, config: Mapping[str, Any] | None = None
     ) -> None:
-        from pocketsphinx import Config, Decoder
-
         keys = {k: v for k, v in (config or {}).items() if not k.startswith("kws")}
-        self._dec = Decoder(Config(**grammar_decoder_config({**keys, **SEARCH_BEAMS})))
+        self._dec = new_decoder(grammar_decoder_config({**keys, **SEARCH_BEAMS}))
         self._lock = threading.Lock()
         for phone in LOOP_PHONES:
             self._dec.add_word(f"phone_{phone.lower()}", phone, False)

@@ -1,18 +1,28 @@
 """The pocketsphinx English model that ships inside the ``pocketsphinx`` wheel.
 
-Paths and the pronunciation dictionary are loaded once per process and cached.
+Paths and the pronunciation dictionary are loaded once per process and
+cached; every decoder is made by :func:`new_decoder`.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 LOG = logging.getLogger(__name__)
+
+_DECODERS_MADE = threading.Lock()
+"""pocketsphinx keeps its frequency-warp settings in C globals (``fe_warp_inverse_linear.c``:
+the last parameter string and whether warping is on), and each new decoder builds its
+filterbank from them: decoders are made one at a time, process-wide, like those globals."""
+_WARP_SPELLINGS = itertools.count()
+"""Alternates the spelling of a warp (trailing spaces; see :func:`new_decoder`)."""
 
 _ALT = re.compile(r"\(\d+\)$")
 
@@ -71,3 +81,22 @@ def grammar_decoder_config(extra: Mapping[str, Any] | None = None) -> dict[str, 
     config["cmn"] = "live"
     config.update(extra or {})
     return config
+
+
+def new_decoder(config: Mapping[str, Any]) -> Any:
+    """A pocketsphinx ``Decoder`` for ``config``, its frequency warp applied for certain.
+
+    pocketsphinx skips a warp parameter string equal to the last one it
+    parsed, and a plain decoder made in between turns warping off: the next
+    decoder with the same warp would silently hear unwarped.  A warp is
+    therefore spelled differently each time (trailing blanks, which its
+    parser ignores), and decoders are made under a process-wide lock.
+    """
+    from pocketsphinx import Config, Decoder
+
+    keys = dict(config)
+    with _DECODERS_MADE:
+        if keys.get("warp_params") is not None:
+            blanks = 1 + next(_WARP_SPELLINGS) % 2
+            keys["warp_params"] = str(keys["warp_params"]).strip() + " " * blanks
+        return Decoder(Config(**keys))

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .alignment import PhraseAligner
-from .model import model_paths
+from .model import model_paths, new_decoder
 from .pocketsphinx_stream import PocketSphinxStream
 from .pronunciation import (
     alias,
@@ -214,9 +214,7 @@ class PocketSphinxDetector:
 
     def start_stream(self) -> PocketSphinxStream:
         """Create a decoder for one stream."""
-        from pocketsphinx import Config, Decoder
-
-        decoder = Decoder(Config(**self._config()))
+        decoder = new_decoder(self._config())
         for word, pron in self._extra_words.items():
             decoder.add_word(word, pron, True)
         decoder.add_kws("stopwords", self._kws_file)

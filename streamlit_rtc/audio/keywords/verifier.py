@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .competitors import competitor_sequences
-from .model import grammar_decoder_config
+from .model import grammar_decoder_config, new_decoder
 
 LOG = logging.getLogger(__name__)
 
@@ -72,9 +72,7 @@ class PhraseVerifier:
         config: Mapping[str, Any] | None = None,
         max_competitors: int = 120,
     ) -> None:
-        from pocketsphinx import Config, Decoder
-
-        self._dec = Decoder(Config(**grammar_decoder_config(config)))
+        self._dec = new_decoder(grammar_decoder_config(config))
         self._lock = threading.Lock()
         self._names: dict[str, dict[str, tuple[bool, str]]] = {}
         n = 0
