@@ -25,6 +25,7 @@ from streamlit_rtc.audio.keywords import (
     StopPhrase,
     stt_installed,
 )
+from streamlit_rtc.audio.keywords.voice_warp import Listening
 from streamlit_rtc.audio.speech import HeardWord, ScoredSTTModel, ScoredTranscript
 from streamlit_rtc.testing import read_wav
 
@@ -304,14 +305,14 @@ def test_a_much_deeper_voice_is_heard_with_the_warped_search(detector: Confirmed
     """The piper "hello iris" clips played 12 % slower (two semitones deeper).
 
     The plain keyphrase search raises no candidate at all in most of them (4 of 15
-    heard); ``deeper_voices_warp=0.85`` runs it a second time over a warped
-    frequency axis.  Measured 11 of 15 heard, and no near-miss of "hello" or "iris"
-    fires (the transcript still decides).
+    heard); by default the speaker's formants show a deep voice and the search over a
+    warped frequency axis listens instead.  Measured 10 of 15 heard, and no near-miss
+    of "hello" or "iris" fires (the transcript still decides).
     """
-    deeper = ConfirmedDetector(phrases(), stt=detector.stt, deeper_voices_warp=0.85)
+    deeper = ConfirmedDetector(phrases(), stt=detector.stt)
     assert deeper.warped_candidates is not None
     assert deeper.warped_candidates.config["warp_params"] == "0.85"
-    assert "warped 0.85 for deeper voices" in deeper.description
+    assert "warped 0.85 for deep voices" in deeper.description
     stream = deeper.start_stream()
     heard = total = 0
     items = [
@@ -327,13 +328,22 @@ def test_a_much_deeper_voice_is_heard_with_the_warped_search(detector: Confirmed
             heard += hits == correct(item, hits) != []
         else:
             assert hits == [], (item["file"], item["text"], hits)
-    assert heard >= total - 6, (heard, total)  # measured 11 of 15; 4 without the warp
+    assert heard >= total - 6, (heard, total)  # measured 10 of 15; 4 without the warp
+    assert stream._stage1.listening is Listening.WARPED  # type: ignore[attr-defined]
 
 
 def test_the_warp_must_suit_a_deeper_voice(detector: ConfirmedDetector) -> None:
     for bad in (1.0, 1.2, 0.3):
         with pytest.raises(ValueError, match="deeper_voices_warp"):
             ConfirmedDetector(phrases(), stt=detector.stt, deeper_voices_warp=bad)
+    with pytest.raises(ValueError, match="warped_search"):
+        ConfirmedDetector(phrases(), stt=detector.stt, warped_search="sometimes")  # type: ignore[arg-type]
+    always = ConfirmedDetector(phrases(), stt=detector.stt, warped_search="always")
+    assert "warped 0.85 always" in always.description
+    assert (
+        "warped"
+        not in ConfirmedDetector(phrases(), stt=detector.stt, deeper_voices_warp=None).description
+    )
 
 
 def test_a_human_voice_and_phrases_never_tuned_on() -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 
@@ -51,10 +52,16 @@ from .pronunciation import guessed_notice, with_guessed_pronunciations
 from .ring import AudioRing
 from .transcript_match import TranscriptMatch
 from .types import KeywordHit, StopPhrase, as_stop_phrases
+from .voice_warp import VoiceMatchedStreams
 
-__all__ = ["ConfirmedDetector", "ConfirmedStream"]
+__all__ = ["DEEPER_VOICES_WARP", "ConfirmedDetector", "ConfirmedStream", "WarpedSearch"]
 
 LOG = logging.getLogger(__name__)
+
+DEEPER_VOICES_WARP = 0.85
+"""The default warp of the search for deep voices (``deeper_voices_warp``)."""
+WarpedSearch = Literal["deep_voices", "always"]
+"""When the warped keyphrase search listens: for a deep voice only, or always beside the plain."""
 
 _SLICE = 320  # 20 ms at 16 kHz: candidates are looked at no later than this after they are due
 
@@ -108,17 +115,23 @@ class ConfirmedDetector:
             phrase of several words alone, where it beats the phone loop by
             this much (:class:`.LastWords`: deeper voices' "hello iris");
             ``None``: only for whole phrases.
-        deeper_voices_warp: also run stage 1 a second time over a
-            frequency axis warped by this factor (pocketsphinx's
-            ``inverse_linear`` ``warp_params``; 0.85 suits voices deeper than
-            the acoustic model's): it raises candidates the plain search
-            misses in deep voices, and the transcript still decides.  The
-            price is stage 1's CPU again (~0.02 CPU-s per audio second).
-            Detector alone, piper clips played ~2 semitones deeper: recall
-            0.76 -> 0.93, with no false trigger more on the fixture sets or
-            on unseen near-misses (``docs/stop-phrase-research.md``).
-            ``None`` (default): the plain search only.  The second search
-            takes the first one's config (``candidates``), warped.
+        deeper_voices_warp: a second stage-1 search over a frequency axis
+            warped by this factor (pocketsphinx's ``inverse_linear``
+            ``warp_params``; 0.85 suits voices deeper than the acoustic
+            model's) raises candidates the plain search misses in deep
+            voices; the transcript still decides.  Detector alone, piper
+            clips played two semitones deeper: recall 0.76 -> 0.93, a
+            semitone deeper 0.93 -> 0.98, with no false trigger more on the
+            fixture sets or on unseen near-misses
+            (``docs/stop-phrase-research.md``).  ``None``: the plain search
+            only.  The second search takes the first one's config, warped.
+        warped_search: when the warped search listens.  ``"deep_voices"``
+            (default): both searches listen for the first seconds of
+            speech, then the speaker's third formant picks the plain one
+            for an ordinary voice, the warped one for a deep voice, both
+            for a voice between (:class:`.VoiceMatchedStreams`), so an
+            ordinary voice costs one search.  ``"always"``: both always
+            (stage 1's CPU twice, ~0.02 CPU-s more per audio second).
     """
 
     sample_rate: int = 16000
@@ -137,7 +150,8 @@ class ConfirmedDetector:
         min_score: float = -15.0,
         min_score_multiword: float = -30.0,
         last_word_margin: float | None = LAST_WORD_MARGIN,
-        deeper_voices_warp: float | None = None,
+        deeper_voices_warp: float | None = DEEPER_VOICES_WARP,
+        warped_search: WarpedSearch = "deep_voices",
     ) -> None:
         self.phrases, guessed = with_guessed_pronunciations(as_stop_phrases(stop_words))
         self.last_words = (
@@ -160,6 +174,11 @@ class ConfirmedDetector:
         if self.candidates.verify:
             LOG.warning("stage 1 verifies its own candidates: recall will suffer (verify=False)")
         self.deeper_voices_warp = deeper_voices_warp
+        if warped_search not in ("deep_voices", "always"):
+            raise ValueError(
+                f"warped_search must be 'deep_voices' or 'always', got {warped_search!r}"
+            )
+        self.warped_search: WarpedSearch = warped_search
         self.warped_candidates: PocketSphinxDetector | None = None
         if deeper_voices_warp is not None:
             warp = float(deeper_voices_warp)
@@ -194,7 +213,8 @@ class ConfirmedDetector:
         model = getattr(self.stt, "name", type(self.stt).__name__)
         search = "pocketsphinx keyphrase search"
         if self.deeper_voices_warp is not None:
-            search += f" (plain, and warped {self.deeper_voices_warp} for deeper voices)"
+            when = "for deep voices" if self.warped_search == "deep_voices" else "always"
+            search += f" (plain, and warped {self.deeper_voices_warp} {when})"
         return (
             f"Stop phrases {names}: {search}, each candidate confirmed by speech-to-text ({model})."
         )
@@ -208,16 +228,21 @@ class ConfirmedDetector:
 
     def start_stream(self) -> ConfirmedStream:
         """Per-stream state (a keyphrase decoder, ~0.3 s to build; the models are shared)."""
-        stage1 = [self.candidates.start_stream()]
-        if self.warped_candidates is not None:
-            stage1.append(self.warped_candidates.start_stream())
-        return ConfirmedStream(self, CandidateStreams(stage1))
+        plain = self.candidates.start_stream()
+        if self.warped_candidates is None:
+            return ConfirmedStream(self, CandidateStreams([plain]))
+        warped_stream = self.warped_candidates.start_stream()
+        if self.warped_search == "always":
+            return ConfirmedStream(self, CandidateStreams([plain, warped_stream]))
+        return ConfirmedStream(self, VoiceMatchedStreams(plain, warped_stream))
 
 
 class ConfirmedStream:
     """A stream of :class:`ConfirmedDetector`: stage-1 decoder, recent audio, pending candidates."""
 
-    def __init__(self, detector: ConfirmedDetector, stage1: CandidateStreams) -> None:
+    def __init__(
+        self, detector: ConfirmedDetector, stage1: CandidateStreams | VoiceMatchedStreams
+    ) -> None:
         self._det = detector
         self._stage1 = stage1
         rate = detector.sample_rate

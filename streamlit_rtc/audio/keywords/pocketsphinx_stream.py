@@ -78,6 +78,18 @@ class PocketSphinxStream:
         self._restart()
         self._pending.clear()
 
+    def skip(self, samples: int) -> None:
+        """Let ``samples`` of audio pass unheard (a paused search): time moves on, the
+        search restarts, and the ring holds silence there."""
+        if samples <= 0:
+            return
+        if self._verifier is not None:
+            self._push(np.zeros(min(samples, self._ring_len), dtype=np.int16))
+            self._pos += max(samples - self._ring_len, 0)
+        else:
+            self._pos += samples
+        self.reset()
+
     def _push(self, part: np.ndarray) -> None:
         n = len(part)
         idx = (self._pos + np.arange(n)) % self._ring_len

@@ -1,0 +1,137 @@
+"""Stage 1 matched to the speaker: the plain keyphrase search, one warped for a deep voice, or both.
+
+pocketsphinx's acoustic model hears voices much deeper than its training
+speakers poorly ("hello iris" two semitones down: 0.76 recall); the same
+search over a warped frequency axis hears them (0.93) but costs stage 1's
+CPU again if it always runs.  :class:`VoiceMatchedStreams` runs both until
+the speaker's third formant is known (:class:`.FormantTracker`, a few
+seconds of speech), then the plain search for an ordinary voice, the warped
+one for a deep voice, and both for a voice between the two; it follows the
+voice as it changes, with hysteresis, so a voice near a line does not flip
+back and forth.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+
+import numpy as np
+
+from ..formants import FormantTracker
+from .pocketsphinx_stream import PocketSphinxStream
+from .types import KeywordHit
+
+__all__ = [
+    "DEEP_VOICE_F3_HZ",
+    "HYSTERESIS_HZ",
+    "NOT_DEEP_VOICE_F3_HZ",
+    "Listening",
+    "VoiceMatchedStreams",
+]
+
+LOG = logging.getLogger(__name__)
+
+DEEP_VOICE_F3_HZ = 2300.0
+"""A median third formant below this is a deep voice: only the warped search listens."""
+NOT_DEEP_VOICE_F3_HZ = 2450.0
+"""Above this only the plain search listens; between the two lines both do.
+
+Measured (``docs/stop-phrase-research.md``): the piper voice 2430-2550 Hz
+as recorded, 2300-2440 a semitone deeper (where both searches together hear
+most), 2210-2310 two semitones deeper; seven espeak-ng voices 2400-2580 (a
+female one 3000); a man reading, 2710."""
+HYSTERESIS_HZ = 50.0
+"""How far past a line the voice must move to leave the searches it has (no flip-flop)."""
+
+
+class Listening(enum.Enum):
+    """Which stage-1 searches hear the audio."""
+
+    BOTH = "both"  # the speaker's voice is not known yet
+    PLAIN = "plain"
+    WARPED = "warped"
+
+
+class VoiceMatchedStreams:
+    """A plain and a warped stage-1 search, fed as the speaker's voice requires.
+
+    Same interface as :class:`.CandidateStreams` (``feed``, ``reset``,
+    ``cmn``).  A paused search is told how much audio it missed when it
+    listens again, so its hits keep the stream's time.
+    """
+
+    def __init__(
+        self,
+        plain: PocketSphinxStream,
+        warped: PocketSphinxStream,
+        tracker: FormantTracker | None = None,
+        deep_below_hz: float = DEEP_VOICE_F3_HZ,
+        not_deep_above_hz: float = NOT_DEEP_VOICE_F3_HZ,
+    ) -> None:
+        if not_deep_above_hz < deep_below_hz:
+            raise ValueError("need deep_below_hz <= not_deep_above_hz")
+        self.plain = plain
+        self.warped = warped
+        self.tracker = tracker or FormantTracker()
+        self.deep_below_hz = float(deep_below_hz)
+        self.not_deep_above_hz = float(not_deep_above_hz)
+        self.listening = Listening.BOTH
+        self._missed = {Listening.PLAIN: 0, Listening.WARPED: 0}  # samples a paused one missed
+        self._seen_update = self.tracker.updates
+
+    @property
+    def cmn(self) -> str:
+        return self.plain.cmn
+
+    def reset(self) -> None:
+        """Restart the searches; the speaker's voice is kept (a turn, not a new speaker)."""
+        for which, stream in self._streams():
+            if self._listens(which):
+                stream.reset()
+
+    def feed(self, audio: np.ndarray) -> list[KeywordHit]:
+        self.tracker.feed(audio)
+        self._choose()
+        found: list[KeywordHit] = []
+        for which, stream in self._streams():
+            if self._listens(which):
+                found.extend(stream.feed(audio))
+            else:
+                self._missed[which] += len(audio)
+        return found
+
+    def _streams(self) -> tuple[tuple[Listening, PocketSphinxStream], ...]:
+        return ((Listening.PLAIN, self.plain), (Listening.WARPED, self.warped))
+
+    def _listens(self, which: Listening) -> bool:
+        return self.listening in (Listening.BOTH, which)
+
+    def _wanted(self, f3: float) -> Listening:
+        now = self.listening
+        deep_line = self.deep_below_hz + (HYSTERESIS_HZ if now is Listening.WARPED else 0.0)
+        plain_line = self.not_deep_above_hz - (HYSTERESIS_HZ if now is Listening.PLAIN else 0.0)
+        if f3 < deep_line:
+            return Listening.WARPED
+        if f3 > plain_line:
+            return Listening.PLAIN
+        return Listening.BOTH
+
+    def _choose(self) -> None:
+        if self.tracker.updates == self._seen_update:
+            return
+        self._seen_update = self.tracker.updates
+        f3 = self.tracker.f3_hz
+        if f3 is None:
+            return
+        now, wanted = self.listening, self._wanted(f3)
+        if wanted is now:
+            return
+        LOG.info("speaker's third formant %.0f Hz: %s search listens", f3, wanted.value)
+        for which, stream in self._streams():
+            if self._listens(which):
+                continue
+            if wanted in (Listening.BOTH, which):  # it listens again
+                stream.skip(self._missed[which])
+                self._missed[which] = 0
+        self.listening = wanted
