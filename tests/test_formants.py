@@ -167,8 +167,8 @@ def test_a_deep_voice_gets_the_warped_search_and_keeps_the_streams_time(
     searches: tuple[PocketSphinxDetector, PocketSphinxDetector],
 ) -> None:
     plain, warped_search = searches
-    streams = VoiceMatchedStreams(plain.start_stream(), warped_search.start_stream())
-    assert streams.listening is Listening.BOTH
+    streams = VoiceMatchedStreams(plain.start_stream(), warped_search.start_stream)
+    assert streams.listening is Listening.PLAIN and streams.warped is None
     clips, ends = iris_clips()
     fed = feed_clips(streams, clips, 0.88)
     assert streams.listening is Listening.WARPED, streams.tracker.f3_hz
@@ -182,7 +182,7 @@ def test_the_plain_search_listens_again_when_a_higher_voice_takes_over(
     searches: tuple[PocketSphinxDetector, PocketSphinxDetector],
 ) -> None:
     plain, warped_search = searches
-    streams = VoiceMatchedStreams(plain.start_stream(), warped_search.start_stream())
+    streams = VoiceMatchedStreams(plain.start_stream(), warped_search.start_stream)
     clips, ends = iris_clips()
     deep = feed_clips(streams, clips, 0.88)
     assert streams.listening is Listening.WARPED
@@ -223,15 +223,21 @@ def test_the_searches_follow_the_voice_with_hysteresis(
 ) -> None:
     plain, warped_search = searches
     voice = SetVoice()
+    made: list[object] = []
+
+    def make_warped():  # type: ignore[no-untyped-def]
+        made.append(warped_search.start_stream())
+        return made[-1]
+
     streams = VoiceMatchedStreams(
         plain.start_stream(),
-        warped_search.start_stream(),
+        make_warped,
         tracker=voice,  # type: ignore[arg-type]
     )
     chunk = floor(0.02)
     low, high, h = DEEP_VOICE_F3_HZ, NOT_DEEP_VOICE_F3_HZ, HYSTERESIS_HZ
     steps = [
-        (None, Listening.BOTH),  # not known yet
+        (None, Listening.PLAIN),  # not known yet
         (high + 10, Listening.PLAIN),
         (high - h + 10, Listening.PLAIN),  # a little lower: kept
         (high - h - 10, Listening.BOTH),  # between the lines
@@ -240,13 +246,24 @@ def test_the_searches_follow_the_voice_with_hysteresis(
         (low + h + 10, Listening.BOTH),
         (high + 10, Listening.PLAIN),
     ]
-    for f3, listening in steps:
+    for i, (f3, listening) in enumerate(steps):
         voice.f3_hz = f3
         streams.feed(chunk)
         assert streams.listening is listening, (f3, streams.listening)
+        assert len(made) == (0 if i < 3 else 1)  # made once, when first needed
     # every search heard or skipped every sample: both keep the stream's time
     assert streams.plain.stream_time_s == pytest.approx(len(steps) * 0.02)
-    streams.listening = Listening.PLAIN
     voice.f3_hz = low - 10
     streams.feed(chunk)
+    assert streams.warped is not None
     assert streams.warped.stream_time_s == pytest.approx((len(steps) + 1) * 0.02)
+
+
+def test_an_ordinary_voice_never_makes_the_warped_search(
+    searches: tuple[PocketSphinxDetector, PocketSphinxDetector],
+) -> None:
+    plain, warped_search = searches
+    streams = VoiceMatchedStreams(plain.start_stream(), warped_search.start_stream)
+    feed_clips(streams, speech_of(NEURAL, limit=10), 1.12)
+    assert streams.tracker.f3_hz is not None
+    assert streams.listening is Listening.PLAIN and streams.warped is None

@@ -126,12 +126,14 @@ class ConfirmedDetector:
             (``docs/stop-phrase-research.md``).  ``None``: the plain search
             only.  The second search takes the first one's config, warped.
         warped_search: when the warped search listens.  ``"deep_voices"``
-            (default): both searches listen for the first seconds of
-            speech, then the speaker's third formant picks the plain one
-            for an ordinary voice, the warped one for a deep voice, both
-            for a voice between (:class:`.VoiceMatchedStreams`), so an
-            ordinary voice costs one search.  ``"always"``: both always
-            (stage 1's CPU twice, ~0.02 CPU-s more per audio second).
+            (default): the plain one listens until the speaker's third
+            formant is known (about two seconds of speech), which then
+            picks the plain one for an ordinary voice, the warped one for
+            a deep voice, both for a voice between
+            (:class:`.VoiceMatchedStreams`); the warped decoder is made
+            only for a voice that needs it, so an ordinary voice costs one
+            search.  ``"always"``: both always (stage 1's CPU twice, ~0.02
+            CPU-s more per audio second, and a second decoder, ~27 MB).
     """
 
     sample_rate: int = 16000
@@ -229,12 +231,12 @@ class ConfirmedDetector:
     def start_stream(self) -> ConfirmedStream:
         """Per-stream state (a keyphrase decoder, ~0.3 s to build; the models are shared)."""
         plain = self.candidates.start_stream()
-        if self.warped_candidates is None:
+        warped_search = self.warped_candidates
+        if warped_search is None:
             return ConfirmedStream(self, CandidateStreams([plain]))
-        warped_stream = self.warped_candidates.start_stream()
         if self.warped_search == "always":
-            return ConfirmedStream(self, CandidateStreams([plain, warped_stream]))
-        return ConfirmedStream(self, VoiceMatchedStreams(plain, warped_stream))
+            return ConfirmedStream(self, CandidateStreams([plain, warped_search.start_stream()]))
+        return ConfirmedStream(self, VoiceMatchedStreams(plain, warped_search.start_stream))
 
 
 class ConfirmedStream:

@@ -2,19 +2,21 @@
 
 pocketsphinx's acoustic model hears voices much deeper than its training
 speakers poorly ("hello iris" two semitones down: 0.76 recall); the same
-search over a warped frequency axis hears them (0.93) but costs stage 1's
-CPU again if it always runs.  :class:`VoiceMatchedStreams` runs both until
-the speaker's third formant is known (:class:`.FormantTracker`, a few
-seconds of speech), then the plain search for an ordinary voice, the warped
-one for a deep voice, and both for a voice between the two; it follows the
-voice as it changes, with hysteresis, so a voice near a line does not flip
-back and forth.
+search over a warped frequency axis hears them (0.93), but a second search
+costs stage 1's CPU and memory (a decoder, ~27 MB) again.
+:class:`VoiceMatchedStreams` listens with the plain search until the
+speaker's third formant is known (:class:`.FormantTracker`, about two
+seconds of speech), then keeps it for an ordinary voice, makes and uses the
+warped one for a deep voice, and both for a voice between the two; it
+follows the voice as it changes, with hysteresis, so a voice near a line
+does not flip back and forth.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+from collections.abc import Callable
 
 import numpy as np
 
@@ -48,23 +50,30 @@ HYSTERESIS_HZ = 50.0
 class Listening(enum.Enum):
     """Which stage-1 searches hear the audio."""
 
-    BOTH = "both"  # the speaker's voice is not known yet
-    PLAIN = "plain"
+    PLAIN = "plain"  # also while the voice is not known yet
     WARPED = "warped"
+    BOTH = "both"  # a voice between ordinary and deep
 
 
 class VoiceMatchedStreams:
-    """A plain and a warped stage-1 search, fed as the speaker's voice requires.
+    """A plain stage-1 search, and a warped one made when the speaker's voice asks for it.
 
     Same interface as :class:`.CandidateStreams` (``feed``, ``reset``,
-    ``cmn``).  A paused search is told how much audio it missed when it
-    listens again, so its hits keep the stream's time.
+    ``cmn``).  A paused search (or one made late) is told how much audio it
+    missed when it listens, so its hits keep the stream's time.
+
+    Args:
+        plain: the plain search's stream.
+        make_warped: makes the warped search's stream (called at most once,
+            on the detector's thread, when a voice first needs it: ~0.3 s).
+        tracker: measures the voice; default a new :class:`.FormantTracker`.
+        deep_below_hz, not_deep_above_hz: the two lines (third formant).
     """
 
     def __init__(
         self,
         plain: PocketSphinxStream,
-        warped: PocketSphinxStream,
+        make_warped: Callable[[], PocketSphinxStream],
         tracker: FormantTracker | None = None,
         deep_below_hz: float = DEEP_VOICE_F3_HZ,
         not_deep_above_hz: float = NOT_DEEP_VOICE_F3_HZ,
@@ -72,11 +81,12 @@ class VoiceMatchedStreams:
         if not_deep_above_hz < deep_below_hz:
             raise ValueError("need deep_below_hz <= not_deep_above_hz")
         self.plain = plain
-        self.warped = warped
+        self.warped: PocketSphinxStream | None = None
+        self._make_warped = make_warped
         self.tracker = tracker or FormantTracker()
         self.deep_below_hz = float(deep_below_hz)
         self.not_deep_above_hz = float(not_deep_above_hz)
-        self.listening = Listening.BOTH
+        self.listening = Listening.PLAIN
         self._missed = {Listening.PLAIN: 0, Listening.WARPED: 0}  # samples a paused one missed
         self._seen_update = self.tracker.updates
 
@@ -99,10 +109,15 @@ class VoiceMatchedStreams:
                 found.extend(stream.feed(audio))
             else:
                 self._missed[which] += len(audio)
+        if self.warped is None:
+            self._missed[Listening.WARPED] += len(audio)
         return found
 
-    def _streams(self) -> tuple[tuple[Listening, PocketSphinxStream], ...]:
-        return ((Listening.PLAIN, self.plain), (Listening.WARPED, self.warped))
+    def _streams(self) -> list[tuple[Listening, PocketSphinxStream]]:
+        streams = [(Listening.PLAIN, self.plain)]
+        if self.warped is not None:
+            streams.append((Listening.WARPED, self.warped))
+        return streams
 
     def _listens(self, which: Listening) -> bool:
         return self.listening in (Listening.BOTH, which)
@@ -124,14 +139,14 @@ class VoiceMatchedStreams:
         f3 = self.tracker.f3_hz
         if f3 is None:
             return
-        now, wanted = self.listening, self._wanted(f3)
-        if wanted is now:
+        wanted = self._wanted(f3)
+        if wanted is self.listening:
             return
         LOG.info("speaker's third formant %.0f Hz: %s search listens", f3, wanted.value)
+        if wanted is not Listening.PLAIN and self.warped is None:
+            self.warped = self._make_warped()
         for which, stream in self._streams():
-            if self._listens(which):
-                continue
-            if wanted in (Listening.BOTH, which):  # it listens again
-                stream.skip(self._missed[which])
+            if not self._listens(which) and wanted in (Listening.BOTH, which):
+                stream.skip(self._missed[which])  # it listens again: catch up on time
                 self._missed[which] = 0
         self.listening = wanted
