@@ -39,10 +39,10 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import soxr
@@ -52,9 +52,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from streamlit_rtc import ReplyOnPause, ReplyOnStopWords, StatusEvent, StopPhrase
 from streamlit_rtc.audio.input import InputAdapter
 from streamlit_rtc.audio.keywords import KeywordDetector, default_detector
+from streamlit_rtc.audio.speech import ScoredTranscript
+from streamlit_rtc.audio.speech.protocols import ReadingScorer, ScoredSTTModel
 from streamlit_rtc.core.handler import StreamHandler
 from streamlit_rtc.testing import read_wav
 
+T = TypeVar("T")
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
 RATE = 16000
 GAP_S = 1.0
@@ -195,19 +198,35 @@ def score(program: Program, events: list[tuple[float, Any]]) -> dict[str, Any]:
 
 
 class CountingSTT:
-    """Wraps the speech-to-text model to count and time stage-2 calls."""
+    """Wraps Whisper to count and time stage-2 calls, passing on all it can do.
+
+    The two-stage detector asks a model that also scores its words
+    (``stt_scored``) and readings (``reading_logprobs``) more than a plain
+    ``stt``: a wrapper that hid them would measure a lesser detector.
+    """
 
     def __init__(self, inner: Any) -> None:
+        if not isinstance(inner, ScoredSTTModel) or not isinstance(inner, ReadingScorer):
+            raise TypeError(f"{type(inner).__name__} does not score words and readings")
         self.inner, self.calls, self.cpu_s = inner, 0, 0.0
         self.name = getattr(inner, "name", type(inner).__name__)
 
-    def stt(self, audio: tuple[int, np.ndarray]) -> str:
+    def _timed(self, call: Callable[[], T]) -> T:
         self.calls += 1
         t0 = time.process_time()
         try:
-            return str(self.inner.stt(audio))
+            return call()
         finally:
             self.cpu_s += time.process_time() - t0
+
+    def stt(self, audio: tuple[int, np.ndarray]) -> str:
+        return self._timed(lambda: str(self.inner.stt(audio)))
+
+    def stt_scored(self, audio: tuple[int, np.ndarray]) -> ScoredTranscript:
+        return self._timed(lambda: self.inner.stt_scored(audio))
+
+    def reading_logprobs(self, audio: tuple[int, np.ndarray], texts: Sequence[str]) -> list[float]:
+        return self._timed(lambda: self.inner.reading_logprobs(audio, texts))
 
 
 def make_detector(name: str) -> tuple[KeywordDetector, CountingSTT | None]:
