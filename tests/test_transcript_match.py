@@ -308,3 +308,57 @@ def test_a_phrase_ending_a_cut_off_transcript_waits_for_the_last_look(
     assert (first.hit is not None) == first_look_confirms, first
     assert first.hit is not None or first.close
     assert rules.judge([cand], text, last_look=True).hit is not None
+
+
+@pytest.mark.parametrize(
+    ("text", "rescued"),
+    [
+        # Whisper garbles the word that opens the second look's window
+        ("Empture what is the weather?", True),
+        ("Empeter what is the weather?", True),
+        ("Dempeater", True),
+        # a near-miss heard as such: a real word near the phrase
+        ("Commutors computed", False),
+        ("computed again", False),
+        ("Computed.", False),
+        ("The commuter rail.", False),
+        # nothing near the phrase
+        ("Play some music.", False),
+        ("", False),
+    ],
+)
+def test_a_garbled_second_reading_of_a_word_first_written_unsure(
+    rules: ConfirmRules, text: str, rescued: bool
+) -> None:
+    """The first look wrote "computer" unsure; the last one garbles it or hears another word.
+
+    A made-up word where the phrase was stands in for it if Whisper finds the phrase about as
+    likely there (here: always); a real word near the phrase means it heard that word.
+    """
+    cand = KeywordHit("computer", 1.0, 1.6, score=60.0)
+    asked: list[str] = []
+
+    def odds(match):  # type: ignore[no-untyped-def]
+        asked.append(match.phrase)
+        return 0.0
+
+    verdict = rules.judge([cand], text, phrase_odds=odds, written_before="computer")
+    assert (verdict.hit is not None) is rescued, verdict
+    assert bool(asked) is rescued
+    # without the earlier exact reading, or before the last look, nothing is rescued
+    assert rules.judge([cand], text, phrase_odds=odds).hit is None
+    early = rules.judge([cand], text, last_look=False, phrase_odds=odds, written_before="computer")
+    assert early.hit is None
+
+
+def test_a_garble_the_model_finds_unlikely_for_the_phrase_is_not_rescued(
+    rules: ConfirmRules,
+) -> None:
+    cand = KeywordHit("computer", 1.0, 1.6, score=60.0)
+    verdict = rules.judge(
+        [cand],
+        "Empeter what is the weather?",
+        phrase_odds=lambda match: rules.min_word_odds - 1.0,
+        written_before="computer",
+    )
+    assert verdict.hit is None

@@ -51,9 +51,13 @@ from .phonetic import Pronouncer, is_dictionary_word
 from .transcript_match import PhraseMatcher, TranscriptMatch
 from .types import KeywordHit, StopPhrase
 
-__all__ = ["ConfirmRules", "Verdict"]
+__all__ = ["GARBLE_RATIO", "ConfirmRules", "Verdict"]
 
 LOG = logging.getLogger(__name__)
+
+GARBLE_RATIO = 0.5
+"""How far (phone edits per phrase phone) a made-up word may be from a one-word phrase an
+earlier look wrote, to stand in for it: "Emptor" and "Empture" for "computer" are 3.6 of 8."""
 
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2}
 
@@ -160,6 +164,10 @@ class ConfirmRules:
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
         self._variant_words = {p.text: _variant_words(p) for p in self.phrases}
 
+    def words_of(self, phrase: str) -> int:
+        """The most words ``phrase`` is spelled with."""
+        return self._words[phrase]
+
     def related(self, phrase: str) -> tuple[str, ...]:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
         return self._related[phrase]
@@ -172,6 +180,7 @@ class ConfirmRules:
         last_look: bool = True,
         partial: Collection[KeywordHit] = (),
         phrase_odds: Callable[[TranscriptMatch], float] | None = None,
+        written_before: str | None = None,
     ) -> Verdict:
         """Confirm the best of ``members`` (overlapping candidates) with transcript ``heard``.
 
@@ -184,6 +193,10 @@ class ConfirmRules:
         (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` (two words) or
         :attr:`min_word_odds` (one) it heard those words, and the match is only
         ``close`` before the last look, as a pair is below :attr:`sure_phrase_odds`.
+        ``written_before``: a one-word phrase an earlier look wrote exactly but
+        unsure.  If this transcript garbles it instead -- a made-up word near it
+        where it was, no real word near it anywhere ("Empeter, what is the
+        weather?") -- the garble stands in for it, at :attr:`min_word_odds`.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
@@ -227,6 +240,15 @@ class ConfirmRules:
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
+        if written_before is not None and last_look and phrase_odds is not None:
+            garble = self._garbled(text, written_before)
+            if garble is not None:
+                odds = phrase_odds(garble)
+                LOG.debug("%r garbles %r (odds %.1f)", text, written_before, odds)
+                if odds >= self.min_word_odds:
+                    owner = next(m for m in members if written_before in self._related[m.phrase])
+                    hit = KeywordHit(written_before, owner.start_s, owner.end_s, owner.score)
+                    return Verdict(hit, garble)
         if not normalize_phrase(text):
             # Whisper sometimes writes nothing for a clear phrase (a short or
             # abrupt window); silence is no evidence against a candidate the
@@ -311,6 +333,34 @@ class ConfirmRules:
                         if dist is not None and dist <= limit:
                             return True
         return False
+
+    def _garbled(self, text: str, phrase: str) -> TranscriptMatch | None:
+        """The made-up word in ``text`` nearest one-word ``phrase``, if no real word is near it.
+
+        Whisper garbles a word that opens its window ("Empeter", "Dempeater"
+        for "computer"); a near-miss it writes as the words it heard
+        ("computed again", "Commutors computed"), and a real word near the
+        phrase means it heard that word.
+        """
+        spec = next((p for p in self.phrases if p.text == phrase), None)
+        if spec is None:
+            return None
+        words = normalize_phrase(text)
+        pron = self._pron[phrase]
+        best: TranscriptMatch | None = None
+        for spelling in spec.spellings:
+            if len(spelling) != 1 or not (target := pron.word(spelling[0])):
+                continue
+            limit = GARBLE_RATIO * min(len(t) for t in target)
+            for index, word in enumerate(words):
+                dist = pron.distance((word,), target)
+                if dist is None or dist > limit:
+                    continue
+                if is_dictionary_word(word):
+                    return None  # a real word near the phrase: Whisper heard it
+                if best is None or dist < best.distance:
+                    best = TranscriptMatch(phrase, "anchored", dist, index, index + 1, 1)
+        return best
 
 
 def _variant_words(phrase: StopPhrase) -> frozenset[str]:

@@ -75,6 +75,7 @@ class _Group:
     looks: int = 0
     partial: list[KeywordHit] = field(default_factory=list)  # heard by their last word only
     first_start_s: float | None = None  # where the first look's window began
+    written: str | None = None  # a one-word phrase the first look wrote exactly but unsure
 
     @property
     def start_s(self) -> float:
@@ -385,7 +386,12 @@ class ConfirmedStream:
             last_look=last,
             partial=group.partial,
             phrase_odds=self._odds_asker(window, heard.text),
+            written_before=group.written,
         )
+        match = verdict.match
+        exact = verdict.close and match is not None and match.kind == "exact"
+        if exact and match is not None and det.rules.words_of(match.phrase) == 1:
+            group.written = match.phrase
         LOG.debug(
             "look %d at %s over %.2f-%.2f s: %r -> %s",
             group.looks,
