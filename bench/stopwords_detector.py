@@ -19,7 +19,10 @@ Usage: ``python bench/stopwords_detector.py [--threshold-per-phone 3] [--no-veri
 [--confirmed] [--voice-shift 0.94]`` (``DIR`` holds WAVs and a ``manifest.json``, e.g.
 ``tests/fixtures/stopwords_neural``; its ``conversation`` entry is skipped).
 ``--confirmed`` measures the two-stage default (the ``stt`` extra) instead of
-pocketsphinx alone; the pocketsphinx options then set its stage 1.
+pocketsphinx alone; the pocketsphinx options then set its stage 1, and
+``--warped-search deep_voices|always|off`` chooses when its search for deep
+voices listens (default ``deep_voices``, as ``ConfirmedDetector``; ``off``:
+the plain search alone, the baseline of the README's deep-voice figures).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import json
 import logging
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soxr
@@ -179,6 +183,12 @@ def main() -> None:
         "detector's)",
     )
     parser.add_argument(
+        "--warped-search",
+        choices=("deep_voices", "always", "off"),
+        default="deep_voices",
+        help="--confirmed: when the search warped for deep voices listens",
+    )
+    parser.add_argument(
         "--no-last-words",
         action="store_true",
         help="--confirmed without stage 1 listening for multi-word phrases' last words alone",
@@ -211,8 +221,15 @@ def main() -> None:
         last = None if args.no_last_words else LastWords.of(default_phrases(), **margin_args)
         stage1 = candidate_detector(default_phrases(), last, **kwargs)
         margin = None if last is None else last.margin
-        confirmed = ConfirmedDetector(default_phrases(), candidates=stage1, last_word_margin=margin)
-        print(json.dumps(run(confirmed)))
+        warp: dict[str, Any] = (
+            {"deeper_voices_warp": None}
+            if args.warped_search == "off"
+            else {"warped_search": args.warped_search}
+        )
+        confirmed = ConfirmedDetector(
+            default_phrases(), candidates=stage1, last_word_margin=margin, **warp
+        )
+        print(json.dumps({**run(confirmed), "warped_search": args.warped_search}))
         return
     detector = PocketSphinxDetector(default_phrases(), **kwargs)  # type: ignore[arg-type]
     if detector.verify:
