@@ -162,7 +162,7 @@ class FormantTracker:
         emphasised = np.empty_like(x)
         emphasised[0] = x[0] - PRE_EMPHASIS * self._last_sample
         emphasised[1:] = x[1:] - PRE_EMPHASIS * x[:-1]
-        self._last_sample = float(self._pending[usable - 1]) if usable else self._last_sample
+        self._last_sample = float(self._pending[usable - 1])
         self._pending = self._pending[usable:]
         frames = np.lib.stride_tricks.sliding_window_view(emphasised, FRAME)[:usable:HOP]
         raw = np.lib.stride_tricks.sliding_window_view(x, FRAME)[:usable:HOP]

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from ..speech.heard_words import ScoredTranscript
 from ..words import trails_off
 from .normalize import normalize_phrase
-from .phonetic import Pronouncer, is_dictionary_word
+from .phonetic import Pron, Pronouncer, is_dictionary_word
 from .transcript_match import PhraseMatcher, TranscriptMatch
 from .types import KeywordHit, StopPhrase
 
@@ -163,10 +163,7 @@ class ConfirmRules:
         self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
         self._variant_words = {p.text: _variant_words(p) for p in self.phrases}
-
-    def words_of(self, phrase: str) -> int:
-        """The most words ``phrase`` is spelled with."""
-        return self._words[phrase]
+        self._spellings = {p.text: p.spellings for p in self.phrases}
 
     def related(self, phrase: str) -> tuple[str, ...]:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
@@ -193,10 +190,11 @@ class ConfirmRules:
         (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` (two words) or
         :attr:`min_word_odds` (one) it heard those words, and the match is only
         ``close`` before the last look, as a pair is below :attr:`sure_phrase_odds`.
-        ``written_before``: a one-word phrase an earlier look wrote exactly but
-        unsure.  If this transcript garbles it instead -- a made-up word near it
-        where it was, no real word near it anywhere ("Empeter, what is the
-        weather?") -- the garble stands in for it, at :attr:`min_word_odds`.
+        ``written_before``: a phrase an earlier look wrote exactly but unsure.
+        If it is one word and this transcript garbles it instead -- a made-up
+        word near it where it was, no real word near it anywhere ("Empeter,
+        what is the weather?") -- the garble stands in for it, at
+        :attr:`min_word_odds`.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
@@ -315,23 +313,16 @@ class ConfirmRules:
         heard = normalize_phrase(text)
         for name in self._related[phrase]:
             pron = self._pron[name]
-            spec = next(p for p in self.phrases if p.text == name)
-            for spelling in spec.spellings:
+            for spelling in self._spellings[name]:
                 if len(spelling) > 1 and set(spelling) & set(heard):
                     return True
                 targets = [pron.word(word) for word in spelling]
                 if len(spelling) > 1:  # the phrase run together: "Alowires." (a deep voice)
                     targets.append(pron.words(spelling))
                 for target in targets:
-                    if not target:
-                        continue
-                    limit = self.close_ratio * min(len(t) for t in target)
-                    for w in heard:
-                        if is_dictionary_word(w):
-                            continue
-                        dist = pron.distance((w,), target)
-                        if dist is not None and dist <= limit:
-                            return True
+                    near = _near_words(pron, heard, target, self.close_ratio)
+                    if any(not is_dictionary_word(word) for _, word, _ in near):
+                        return True
         return False
 
     def _garbled(self, text: str, phrase: str) -> TranscriptMatch | None:
@@ -342,25 +333,34 @@ class ConfirmRules:
         ("computed again", "Commutors computed"), and a real word near the
         phrase means it heard that word.
         """
-        spec = next((p for p in self.phrases if p.text == phrase), None)
-        if spec is None:
-            return None
         words = normalize_phrase(text)
         pron = self._pron[phrase]
         best: TranscriptMatch | None = None
-        for spelling in spec.spellings:
-            if len(spelling) != 1 or not (target := pron.word(spelling[0])):
+        for spelling in self._spellings.get(phrase, ()):
+            if len(spelling) != 1:
                 continue
-            limit = GARBLE_RATIO * min(len(t) for t in target)
-            for index, word in enumerate(words):
-                dist = pron.distance((word,), target)
-                if dist is None or dist > limit:
-                    continue
+            for index, word, dist in _near_words(pron, words, pron.word(spelling[0]), GARBLE_RATIO):
                 if is_dictionary_word(word):
                     return None  # a real word near the phrase: Whisper heard it
                 if best is None or dist < best.distance:
                     best = TranscriptMatch(phrase, "anchored", dist, index, index + 1, 1)
         return best
+
+
+def _near_words(
+    pron: Pronouncer, words: Sequence[str], target: tuple[Pron, ...], ratio: float
+) -> list[tuple[int, str, float]]:
+    """``(index, word, distance)`` of the ``words`` within ``ratio`` phone edits per phone of
+    ``target`` (a word's pronunciations); none for a target without any."""
+    if not target:
+        return []
+    limit = ratio * min(len(t) for t in target)
+    out = []
+    for index, word in enumerate(words):
+        dist = pron.distance((word,), target)
+        if dist is not None and dist <= limit:
+            out.append((index, word, dist))
+    return out
 
 
 def _variant_words(phrase: StopPhrase) -> frozenset[str]:

@@ -388,10 +388,8 @@ class ConfirmedStream:
             phrase_odds=self._odds_asker(window, heard.text),
             written_before=group.written,
         )
-        match = verdict.match
-        exact = verdict.close and match is not None and match.kind == "exact"
-        if exact and match is not None and det.rules.words_of(match.phrase) == 1:
-            group.written = match.phrase
+        if verdict.close and verdict.match is not None and verdict.match.kind == "exact":
+            group.written = verdict.match.phrase  # the rules use it for one-word phrases only
         LOG.debug(
             "look %d at %s over %.2f-%.2f s: %r -> %s",
             group.looks,
