@@ -189,17 +189,24 @@ def test_a_phrase_that_ends_the_transcript_needs_a_surer_last_word(rules: Confir
     """Nothing heard after it: "compute it", cut 0.2 s on, reads "computer" at p 0.57."""
     cand = KeywordHit("computer", 3.0, 3.4, score=25.0)
     ending = ScoredTranscript("computer", (HeardWord("computer", 0.57),))
-    assert rules.judge([cand], ending, last_look=False).close
-    assert rules.judge([cand], ending, last_look=False).hit is None
-    assert rules.judge([cand], ending, last_look=True).hit == cand
+    early = rules.judge([cand], ending, last_look=False, early=True)
+    assert early.close and early.soon and early.hit is None
+    assert rules.judge([cand], ending, last_look=True, early=True).hit == cand
+    # a later look: still the last word, so no word followed it
+    assert rules.judge([cand], ending, last_look=False).hit == cand
     followed = ScoredTranscript(
         "computer, what", (HeardWord("computer", 0.57), HeardWord("what", 1))
     )
-    assert rules.judge([cand], followed, last_look=False).hit == cand
+    assert rules.judge([cand], followed, last_look=False, early=True).hit == cand
+    # an early look wants more than end_confidence before it decides alone
+    fair = ScoredTranscript("computer", (HeardWord("computer", 0.8),))
+    assert rules.judge([cand], fair, last_look=False, early=True).soon
+    sure = ScoredTranscript("computer", (HeardWord("computer", 0.95),))
+    assert rules.judge([cand], sure, last_look=False, early=True).hit == cand
     # only the phrase's last word must be sure there: "Ok" splits its odds with "Okay"
     okay = KeywordHit("ok computer", 2.6, 3.4, score=25.0)
     said = ScoredTranscript("Ok computer.", (HeardWord("ok", 0.55), HeardWord("computer", 0.99)))
-    assert rules.judge([okay], said, last_look=False).hit == okay
+    assert rules.judge([okay], said, last_look=False, early=True).hit == okay
     with pytest.raises(ValueError, match="end_confidence"):
         ConfirmRules(phrases(), end_confidence=-0.1)
 

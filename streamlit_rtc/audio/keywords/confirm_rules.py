@@ -19,13 +19,12 @@ chosen with confidence under ``min_confidence`` against other words
 (:class:`.ScoredTranscript`) -- is not trusted on one look: the slow
 "computed" that Whisper tiny.en writes "computer" (p 0.13, with "computed"
 0.09 and "competed" 0.08 behind) is looked at again with the audio after
-it, and counts only if that transcript says the phrase too.  So is a match
-that ends a transcript the model wrote as cut off ("computer..." for
-"compute this" cut at the window's edge), and one that ends the transcript
-with its last word written less sure than ``end_confidence``: the model
-heard little or nothing after that word, and "compute it" cut 0.2 s after
-"compute" reads as "computer" (p 0.57) while a phrase said whole reads
-surer (0.69-1.0 on our fixtures' first looks).
+it, and counts only if that transcript says the phrase too.  A match that
+ends an early look's transcript -- written as cut off ("computer..."), or
+with its last word under ``edge_confidence`` -- is looked at again soon:
+the model heard little after that word, and "compute this" cut 0.2 s after
+"compute" reads "computer" (p 0.81) where 0.25 s more reads "Compute this
+for me".
 
 An ``anchored`` match in which two words stand in for a phrase word ("Hello,
 I rest now" for "hello iris") counts only if the model, asked
@@ -45,10 +44,15 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
-from ..words import trails_off
 from .normalize import normalize_phrase
 from .phonetic import Pron, Pronouncer, is_dictionary_word
-from .transcript_match import PhraseMatcher, TranscriptMatch
+from .transcript_match import (
+    PhraseMatcher,
+    TranscriptMatch,
+    cut_short,
+    ends_transcript,
+    match_confidence,
+)
 from .types import KeywordHit, StopPhrase
 
 __all__ = ["GARBLE_RATIO", "ConfirmRules", "Verdict"]
@@ -80,6 +84,8 @@ class Verdict:
             transcript says them (``None``: not said, or no scores).
         by_last_word: the hit's times are those of the phrase's last word,
             which the search heard alone (see ``judge``'s ``partial``).
+        soon: ``close`` because an early look's transcript ends on the phrase
+            unsure: a few tenths of a second more audio settle it.
     """
 
     hit: KeywordHit | None
@@ -87,6 +93,7 @@ class Verdict:
     close: bool = False
     confidence: float | None = None
     by_last_word: bool = False
+    soon: bool = False
 
 
 class ConfirmRules:
@@ -109,8 +116,14 @@ class ConfirmRules:
         min_confidence: an ``exact`` match whose words the model wrote with
             less confidence is confirmed only on the last look.
         end_confidence: the same for the last word of an ``exact`` match
-            that ends the transcript (nothing heard after it to tell the
-            phrase from a longer word or the start of other words).
+            that ends the transcript of an ``early`` look (nothing heard
+            after it to tell the phrase from a longer word or the start of
+            other words).
+        edge_confidence: on an ``early`` look, such a last word written
+            less sure than this is looked at again ``soon``: "compute this"
+            cut 0.2 s after "compute" reads "computer" at 0.79-0.83, as
+            sure as some whole phrases; 0.25 s later it reads "Compute this
+            for me".
         min_phrase_odds: an ``anchored`` match in which two words stand in for
             a phrase word ("I rest" for "iris") counts only if the model finds
             the transcript with the phrase in place of the matched words at
@@ -140,11 +153,16 @@ class ConfirmRules:
         second_look_score: float = 0.0,
         min_confidence: float = 0.5,
         end_confidence: float = 0.65,
+        edge_confidence: float = 0.9,
         min_phrase_odds: float = -7.5,
         sure_phrase_odds: float = -5.0,
         min_word_odds: float = -12.0,
     ) -> None:
-        for name, value in (("min_confidence", min_confidence), ("end_confidence", end_confidence)):
+        for name, value in (
+            ("min_confidence", min_confidence),
+            ("end_confidence", end_confidence),
+            ("edge_confidence", edge_confidence),
+        ):
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
         self.phrases = tuple(phrases)
@@ -153,6 +171,7 @@ class ConfirmRules:
         self.second_look_score = float(second_look_score)
         self.min_confidence = float(min_confidence)
         self.end_confidence = float(end_confidence)
+        self.edge_confidence = max(float(edge_confidence), self.end_confidence)
         self.min_phrase_odds = float(min_phrase_odds)
         self.sure_phrase_odds = max(float(sure_phrase_odds), self.min_phrase_odds)
         self.min_word_odds = float(min_word_odds)
@@ -175,6 +194,8 @@ class ConfirmRules:
         heard: str | ScoredTranscript,
         *,
         last_look: bool = True,
+        early: bool = False,
+        soon_possible: bool = True,
         partial: Collection[KeywordHit] = (),
         phrase_odds: Callable[[TranscriptMatch], float] | None = None,
         written_before: str | None = None,
@@ -182,7 +203,13 @@ class ConfirmRules:
         """Confirm the best of ``members`` (overlapping candidates) with transcript ``heard``.
 
         Before the ``last_look``, an exact match the model wrote unsure
-        (:attr:`min_confidence`) is only ``close``.  ``partial``: members the
+        (:attr:`min_confidence`) is only ``close``.  ``early``: the look came
+        soon after the candidate, so one that ends the transcript unsure
+        (:attr:`end_confidence`, :attr:`edge_confidence`) or cut off is
+        ``close`` and ``soon``; on a later look a phrase that still ends the
+        transcript had no word after it, and only :attr:`min_confidence`
+        applies.  ``soon_possible``: whether a quick look can follow an early
+        one; if not, :attr:`edge_confidence` does not apply.  ``partial``: members the
         search heard by their phrase's last word only; their score supports an
         ``anchored`` match, but does not by itself earn a second look.
         ``phrase_odds``: how much less likely the model finds the phrase than
@@ -224,14 +251,19 @@ class ConfirmRules:
                     best = (key, hit, match)
         if best is not None:
             key, hit, match = best
-            confidence = self._confidence(heard, match, self._variant_words[match.phrase])
+            confidence = match_confidence(heard, match, self._variant_words[match.phrase])
             confidence = confidence if match.kind == "exact" else None
             unsure = confidence is not None and confidence < self.min_confidence
-            if not unsure and match.kind == "exact" and _ends(text, match):
-                last = self._confidence(heard, match, last_word_only=True)
-                unsure = last is not None and last < self.end_confidence
-            if (unsure or _cut_short(text, match)) and not last_look:
-                return Verdict(None, match, close=True, confidence=confidence)
+            last = None
+            if early and match.kind == "exact" and ends_transcript(text, match):
+                last = match_confidence(heard, match, last_word_only=True)
+                unsure = unsure or (last is not None and last < self.end_confidence)
+            cut = cut_short(text, match)
+            soon = early and ends_transcript(text, match)
+            edgy = soon_possible and last is not None and last < self.edge_confidence
+            soon = soon and (unsure or cut or edgy)
+            if (unsure or cut or soon) and not last_look:
+                return Verdict(None, match, close=True, confidence=confidence, soon=soon)
             if match.stand_ins and phrase_odds is not None:
                 odds = phrase_odds(match)
                 if odds < self._odds_floor(match, last_look):
@@ -263,37 +295,6 @@ class ConfirmRules:
         if match.stand_ins == 1 and not match.shorter:
             return self.min_word_odds
         return self.min_phrase_odds if last_look else self.sure_phrase_odds
-
-    @staticmethod
-    def _confidence(
-        heard: ScoredTranscript,
-        match: TranscriptMatch,
-        variants: frozenset[str] = frozenset(),
-        *,
-        last_word_only: bool = False,
-    ) -> float | None:
-        """How sure the model was of the matched words (the least of them).
-
-        Words the phrase itself spells several ways (``variants``: "ok" and
-        "okay") are left out while another word remains: the model splitting
-        its odds between two spellings of the phrase is no doubt about it.
-        """
-        scored = heard.words
-        if scored is None:
-            return None
-        said = normalize_phrase(heard.text)
-        if last_word_only:
-            places = [match.last - 1]
-        else:
-            span = range(match.first, match.last)
-            places = [i for i in span if said[i] not in variants] or list(span)
-        if tuple(w.text for w in scored) == said:
-            return min(scored[i].confidence for i in places)
-        # The scores describe other words than the text (rare): find the words.
-        if len(places) == match.last - match.first:
-            return heard.confidence_of(said[match.first : match.last])
-        found = [heard.confidence_of((said[i],)) for i in places]
-        return None if None in found else min(c for c in found if c is not None)
 
     def _scored_well(self, member: KeywordHit) -> bool:
         return member.score is not None and member.score >= self.second_look_score
@@ -367,19 +368,6 @@ def _variant_words(phrase: StopPhrase) -> frozenset[str]:
     """Words in some but not all of ``phrase``'s spellings ("ok" / "okay" of "ok computer")."""
     spellings = [set(s) for s in phrase.spellings]
     return frozenset(set.union(*spellings) - set.intersection(*spellings))
-
-
-def _ends(text: str, match: TranscriptMatch) -> bool:
-    """The phrase's last word is the transcript's last word."""
-    return match.last == len(normalize_phrase(text))
-
-
-def _cut_short(text: str, match: TranscriptMatch) -> bool:
-    """The phrase's last word ends a transcript that trails off: it may be another word cut.
-
-    Whisper writes "computer..." for "compute this" cut at the window's edge.
-    """
-    return _ends(text, match) and trails_off(text)
 
 
 def _related(phrase: StopPhrase, phrases: Sequence[StopPhrase]) -> tuple[str, ...]:

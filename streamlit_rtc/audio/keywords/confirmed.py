@@ -17,27 +17,16 @@ phrase's end -- unless the search heard only the phrase's last word
 (:mod:`.candidates`), which may fire mid-word: then a forced alignment of
 the phrase places its end (:class:`.PhraseAligner`).
 
-A candidate is transcribed once ``first_look_s`` of audio
-after it arrived (the window then holds the whole phrase, and Whisper,
-which needs ~1.5 s to say anything, gets earlier audio too); when that
-transcript comes close but does not confirm -- or says the phrase but the
-model wrote it unsure (:class:`.ConfirmRules`) -- once more
-``second_look_s`` after it, with the words that follow for context, over a
-window that starts no later than the first one did.
+When each candidate is looked at: :mod:`.confirmed_stream`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Literal
 
-import numpy as np
-
-from ..speech.heard_words import ScoredTranscript
-from ..speech.protocols import ReadingScorer, ScoredSTTModel, STTModel
-from .alignment import ALIGN_AFTER_S
+from ..speech.protocols import STTModel
 from .candidates import (
     LAST_WORD_MARGIN,
     CandidateStreams,
@@ -45,12 +34,10 @@ from .candidates import (
     candidate_detector,
     warped,
 )
-from .confirm_rules import ConfirmRules, Verdict
-from .phrase_odds import phrase_odds
+from .confirm_rules import ConfirmRules
+from .confirmed_stream import ConfirmedStream
 from .pocketsphinx_detector import PocketSphinxDetector
 from .pronunciation import guessed_notice, with_guessed_pronunciations
-from .ring import AudioRing
-from .transcript_match import TranscriptMatch
 from .types import KeywordHit, StopPhrase, as_stop_phrases
 from .voice_warp import VoiceMatchedStreams
 
@@ -62,28 +49,6 @@ DEEPER_VOICES_WARP = 0.85
 """The default warp of the search for deep voices (``deeper_voices_warp``)."""
 WarpedSearch = Literal["deep_voices", "always"]
 """When the warped keyphrase search listens: for a deep voice only, or always beside the plain."""
-
-_SLICE = 320  # 20 ms at 16 kHz: candidates are looked at no later than this after they are due
-
-
-@dataclass
-class _Group:
-    """Overlapping stage-1 candidates, confirmed or rejected together."""
-
-    members: list[KeywordHit]
-    due_s: float
-    looks: int = 0
-    partial: list[KeywordHit] = field(default_factory=list)  # heard by their last word only
-    first_start_s: float | None = None  # where the first look's window began
-    written: str | None = None  # a one-word phrase the first look wrote exactly but unsure
-
-    @property
-    def start_s(self) -> float:
-        return min(m.start_s for m in self.members)
-
-    @property
-    def end_s(self) -> float:
-        return max(m.end_s for m in self.members)
 
 
 class ConfirmedDetector:
@@ -99,6 +64,10 @@ class ConfirmedDetector:
             (no near-miss check of its own, :func:`.candidate_detector`).
         rules: how a transcript confirms a candidate (:class:`ConfirmRules`).
         first_look_s: audio after a candidate's end before it is transcribed.
+        edge_look_s: audio after its end for a quick extra look when the
+            first transcript ended on the phrase unsure (``Verdict.soon``:
+            the phrase may be the start of a longer word, "compute th-");
+            ``None``: such a phrase waits for the second look.
         second_look_s: audio after its end for the second transcription of a
             candidate that came close; ``None``: look once.
         pre_s: audio before a candidate's start that the window always holds.
@@ -147,6 +116,7 @@ class ConfirmedDetector:
         candidates: PocketSphinxDetector | None = None,
         rules: ConfirmRules | None = None,
         first_look_s: float = 0.2,
+        edge_look_s: float | None = 0.45,
         second_look_s: float | None = 1.0,
         pre_s: float = 0.3,
         min_window_s: float = 1.5,
@@ -198,7 +168,12 @@ class ConfirmedDetector:
         self.rules = rules or ConfirmRules(self.phrases)
         if first_look_s < 0 or (second_look_s is not None and second_look_s <= first_look_s):
             raise ValueError("need 0 <= first_look_s < second_look_s")
+        if edge_look_s is not None and not (
+            first_look_s < edge_look_s and (second_look_s is None or edge_look_s < second_look_s)
+        ):
+            raise ValueError("need first_look_s < edge_look_s < second_look_s")
         self.first_look_s = float(first_look_s)
+        self.edge_look_s = None if edge_look_s is None else float(edge_look_s)
         self.second_look_s = None if second_look_s is None else float(second_look_s)
         self.pre_s = float(pre_s)
         self.min_window_s = float(min_window_s)
@@ -238,165 +213,3 @@ class ConfirmedDetector:
         if self.warped_search == "always":
             return ConfirmedStream(self, CandidateStreams([plain, warped_search.start_stream()]))
         return ConfirmedStream(self, VoiceMatchedStreams(plain, warped_search.start_stream))
-
-
-class ConfirmedStream:
-    """A stream of :class:`ConfirmedDetector`: stage-1 decoder, recent audio, pending candidates."""
-
-    def __init__(
-        self, detector: ConfirmedDetector, stage1: CandidateStreams | VoiceMatchedStreams
-    ) -> None:
-        self._det = detector
-        self._stage1 = stage1
-        rate = detector.sample_rate
-        longest = max(p.max_words for p in detector.phrases)
-        keep_s = detector.min_window_s + (detector.second_look_s or 1.0) + 0.8 * longest + 1.0
-        self._ring = AudioRing(rate, keep_s)
-        self._pending: list[_Group] = []
-        self._last_end = float("-inf")  # end of the last reported hit
-        self.transcriptions = 0  # stage-2 calls so far (for benchmarks and logs)
-
-    @property
-    def stream_time_s(self) -> float:
-        """Seconds of audio fed so far."""
-        return self._ring.now_s
-
-    def reset(self) -> None:
-        """Restart the keyphrase search (stream time and pending candidates are kept)."""
-        self._stage1.reset()
-
-    def feed(self, audio: np.ndarray) -> list[KeywordHit]:
-        """Consume int16 mono audio; return the hits confirmed so far that are new."""
-        chunk = np.asarray(audio).reshape(-1)
-        if chunk.dtype != np.int16:
-            raise TypeError(f"expected int16 mono audio, got {chunk.dtype}")
-        hits: list[KeywordHit] = []
-        for start in range(0, len(chunk), _SLICE):
-            part = chunk[start : start + _SLICE]
-            found = self._stage1.feed(part)
-            self._ring.push(part)
-            for cand in found:
-                self._add(cand)
-            hits.extend(self._due())
-        return hits
-
-    def _add(self, found: KeywordHit) -> None:
-        if found.start_s < self._last_end:
-            return
-        looks = self._det.worth_a_look(found)
-        if not looks:
-            LOG.debug("candidate %s scores too low for a look", found)
-        for cand in looks:
-            self._add_one(cand, partial=cand.phrase != found.phrase)
-
-    def _add_one(self, cand: KeywordHit, *, partial: bool) -> None:
-        # A phrase heard by its last word is looked at once the audio its end will
-        # be re-measured on is in (ALIGN_AFTER_S), so the window holds all of it too.
-        after = max(self._det.first_look_s, ALIGN_AFTER_S) if partial else self._det.first_look_s
-        first = cand.end_s + after
-        for group in self._pending:
-            if group.looks == 0 and cand.start_s < group.end_s and group.start_s < cand.end_s:
-                group.members.append(cand)
-                group.due_s = max(group.due_s, first)
-                break
-        else:
-            group = _Group([cand], first)
-            self._pending.append(group)
-        if partial:
-            group.partial.append(cand)
-
-    def _due(self) -> list[KeywordHit]:
-        now = self._ring.now_s
-        hits: list[KeywordHit] = []
-        keep: list[_Group] = []
-        for group in self._pending:
-            if group.due_s > now:
-                keep.append(group)
-                continue
-            if group.start_s < self._last_end:
-                continue  # overlaps a hit reported meanwhile
-            verdict = self._look(group, now)
-            if verdict.hit is not None:
-                hit = self._realigned(verdict.hit) if verdict.by_last_word else verdict.hit
-                self._last_end = hit.end_s
-                hits.append(hit)
-            elif verdict.close and group.looks == 1 and self._det.second_look_s is not None:
-                group.due_s = group.end_s + self._det.second_look_s
-                keep.append(group)
-        self._pending = keep
-        return hits
-
-    def _realigned(self, hit: KeywordHit) -> KeywordHit:
-        """``hit`` ending where a forced alignment of its phrase ends, not where the word fired.
-
-        A lone last word fires where its score first crosses the threshold,
-        sometimes mid-word ("iris" 0.3 s before its "s" ended), and the
-        request after the phrase starts at the hit's end.
-        """
-        det = self._det
-        start = max(hit.start_s - det.pre_s, self._last_end, self._ring.oldest_s)
-        end = min(hit.end_s + ALIGN_AFTER_S, self._ring.now_s)
-        found = det.candidates.aligner().end_s(
-            hit.phrase, self._ring.window(start, end), self._stage1.cmn
-        )
-        if found is None:
-            LOG.debug("%s: the phrase did not align; keeping the search's end", hit)
-            return hit
-        aligned_end = min(max(start + found, hit.start_s), end)
-        LOG.debug("%s: aligned end %.2f s (the search said %.2f s)", hit, aligned_end, hit.end_s)
-        return KeywordHit(hit.phrase, hit.start_s, aligned_end, hit.score)
-
-    def _transcribe(self, window: np.ndarray) -> ScoredTranscript:
-        stt = self._det.stt
-        audio = (self._det.sample_rate, window)
-        if isinstance(stt, ScoredSTTModel):
-            return stt.stt_scored(audio)
-        return ScoredTranscript(stt.stt(audio))
-
-    def _odds_asker(
-        self, window: np.ndarray, text: str
-    ) -> Callable[[TranscriptMatch], float] | None:
-        """How the rules ask the model about a rough match in ``window`` (if it can say)."""
-        stt = self._det.stt
-        if not isinstance(stt, ReadingScorer):
-            return None
-        audio = (self._det.sample_rate, window)
-        spellings = self._det._spellings
-        return lambda match: phrase_odds(stt, audio, text, match, spellings[match.phrase])
-
-    def _look(self, group: _Group, now: float) -> Verdict:
-        det = self._det
-        end = min(now, group.due_s)
-        start = min(group.start_s - det.pre_s, end - det.min_window_s)
-        if group.first_start_s is not None:
-            # The second look adds what followed, never takes away what came
-            # before: Whisper drops or garbles a word that opens its window
-            # ("Emptor, what is the weather?" for "computer, what is ...").
-            start = min(start, group.first_start_s)
-        start = max(start, self._last_end, self._ring.oldest_s)
-        group.first_start_s = start if group.first_start_s is None else group.first_start_s
-        window = self._ring.window(start, end)
-        heard = self._transcribe(window)
-        self.transcriptions += 1
-        group.looks += 1
-        last = group.looks > 1 or det.second_look_s is None
-        verdict = det.rules.judge(
-            group.members,
-            heard,
-            last_look=last,
-            partial=group.partial,
-            phrase_odds=self._odds_asker(window, heard.text),
-            written_before=group.written,
-        )
-        if verdict.close and verdict.match is not None and verdict.match.kind == "exact":
-            group.written = verdict.match.phrase  # the rules use it for one-word phrases only
-        LOG.debug(
-            "look %d at %s over %.2f-%.2f s: %r -> %s",
-            group.looks,
-            [(m.phrase, round(m.end_s, 2), round(m.score or 0.0, 1)) for m in group.members],
-            start,
-            end,
-            heard.text,
-            verdict,
-        )
-        return verdict
