@@ -164,6 +164,98 @@ def test_a_word_much_shorter_than_the_name_is_held_to_a_pairs_floors() -> None:
     assert verdict.hit == iris and verdict.match is not None and not verdict.match.shorter
 
 
+def test_a_stand_in_that_sounds_like_a_near_miss_word_has_rivals() -> None:
+    """ "Vires" (V AY R Z) is 1.25 phone edits from "virus", a near-miss of "iris"."""
+    matcher = PhraseMatcher(phrases())
+    vires = matcher.find("Hello, Vires.", "hello iris", anchored=True)
+    assert vires is not None and vires.kind == "anchored"
+    assert matcher.rivals("Hello, Vires.", vires)[0] == ("hello", "virus")
+    wires = matcher.find("Hello, wires.", "hello iris", anchored=True)
+    assert wires is not None and matcher.rivals("Hello, wires.", wires) == ()
+    assert len(matcher.rivals("Hello, Vires.", vires, most=1)) == 1
+
+
+class RivalOdds:
+    """The model's odds for readings with other words in the phrase's place."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+        self.asked: list[tuple[tuple[str, ...], ...]] = []
+
+    def __call__(self, match: TranscriptMatch, readings: tuple[tuple[str, ...], ...]) -> float:
+        self.asked.append(readings)
+        return self.value
+
+
+def test_a_stand_in_the_model_hears_as_a_near_miss_word_does_not_count() -> None:
+    """ "Hello, Vires." where "hello virus" was said: the model prefers "virus" to "iris"."""
+    rules = ConfirmRules(phrases())
+    cand = KeywordHit("hello iris", 1.0, 1.8, score=40.0)
+    phrase = Odds(-2.9)
+    heard_virus = RivalOdds(-2.9 + rules.rival_margin + 0.5)
+    first = rules.judge(
+        [cand], "Hello, Vires.", last_look=False, phrase_odds=phrase, rival_odds=heard_virus
+    )
+    assert first.hit is None and first.close
+    assert heard_virus.asked and heard_virus.asked[0][0] == ("hello", "virus")
+    last = rules.judge([cand], "Hello, Vires.", phrase_odds=phrase, rival_odds=heard_virus)
+    assert last.hit is None and not last.close
+    garbled = RivalOdds(-2.9 - 5.0)
+    assert rules.judge([cand], "Hello, Vires.", phrase_odds=phrase, rival_odds=garbled).hit == cand
+    # a stand-in near no near-miss word is not asked about
+    unasked = RivalOdds(100.0)
+    assert rules.judge([cand], "Hello, wires.", phrase_odds=phrase, rival_odds=unasked).hit == cand
+    assert unasked.asked == []
+
+
+def test_a_later_look_is_held_to_the_near_miss_an_earlier_one_preferred() -> None:
+    """Whisper wrote a spoken "hello virus" "Hello, Vires." (virus likelier than iris), then
+    "Hello, wires." on the last look: the true phrase's usual garble, near no near-miss word."""
+    rules = ConfirmRules(phrases())
+    cand = KeywordHit("hello iris", 1.0, 1.8, score=7.0)
+    phrase, heard_virus = Odds(-3.5), RivalOdds(0.5)
+    first = rules.judge(
+        [cand], "Hello, Vires.", last_look=False, phrase_odds=phrase, rival_odds=heard_virus
+    )
+    assert first.hit is None and ("hello", "virus") in first.rivals
+    last = rules.judge(
+        [cand],
+        "Hello, wires.",
+        phrase_odds=phrase,
+        rival_odds=heard_virus,
+        rivals_before=first.rivals,
+    )
+    assert last.hit is None
+    assert heard_virus.asked[-1] == first.rivals
+    # without that earlier look, "Hello, wires." is the garble it usually is
+    assert (
+        rules.judge([cand], "Hello, wires.", phrase_odds=phrase, rival_odds=heard_virus).hit == cand
+    )
+
+
+@needs_stt
+def test_the_model_finds_virus_likelier_where_it_wrote_vires(whisper: Any) -> None:
+    """Where Whisper writes a spoken "hello virus" with a stand-in near "virus", it prefers
+    "virus" to "iris" there; a true garble ("Hello, Iirs." for "hello iris") the other way."""
+    matcher = PhraseMatcher(phrases())
+    asked = 0
+    for item in NEAR_MISSES.manifest:
+        if item["spoken"] != "hello virus":
+            continue
+        audio = (16000, NEAR_MISSES.load(item["file"]))
+        text = whisper.stt_scored(audio).text
+        match = matcher.find(text, "hello iris", anchored=True)
+        rivals = matcher.rivals(text, match) if match and match.kind == "anchored" else ()
+        if not rivals:
+            continue  # written as "virus" (no match) or as a garble near no near-miss word
+        asked += 1
+        iris = phrase_odds(whisper, audio, text, match, HELLO_IRIS)
+        virus = phrase_odds(whisper, audio, text, match, rivals)
+        assert virus > iris + ConfirmRules(phrases()).rival_margin, (text, iris, virus)
+    if asked == 0:
+        pytest.skip("Whisper wrote no stand-in near 'virus' for these clips on this CPU")
+
+
 @pytest.fixture(scope="module")
 def whisper(stt: Any) -> Any:
     """Whisper tiny.en: the ``stt`` fixture, the model ``get_stt_model()`` returns."""
@@ -232,21 +324,38 @@ def test_garbled_names_are_nearly_as_likely_as_the_phrase_and_heard_words_are_no
     assert len(garbles) >= 3, garbles  # 6 measured (VNNI); Whisper rounds differently without
     assert statistics.median(garbles) > rules.min_phrase_odds + 3, garbles
     assert sum(o >= rules.min_phrase_odds for o in garbles) >= 0.8 * len(garbles), garbles
-    heard = [odds_of(item, NEAR_MISSES) for item in NEAR_MISSES.manifest]
+    rest = [item for item in NEAR_MISSES.manifest if item["spoken"] == "hello, I rest now"]
+    heard = [odds_of(item, NEAR_MISSES) for item in rest]
     assert all(o is not None and o < rules.min_phrase_odds for o in heard), heard
 
 
 @needs_stt
-def test_hello_i_rest_now_never_fires() -> None:
-    """The renditions that fired "hello iris" before the model was asked (2 of 4, VNNI)."""
-    stream = ConfirmedDetector(phrases()).start_stream()
+@pytest.mark.parametrize("rivals", [True, False])
+def test_near_misses_that_fired_never_fire(rivals: bool) -> None:
+    """Renditions that fired "hello iris" (VNNI Xeon) before the model was asked.
+
+    "hello, I rest now" (2 of 4 fired) whether the phrase is likely in place
+    of "I rest"; "hello virus" (3 of 3, written "Hello, Vires.") whether
+    "virus" is likelier there than "iris".  Without that second question
+    (``rivals=False``) the "hello virus" clips are expected to fire.
+    """
+    rules = None if rivals else ConfirmRules(phrases(), rival_margin=float("inf"))
+    detector = ConfirmedDetector(phrases(), rules=rules)
+    fired = []
+    stream = detector.start_stream()
     for i, item in enumerate(NEAR_MISSES.manifest):
         audio = np.concatenate([NEAR_MISSES.load(item["file"]), floor(1.2, i)])
         hits = []
         for k in range(0, audio.size, 320):
             hits.extend(stream.feed(audio[k : k + 320]))
         stream.reset()
-        assert hits == [], (item["file"], hits)
+        if hits:
+            fired.append(item["spoken"])
+    if rivals:
+        assert fired == []
+    else:  # the test above would catch the rule gone
+        assert "hello virus" in fired
+        assert "hello, I rest now" not in fired
 
 
 @needs_stt

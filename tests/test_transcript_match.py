@@ -369,3 +369,29 @@ def test_a_garble_the_model_finds_unlikely_for_the_phrase_is_not_rescued(
         written_before="computer",
     )
     assert verdict.hit is None
+
+
+def test_a_phrase_an_earlier_look_heard_a_near_miss_of_must_be_written_sure(
+    rules: ConfirmRules,
+) -> None:
+    """ "He computes it" on the first look, "He computer every day." (0.43) on the last one.
+
+    Whisper heard the near-miss word first; the longer window's slip into the
+    phrase counts only if it wrote the phrase sure.
+    """
+    cand = KeywordHit("ok computer", 12.8, 13.6, score=90.0)
+    first = rules.judge([cand], "He computes it", last_look=False)
+    assert first.hit is None and first.close  # a phrase of two words the search scored well
+    assert "computer" in first.near_misses
+    slip = ScoredTranscript(
+        "He computer every day.",
+        (HeardWord("he", 0.9), HeardWord("computer", 0.43), HeardWord("every", 0.9)),
+    )
+    assert rules.judge([cand], slip).hit is not None  # alone, the last look would confirm it
+    assert rules.judge([cand], slip, near_misses_before=first.near_misses).hit is None
+    sure = ScoredTranscript("Computer, what time is it?", (HeardWord("computer", 0.9),))
+    assert rules.judge([cand], sure, near_misses_before=first.near_misses).hit is not None
+    assert rules.judge([cand], "Temputer, what time is it", last_look=False).near_misses == set()
+    # short words' families hold pieces of garbles: espeak's "The law I risk." for "hello iris"
+    iris = KeywordHit("hello iris", 1.0, 1.8, score=56.0)
+    assert rules.judge([iris], "The law I risk.", last_look=False).near_misses == set()

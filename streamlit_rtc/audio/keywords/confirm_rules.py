@@ -3,38 +3,19 @@
 A candidate is a phrase the keyphrase search heard, with its times and its
 score (keyphrase path minus the search's phone loop, natural log).  The
 transcript of a window around it confirms it when it says the candidate's
-phrase -- or a *related* one: a configured phrase that ends with it or that
-it ends with ("ok computer" and "computer").  The search sometimes hears
-only the "computer" of "okay computer", or makes an "ok" of the pause
-before "computer"; the transcript tells which was said, the search where
-it ended.  Ways of saying a phrase (:class:`.PhraseMatcher`), surest first:
-``exact``, ``fuzzy``, and ``anchored``, which counts only with the
-candidate's own score at least ``anchor_margin`` -- and, for a candidate
-the search heard by its last word alone, not when two dictionary words
-stand in for that word ("Hello, I rest now" for "hello iris": the search
-heard "iris" in "I rest", and Whisper heard two words there).
+phrase -- or a *related* one ("ok computer" and "computer": the transcript
+tells which was said, the search where it ended) -- in one of the ways of
+:class:`.PhraseMatcher`, surest first: ``exact``, ``fuzzy``, and
+``anchored``, which also needs the candidate's score.
 
-An ``exact`` match that the model wrote unsure -- a word of the phrase
-chosen with confidence under ``min_confidence`` against other words
-(:class:`.ScoredTranscript`) -- is not trusted on one look: the slow
-"computed" that Whisper tiny.en writes "computer" (p 0.13, with "computed"
-0.09 and "competed" 0.08 behind) is looked at again with the audio after
-it, and counts only if that transcript says the phrase too.  A match that
-ends an early look's transcript -- written as cut off ("computer..."), or
-with its last word under ``edge_confidence`` -- is looked at again soon:
-the model heard little after that word, and "compute this" cut 0.2 s after
-"compute" reads "computer" (p 0.81) where 0.25 s more reads "Compute this
-for me".
-
-An ``anchored`` match in which two words stand in for a phrase word ("Hello,
-I rest now" for "hello iris") counts only if the model, asked
-(:mod:`.phrase_odds`), finds the phrase in their place nearly as likely as
-what it wrote: a pair of words is what it writes when it heard words.
-Asked, a pair may also start with a near-miss word: Whisper splits a name
-it does not know ("Okay, no way." for "okay nova"), and the odds tell that
-from a spoken "okay, no way".  One word standing in is asked about too,
-against a lower floor: Whisper misspells a name as one word ("wires"),
-and deeper voices' garbles score lower than pairs do.
+Doubt is settled by looking again, later: an ``exact`` match the model
+wrote unsure (:class:`.ScoredTranscript`), or that ends an early look's
+transcript unsure or cut off ("compute this" cut 0.2 s after "compute"
+reads "computer").  Words standing in for a phrase word (``anchored``)
+count only if the model, asked (:mod:`.phrase_odds`), finds the phrase in
+their place about as likely as what it wrote, and no likelier a near-miss
+word that sounds like them ("Hello, Vires." for "hello virus").  The
+measurements behind each rule: ``docs/stop-phrase-research.md``.
 """
 
 from __future__ import annotations
@@ -45,7 +26,7 @@ from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
 from .normalize import normalize_phrase
-from .phonetic import Pron, Pronouncer, is_dictionary_word
+from .phonetic import Pronouncer, is_dictionary_word, words_near
 from .transcript_match import (
     PhraseMatcher,
     TranscriptMatch,
@@ -64,6 +45,8 @@ GARBLE_RATIO = 0.5
 earlier look wrote, to stand in for it: "Emptor" and "Empture" for "computer" are 3.6 of 8."""
 
 _KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2}
+
+Spellings = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -86,6 +69,11 @@ class Verdict:
             which the search heard alone (see ``judge``'s ``partial``).
         soon: ``close`` because an early look's transcript ends on the phrase
             unsure: a few tenths of a second more audio settle it.
+        rivals: near-miss readings the model preferred to the phrase here
+            (see ``rival_margin``); a later look is held to them too.
+        near_misses: phrases a near-miss word of which this transcript holds
+            ("He computes it" for "computer"); a later look must write such
+            a phrase sure to confirm it.
     """
 
     hit: KeywordHit | None
@@ -94,6 +82,8 @@ class Verdict:
     confidence: float | None = None
     by_last_word: bool = False
     soon: bool = False
+    rivals: Spellings = ()
+    near_misses: frozenset[str] = frozenset()
 
 
 class ConfirmRules:
@@ -139,6 +129,13 @@ class ConfirmRules:
             ("Okay, keep it." for "okay kira", "Hi, look at me." for "hi lumi")
             -17 and -24.  A word much shorter than the phrase word ("Okay,
             key." for "okay kira", -7.5 to -9.6) is held to a pair's floors.
+        rival_margin: a word standing in that sounds like a near-miss word
+            (:meth:`.PhraseMatcher.rivals`: "Vires" like "virus") does not
+            count if the model, asked (``judge``'s ``rival_odds``), finds the
+            near-miss word in its place likelier than the phrase by more
+            than this: "Hello, Vires." for a spoken "hello virus", virus
+            3.0 to 4.8 nats over iris; true garbles ("Iirs", "Iars") put
+            their nearest near-miss word 3.8 to 5.6 below the phrase.
     """
 
     def __init__(
@@ -157,6 +154,7 @@ class ConfirmRules:
         min_phrase_odds: float = -7.5,
         sure_phrase_odds: float = -5.0,
         min_word_odds: float = -12.0,
+        rival_margin: float = 0.0,
     ) -> None:
         for name, value in (
             ("min_confidence", min_confidence),
@@ -175,6 +173,7 @@ class ConfirmRules:
         self.min_phrase_odds = float(min_phrase_odds)
         self.sure_phrase_odds = max(float(sure_phrase_odds), self.min_phrase_odds)
         self.min_word_odds = float(min_word_odds)
+        self.rival_margin = float(rival_margin)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
@@ -198,7 +197,10 @@ class ConfirmRules:
         soon_possible: bool = True,
         partial: Collection[KeywordHit] = (),
         phrase_odds: Callable[[TranscriptMatch], float] | None = None,
+        rival_odds: Callable[[TranscriptMatch, Spellings], float] | None = None,
         written_before: str | None = None,
+        rivals_before: Spellings = (),
+        near_misses_before: Collection[str] = (),
     ) -> Verdict:
         """Confirm the best of ``members`` (overlapping candidates) with transcript ``heard``.
 
@@ -212,11 +214,21 @@ class ConfirmRules:
         one; if not, :attr:`edge_confidence` does not apply.  ``partial``: members the
         search heard by their phrase's last word only; their score supports an
         ``anchored`` match, but does not by itself earn a second look.
+        ``rival_odds``: the same for readings with other words in the
+        phrase's place (see :attr:`rival_margin`).
         ``phrase_odds``: how much less likely the model finds the phrase than
         the words standing in for a phrase word in an ``anchored`` match
         (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` (two words) or
         :attr:`min_word_odds` (one) it heard those words, and the match is only
         ``close`` before the last look, as a pair is below :attr:`sure_phrase_odds`.
+        ``rivals_before``: near-miss readings an earlier look's model preferred
+        (``Verdict.rivals``): Whisper writes "hello virus" "Hello, Vires." on
+        one look and "Hello, wires." on the next, the true phrase's usual
+        garble.
+        ``near_misses_before``: phrases an earlier look wrote a near-miss word
+        of (``Verdict.near_misses``): Whisper wrote "He computes it" on the
+        first look and "He computer every day." on the second; such a phrase
+        counts only if written exact and sure (:attr:`min_confidence`).
         ``written_before``: a phrase an earlier look wrote exactly but unsure.
         If it is one word and this transcript garbles it instead -- a made-up
         word near it where it was, no real word near it anywhere ("Empeter,
@@ -254,6 +266,9 @@ class ConfirmRules:
             confidence = match_confidence(heard, match, self._variant_words[match.phrase])
             confidence = confidence if match.kind == "exact" else None
             unsure = confidence is not None and confidence < self.min_confidence
+            if match.phrase in near_misses_before and (confidence is None or unsure):
+                LOG.debug("%r: an earlier look heard a near-miss of %r", text, match.phrase)
+                return Verdict(None, match, close=not last_look)
             last = None
             if early and match.kind == "exact" and ends_transcript(text, match):
                 last = match_confidence(heard, match, last_word_only=True)
@@ -269,6 +284,15 @@ class ConfirmRules:
                 if odds < self._odds_floor(match, last_look):
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
+                rivals = self.matcher.rivals(text, match) if match.stand_ins == 1 else ()
+                n = match.last - match.first
+                before = (r for r in rivals_before if len(r) == n and match.stand_ins == 1)
+                rivals = tuple(dict.fromkeys((*rivals, *before)))
+                if rivals and rival_odds is not None:
+                    rival = rival_odds(match, rivals)
+                    LOG.debug("%r: phrase odds %.1f, near-miss odds %.1f", text, odds, rival)
+                    if rival > odds + self.rival_margin:
+                        return Verdict(None, match, close=not last_look, rivals=rivals)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
         if written_before is not None and last_look and phrase_odds is not None:
             garble = self._garbled(text, written_before)
@@ -288,7 +312,9 @@ class ConfirmRules:
             (self._sure_multiword(m) and m not in partial) or self._close(text, m.phrase)
             for m in members
         )
-        return Verdict(None, close=close)
+        said = {p for m in members for p in self._related[m.phrase]}
+        near = frozenset(p for p in said if self.matcher.near_misses_said(text, p))
+        return Verdict(None, close=close, near_misses=near)
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look)."""
@@ -321,7 +347,7 @@ class ConfirmRules:
                 if len(spelling) > 1:  # the phrase run together: "Alowires." (a deep voice)
                     targets.append(pron.words(spelling))
                 for target in targets:
-                    near = _near_words(pron, heard, target, self.close_ratio)
+                    near = words_near(pron, heard, target, self.close_ratio)
                     if any(not is_dictionary_word(word) for _, word, _ in near):
                         return True
         return False
@@ -340,28 +366,12 @@ class ConfirmRules:
         for spelling in self._spellings.get(phrase, ()):
             if len(spelling) != 1:
                 continue
-            for index, word, dist in _near_words(pron, words, pron.word(spelling[0]), GARBLE_RATIO):
+            for index, word, dist in words_near(pron, words, pron.word(spelling[0]), GARBLE_RATIO):
                 if is_dictionary_word(word):
                     return None  # a real word near the phrase: Whisper heard it
                 if best is None or dist < best.distance:
                     best = TranscriptMatch(phrase, "anchored", dist, index, index + 1, 1)
         return best
-
-
-def _near_words(
-    pron: Pronouncer, words: Sequence[str], target: tuple[Pron, ...], ratio: float
-) -> list[tuple[int, str, float]]:
-    """``(index, word, distance)`` of the ``words`` within ``ratio`` phone edits per phone of
-    ``target`` (a word's pronunciations); none for a target without any."""
-    if not target:
-        return []
-    limit = ratio * min(len(t) for t in target)
-    out = []
-    for index, word in enumerate(words):
-        dist = pron.distance((word,), target)
-        if dist is not None and dist <= limit:
-            out.append((index, word, dist))
-    return out
 
 
 def _variant_words(phrase: StopPhrase) -> frozenset[str]:

@@ -27,7 +27,7 @@ from ..speech.heard_words import ScoredTranscript
 from ..speech.protocols import ReadingScorer, ScoredSTTModel
 from .alignment import ALIGN_AFTER_S
 from .candidates import CandidateStreams
-from .confirm_rules import Verdict
+from .confirm_rules import Spellings, Verdict
 from .phrase_odds import phrase_odds
 from .ring import AudioRing
 from .transcript_match import TranscriptMatch
@@ -54,6 +54,8 @@ class _Group:
     partial: list[KeywordHit] = field(default_factory=list)  # heard by their last word only
     first_start_s: float | None = None  # where the first look's window began
     edge_look: bool = False  # a look soon after the first was taken or is due
+    rivals: Spellings = ()  # near-miss readings a look preferred to the phrase
+    near_misses: frozenset[str] = frozenset()  # phrases a look wrote a near-miss word of
     written: str | None = None  # a one-word phrase the first look wrote exactly but unsure
 
     @property
@@ -183,16 +185,24 @@ class ConfirmedStream:
             return stt.stt_scored(audio)
         return ScoredTranscript(stt.stt(audio))
 
-    def _odds_asker(
+    def _odds_askers(
         self, window: np.ndarray, text: str
-    ) -> Callable[[TranscriptMatch], float] | None:
-        """How the rules ask the model about a rough match in ``window`` (if it can say)."""
+    ) -> tuple[
+        Callable[[TranscriptMatch], float] | None,
+        Callable[[TranscriptMatch, Spellings], float] | None,
+    ]:
+        """How the rules ask the model about a rough match in ``window`` (if it can say):
+        the odds of the phrase, and of other readings in its place."""
         stt = self._det.stt
         if not isinstance(stt, ReadingScorer):
-            return None
+            return None, None
         audio = (self._det.sample_rate, window)
         spellings = self._det._spellings
-        return lambda match: phrase_odds(stt, audio, text, match, spellings[match.phrase])
+
+        def readings(match: TranscriptMatch, said: Spellings) -> float:
+            return phrase_odds(stt, audio, text, match, said)
+
+        return lambda match: readings(match, spellings[match.phrase]), readings
 
     def _look(self, group: _Group, now: float) -> Verdict:
         det = self._det
@@ -213,6 +223,7 @@ class ConfirmedStream:
         # An early look has heard too little after the candidate to tell a
         # whole word from the start of a longer one.
         settled_s = det.edge_look_s or det.second_look_s or float("inf")
+        odds, rival_odds = self._odds_askers(window, heard.text)
         verdict = det.rules.judge(
             group.members,
             heard,
@@ -220,9 +231,14 @@ class ConfirmedStream:
             early=end - group.end_s < settled_s - 1e-6,
             soon_possible=det.edge_look_s is not None and not group.edge_look,
             partial=group.partial,
-            phrase_odds=self._odds_asker(window, heard.text),
+            phrase_odds=odds,
+            rival_odds=rival_odds,
             written_before=group.written,
+            rivals_before=group.rivals,
+            near_misses_before=group.near_misses,
         )
+        group.rivals = verdict.rivals or group.rivals
+        group.near_misses |= verdict.near_misses
         if verdict.close and verdict.match is not None and verdict.match.kind == "exact":
             group.written = verdict.match.phrase  # the rules use it for one-word phrases only
         LOG.debug(

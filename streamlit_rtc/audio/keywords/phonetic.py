@@ -33,6 +33,7 @@ __all__ = [
     "phone_distance",
     "phone_edits",
     "substitution_cost",
+    "words_near",
 ]
 
 Pron = tuple[str, ...]
@@ -176,3 +177,19 @@ def is_dictionary_word(word: str) -> bool:
 @functools.lru_cache(maxsize=4096)
 def _dictionary_prons(word: str) -> tuple[Pron, ...]:
     return tuple(tuple(p.split()) for p in pronunciations().get(word, ()))
+
+
+def words_near(
+    pron: Pronouncer, words: Sequence[str], target: tuple[Pron, ...], ratio: float
+) -> list[tuple[int, str, float]]:
+    """``(index, word, distance)`` of the ``words`` within ``ratio`` phone edits per phone of
+    ``target`` (a word's pronunciations); none for a target without any."""
+    if not target:
+        return []
+    limit = ratio * min(len(t) for t in target)
+    out = []
+    for index, word in enumerate(words):
+        dist = pron.distance((word,), target)
+        if dist is not None and dist <= limit:
+            out.append((index, word, dist))
+    return out

@@ -252,6 +252,51 @@ class PhraseMatcher:
                             best = match
         return best
 
+    def near_misses_said(self, text: str, phrase: str, *, min_phones: int = 5) -> bool:
+        """``text`` holds a near-miss word of one of ``phrase``'s long words ("computes").
+
+        Words of fewer than ``min_phones`` phones are left out: their near-miss
+        families hold everyday words ("they" for "ok") and pieces of garbles
+        ("risk" of espeak's "The law I risk." for "hello iris").
+        """
+        words = set(normalize_phrase(text))
+        for spelling in self._spellings[phrase]:
+            for prons, near in zip(spelling.word_prons, spelling.near_misses, strict=True):
+                if prons and min(len(p) for p in prons) >= min_phones and words & near:
+                    return True
+        return False
+
+    def rivals(
+        self, text: str, match: TranscriptMatch, *, within: float = 1.5, most: int = 3
+    ) -> tuple[tuple[str, ...], ...]:
+        """The phrase with its odd word swapped for near-miss words that sound like the stand-in.
+
+        For an ``anchored`` match where one word stands in ("Hello, Vires."),
+        the words of the odd phrase word's near-miss family within ``within``
+        phone edits of the stand-in ("virus", 1.25 from "vires"), nearest
+        first, at most ``most``: ``(("hello", "virus"),)``.  None if the
+        stand-in sounds like no near-miss word.
+        """
+        span = normalize_phrase(text)[match.first : match.last]
+        pron = self._pronouncers[match.phrase]
+        out: list[tuple[str, ...]] = []
+        for spelling in self._spellings[match.phrase]:
+            if len(spelling.words) != len(span):
+                continue
+            odd = [i for i, (a, b) in enumerate(zip(spelling.words, span, strict=True)) if a != b]
+            target = pron.word(span[odd[0]]) if len(odd) == 1 else ()
+            if not target:
+                continue
+            k = odd[0]
+            near = []
+            for word in spelling.near_misses[k]:
+                dist = pron.distance((word,), target)
+                if dist is not None and dist <= within:
+                    near.append((dist, word))
+            for _, word in sorted(near)[:most]:
+                out.append((*spelling.words[:k], word, *spelling.words[k + 1 :]))
+        return tuple(dict.fromkeys(out))
+
     @staticmethod
     def _much_shorter(word: str, target: tuple[Pron, ...], pron: Pronouncer) -> bool:
         """``word`` lacks two or more of the phrase word's phones.
