@@ -2,6 +2,7 @@
 
 Stage 1's candidates that overlap are grouped and confirmed or rejected
 together (:class:`.ConfirmRules` judges each transcript).
+
 A candidate is transcribed once ``first_look_s`` of audio
 after it arrived (the window then holds the whole phrase, and Whisper,
 which needs ~1.5 s to say anything, gets earlier audio too); when that
@@ -11,7 +12,10 @@ model wrote it unsure (:class:`.ConfirmRules`) -- once more
 window that starts no later than the first one did.  A first transcript
 that ends on the phrase unsure gets a quick extra look ``edge_look_s``
 after it first: whether the phrase was a word of its own or the start of
-a longer one ("compute this") is plain a quarter of a second later.
+a longer one ("compute this") is plain a quarter of a second later.  A
+quick look that does not confirm leaves the decision to the second look,
+which a near-miss word the quick one wrote ("He computes it") holds to a
+sure reading.
 """
 
 from __future__ import annotations
@@ -147,7 +151,8 @@ class ConfirmedStream:
                 hit = self._realigned(verdict.hit) if verdict.by_last_word else verdict.hit
                 self._last_end = hit.end_s
                 hits.append(hit)
-            elif verdict.close and self._det.second_look_s is not None:
+            elif (verdict.close or group.edge_look) and self._det.second_look_s is not None:
+                # After a quick look, only the last may reject what the first wrote.
                 if verdict.soon and not group.edge_look and self._det.edge_look_s is not None:
                     group.edge_look = True
                     group.due_s = group.end_s + self._det.edge_look_s
