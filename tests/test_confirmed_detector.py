@@ -25,6 +25,7 @@ from streamlit_rtc.audio.keywords import (
     StopPhrase,
     stt_installed,
 )
+from streamlit_rtc.audio.keywords.confirmed_stream import ConfirmedStream
 from streamlit_rtc.audio.keywords.voice_warp import Listening
 from streamlit_rtc.audio.speech import HeardWord, ScoredSTTModel, ScoredTranscript
 from streamlit_rtc.testing import read_wav
@@ -206,6 +207,21 @@ class _ScriptedScoredSTT:
         return self.looks.pop(0) if self.looks else ScoredTranscript("", ())
 
 
+TimedHits = list[tuple[KeywordHit, float]]
+
+
+def _hear_computer(det: ConfirmedDetector) -> tuple[ConfirmedStream, TimedHits]:
+    """A neural "computer ..." clip and 1.5 s of floor fed to a new stream in 20 ms pieces:
+    the stream, and each hit with the stream time at which it came."""
+    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
+    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
+    stream = det.start_stream()
+    hits: TimedHits = []
+    for k in range(0, audio.size, 320):
+        hits.extend((h, (k + 320) / RATE) for h in stream.feed(audio[k : k + 320]))
+    return stream, hits
+
+
 UNSURE = ScoredTranscript("computer, turn", (HeardWord("computer", 0.3), HeardWord("turn", 0.9)))
 
 
@@ -229,12 +245,7 @@ def test_a_phrase_written_unsure_is_looked_at_again(
     stt = _ScriptedScoredSTT(UNSURE, second)
     det = ConfirmedDetector(phrases(), stt=stt)
     assert isinstance(stt, ScoredSTTModel)
-    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
-    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
-    stream = det.start_stream()
-    hits: list[tuple[KeywordHit, float]] = []
-    for k in range(0, audio.size, 320):
-        hits.extend((h, (k + 320) / RATE) for h in stream.feed(audio[k : k + 320]))
+    stream, hits = _hear_computer(det)
     assert stream.transcriptions == 2
     assert stt.windows[1] > stt.windows[0]  # the second look hears what followed
     if not confirmed:
@@ -282,12 +293,7 @@ def test_a_transcript_ending_on_the_phrase_unsure_gets_a_quick_look(
     stt = _ScriptedScoredSTT(first, edge, *([] if last is None else [last]))
     det = ConfirmedDetector(phrases(), stt=stt)
     assert det.edge_look_s is not None and det.second_look_s is not None
-    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
-    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
-    stream = det.start_stream()
-    hits: list[tuple[KeywordHit, float]] = []
-    for k in range(0, audio.size, 320):
-        hits.extend((h, (k + 320) / RATE) for h in stream.feed(audio[k : k + 320]))
+    stream, hits = _hear_computer(det)
     assert stream.transcriptions == (2 if last is None else 3)
     assert stt.windows == sorted(set(stt.windows))  # each look hears more
     if not confirmed:
@@ -304,10 +310,8 @@ def test_without_a_quick_look_the_first_look_decides_as_before() -> None:
     first = ScoredTranscript("computer", (HeardWord("computer", 0.8),))
     stt = _ScriptedScoredSTT(first, COMPUTE_THIS)
     det = ConfirmedDetector(phrases(), stt=stt, edge_look_s=None)
-    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
-    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
-    stream = det.start_stream()
-    hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+    stream, timed = _hear_computer(det)
+    hits = [h for h, _ in timed]
     assert stream.transcriptions == 1
     assert [h.phrase for h in hits] == ["computer"]
     with pytest.raises(ValueError, match="edge_look_s"):
@@ -322,10 +326,8 @@ def test_an_empty_first_look_is_looked_at_again(second: ScoredTranscript, confir
     """Whisper sometimes writes nothing for a clear phrase; that is no evidence against it."""
     stt = _ScriptedScoredSTT(ScoredTranscript(""), second)
     det = ConfirmedDetector(phrases(), stt=stt)
-    item = next(m for m in NEURAL.items("positive", "tune") if m["phrase"] == "computer")
-    audio = np.concatenate([NEURAL.load(item["file"]), floor(1.5)])
-    stream = det.start_stream()
-    hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+    stream, timed = _hear_computer(det)
+    hits = [h for h, _ in timed]
     assert stream.transcriptions == 2
     assert [h.phrase for h in hits] == (["computer"] if confirmed else [])
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from stopword_fixtures import NEAR_MISSES, NEURAL, OTHER_PHRASES, floor, phrases
 
+from streamlit_rtc.audio.cpu_features import int8_dot_product_flags
 from streamlit_rtc.audio.keywords import (
     ConfirmedDetector,
     ConfirmRules,
@@ -236,24 +237,37 @@ def test_a_later_look_is_held_to_the_near_miss_an_earlier_one_preferred() -> Non
 @needs_stt
 def test_the_model_finds_virus_likelier_where_it_wrote_vires(whisper: Any) -> None:
     """Where Whisper writes a spoken "hello virus" with a stand-in near "virus", it prefers
-    "virus" to "iris" there; a true garble ("Hello, Iirs." for "hello iris") the other way."""
+    "virus" to "iris" there; where it garbles a true "hello iris" into a word near some
+    near-miss word ("Hello, Iirs."), the phrase.
+
+    These "hello virus" clips were kept because Whisper wrote them "Hello, Vires." on a
+    CPU with int8 dot products (VNNI); elsewhere it may write them otherwise.
+    """
     matcher = PhraseMatcher(phrases())
-    asked = 0
-    for item in NEAR_MISSES.manifest:
-        if item["spoken"] != "hello virus":
-            continue
-        audio = (16000, NEAR_MISSES.load(item["file"]))
+    margin = ConfirmRules(phrases()).rival_margin
+    checked = {"hello virus": 0, "hello iris": 0}
+    near = [(NEAR_MISSES, i) for i in NEAR_MISSES.manifest if i["spoken"] == "hello virus"]
+    true = [(NEURAL, i) for i in NEURAL.items("positive") if i["phrase"] == "hello iris"]
+    for voice, item in near + true:
+        audio = (16000, voice.load(item["file"]))
         text = whisper.stt_scored(audio).text
         match = matcher.find(text, "hello iris", anchored=True)
-        rivals = matcher.rivals(text, match) if match and match.kind == "anchored" else ()
+        if match is None or match.kind != "anchored":
+            continue  # written as "virus" (no match) or as the phrase
+        rivals = matcher.rivals(text, match)
         if not rivals:
-            continue  # written as "virus" (no match) or as a garble near no near-miss word
-        asked += 1
+            continue  # a garble near no near-miss word ("wires")
         iris = phrase_odds(whisper, audio, text, match, HELLO_IRIS)
-        virus = phrase_odds(whisper, audio, text, match, rivals)
-        assert virus > iris + ConfirmRules(phrases()).rival_margin, (text, iris, virus)
-    if asked == 0:
-        pytest.skip("Whisper wrote no stand-in near 'virus' for these clips on this CPU")
+        rival = phrase_odds(whisper, audio, text, match, rivals)
+        if item["phrase"] is None:
+            checked["hello virus"] += 1
+            assert rival > iris + margin, (item["file"], text, iris, rival)
+        else:
+            checked["hello iris"] += 1
+            assert rival <= iris + margin, (item["file"], text, iris, rival)
+    assert sum(checked.values()) >= 1, checked
+    if int8_dot_product_flags():
+        assert checked["hello virus"] >= 1, checked
 
 
 @pytest.fixture(scope="module")

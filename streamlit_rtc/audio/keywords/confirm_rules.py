@@ -269,14 +269,14 @@ class ConfirmRules:
             if match.phrase in near_misses_before and (confidence is None or unsure):
                 LOG.debug("%r: an earlier look heard a near-miss of %r", text, match.phrase)
                 return Verdict(None, match, close=not last_look)
+            ends = early and ends_transcript(text, match)
             last = None
-            if early and match.kind == "exact" and ends_transcript(text, match):
+            if ends and match.kind == "exact":
                 last = match_confidence(heard, match, last_word_only=True)
                 unsure = unsure or (last is not None and last < self.end_confidence)
             cut = cut_short(text, match)
-            soon = early and ends_transcript(text, match)
             edgy = soon_possible and last is not None and last < self.edge_confidence
-            soon = soon and (unsure or cut or edgy)
+            soon = ends and (unsure or cut or edgy)
             if (unsure or cut or soon) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence, soon=soon)
             if match.stand_ins and phrase_odds is not None:
@@ -284,10 +284,12 @@ class ConfirmRules:
                 if odds < self._odds_floor(match, last_look):
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
-                rivals = self.matcher.rivals(text, match) if match.stand_ins == 1 else ()
-                n = match.last - match.first
-                before = (r for r in rivals_before if len(r) == n and match.stand_ins == 1)
-                rivals = tuple(dict.fromkeys((*rivals, *before)))
+                rivals: Spellings = ()
+                if match.stand_ins == 1 and rival_odds is not None:
+                    n = match.last - match.first
+                    before = (r for r in rivals_before if len(r) == n)
+                    rivals = (*self.matcher.rivals(text, match), *before)
+                    rivals = tuple(dict.fromkeys(rivals))
                 if rivals and rival_odds is not None:
                     rival = rival_odds(match, rivals)
                     LOG.debug("%r: phrase odds %.1f, near-miss odds %.1f", text, odds, rival)
@@ -312,6 +314,8 @@ class ConfirmRules:
             (self._sure_multiword(m) and m not in partial) or self._close(text, m.phrase)
             for m in members
         )
+        if last_look:  # no later look to hold to it
+            return Verdict(None, close=close)
         said = {p for m in members for p in self._related[m.phrase]}
         near = frozenset(p for p in said if self.matcher.near_misses_said(text, p))
         return Verdict(None, close=close, near_misses=near)

@@ -35,7 +35,7 @@ from .confirm_rules import Spellings, Verdict
 from .phrase_odds import phrase_odds
 from .ring import AudioRing
 from .transcript_match import TranscriptMatch
-from .types import KeywordHit
+from .types import KeywordHit, feed_slices
 from .voice_warp import VoiceMatchedStreams
 
 if TYPE_CHECKING:
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["ConfirmedStream"]
 
 LOG = logging.getLogger(__name__)
-
-_SLICE = 320  # 20 ms at 16 kHz: candidates are looked at no later than this after they are due
 
 
 @dataclass
@@ -98,12 +96,8 @@ class ConfirmedStream:
 
     def feed(self, audio: np.ndarray) -> list[KeywordHit]:
         """Consume int16 mono audio; return the hits confirmed so far that are new."""
-        chunk = np.asarray(audio).reshape(-1)
-        if chunk.dtype != np.int16:
-            raise TypeError(f"expected int16 mono audio, got {chunk.dtype}")
         hits: list[KeywordHit] = []
-        for start in range(0, len(chunk), _SLICE):
-            part = chunk[start : start + _SLICE]
+        for part in feed_slices(audio):
             found = self._stage1.feed(part)
             self._ring.push(part)
             for cand in found:

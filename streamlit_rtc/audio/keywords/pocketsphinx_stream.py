@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .types import KeywordHit
+from .types import KeywordHit, feed_slices
 
 if TYPE_CHECKING:
     from .pocketsphinx_detector import PocketSphinxDetector
@@ -23,7 +23,6 @@ FRAME_S = 0.01  # pocketsphinx frames are 10 ms
 # logmath units shifted right by SENSCR_SHIFT (10 bits); see _kws_margin().
 _KWS_MAX = 1500
 _SENSCR_SHIFT = 10
-_SLICE = 320  # feed the decoder 20 ms at a time so hits are seen promptly
 # Shortest time one extra leading word of a phrase takes ("ok" of "ok computer"): the
 # keyphrase search sometimes places it on 80-90 ms of the pause before the phrase.
 MIN_PREFIX_WORD_S = 0.15
@@ -105,12 +104,8 @@ class PocketSphinxStream:
 
     def feed(self, audio: np.ndarray) -> list[KeywordHit]:
         """Decode int16 mono audio (any length); return new (verified) hits."""
-        chunk = np.asarray(audio).reshape(-1)
-        if chunk.dtype != np.int16:
-            raise TypeError(f"expected int16 mono audio, got {chunk.dtype}")
         hits: list[KeywordHit] = []
-        for start in range(0, len(chunk), _SLICE):
-            part = chunk[start : start + _SLICE]
+        for part in feed_slices(audio):
             self._dec.process_raw(part.tobytes(), False, False)
             if self._verifier is not None:
                 self._push(part)  # only stage 2 reads the ring

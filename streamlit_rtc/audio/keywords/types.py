@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -98,6 +98,19 @@ def as_stop_phrases(stop_words: Sequence[str | StopPhrase]) -> tuple[StopPhrase,
     if not phrases:
         raise ValueError("stop_words is empty: give at least one phrase, e.g. ['computer']")
     return phrases
+
+
+FEED_SLICE = 320
+"""Samples (20 ms at 16 kHz) a keyword stream consumes at a time, so hits are seen promptly."""
+
+
+def feed_slices(audio: np.ndarray) -> Iterator[np.ndarray]:
+    """``audio`` (int16 mono, any length or shape) in pieces of :data:`FEED_SLICE` samples."""
+    chunk = np.asarray(audio).reshape(-1)
+    if chunk.dtype != np.int16:
+        raise TypeError(f"expected int16 mono audio, got {chunk.dtype}")
+    for start in range(0, len(chunk), FEED_SLICE):
+        yield chunk[start : start + FEED_SLICE]
 
 
 @runtime_checkable
