@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .ring import AudioRing
 from .types import KeywordHit, feed_slices
 
 if TYPE_CHECKING:
@@ -47,9 +48,9 @@ class PocketSphinxStream:
         self._verifier = detector.verifier() if detector.verify else None
         # ring buffer: enough for the longest phrase (~0.6 s per word) plus margins
         longest = max(detector._n_words.values())
-        self._ring_len = int((detector.pre_s + detector.post_s + 0.8 * longest + 1.0) * self._rate)
-        self._ring = np.zeros(self._ring_len, dtype=np.int16)
-        self._pos = 0  # samples fed so far (stream time)
+        # (only stage 2 reads it; without stage 2 it just keeps the stream time)
+        keep_s = detector.pre_s + detector.post_s + 0.8 * longest + 1.0
+        self._ring = AudioRing(self._rate, keep_s if self._verifier is not None else 0.02)
         self._utt_start = 0  # stream sample index where the current utterance began
         # candidates, each with whether stage 1 alone accepts it ("sure": no stage 2)
         self._pending: list[tuple[KeywordHit, bool]] = []
@@ -60,7 +61,7 @@ class PocketSphinxStream:
     @property
     def stream_time_s(self) -> float:
         """Seconds of audio fed so far."""
-        return self._pos / self._rate
+        return self._ring.now_s
 
     @property
     def cmn(self) -> str:
@@ -70,7 +71,7 @@ class PocketSphinxStream:
     def _restart(self) -> None:
         self._dec.end_utt()
         self._dec.start_utt()
-        self._utt_start = self._pos
+        self._utt_start = self._ring.samples
 
     def reset(self) -> None:
         """Forget the decoder's search state and pending candidates; time keeps counting."""
@@ -82,39 +83,19 @@ class PocketSphinxStream:
         search restarts, and the ring holds silence there."""
         if samples <= 0:
             return
-        if self._verifier is not None:
-            self._push(np.zeros(min(samples, self._ring_len), dtype=np.int16))
-            self._pos += max(samples - self._ring_len, 0)
-        else:
-            self._pos += samples
+        self._ring.skip(samples)
         self.reset()
-
-    def _push(self, part: np.ndarray) -> None:
-        n = len(part)
-        idx = (self._pos + np.arange(n)) % self._ring_len
-        self._ring[idx] = part
-        self._pos += n
-
-    def _window(self, start_s: float, end_s: float) -> np.ndarray:
-        lo = max(int(start_s * self._rate), self._pos - self._ring_len + 1, 0)
-        hi = min(int(end_s * self._rate), self._pos)
-        if hi <= lo:
-            return np.zeros(0, dtype=np.int16)
-        return self._ring[np.arange(lo, hi) % self._ring_len]
 
     def feed(self, audio: np.ndarray) -> list[KeywordHit]:
         """Decode int16 mono audio (any length); return new (verified) hits."""
         hits: list[KeywordHit] = []
         for part in feed_slices(audio):
             self._dec.process_raw(part.tobytes(), False, False)
-            if self._verifier is not None:
-                self._push(part)  # only stage 2 reads the ring
-            else:
-                self._pos += part.size
+            self._ring.push(part)
             if self._dec.hyp() is not None:
                 self._add_candidates(self._collect())
                 self._restart()  # each hit is reported once
-            elif self._pos - self._utt_start >= self._max_utt:
+            elif self._ring.samples - self._utt_start >= self._max_utt:
                 self._restart()
             hits.extend(self._due())
         return hits
@@ -175,7 +156,7 @@ class PocketSphinxStream:
         if self._verifier is None:
             return cand
         w0 = cand.start_s - self._det.pre_s
-        window = self._window(w0, cand.end_s + self._det.post_s)
+        window = self._ring.window(w0, cand.end_s + self._det.post_s)
         verdict = self._verifier.verify(cand.phrase, window, self._dec.get_cmn())
         ok = verdict.margin > self._det.min_margin
         LOG.debug(

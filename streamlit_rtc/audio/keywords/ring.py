@@ -10,8 +10,8 @@ __all__ = ["AudioRing"]
 class AudioRing:
     """A fixed-size int16 ring buffer that remembers the newest ``seconds`` of audio.
 
-    ``push`` appends; :meth:`window` cuts any span still held, by stream
-    time (seconds since the first sample pushed).
+    ``push`` appends, ``skip`` lets time pass over silence; :meth:`window`
+    cuts any span still held, by stream time (seconds since the first sample).
     """
 
     def __init__(self, rate: int, seconds: float) -> None:
@@ -44,6 +44,20 @@ class AudioRing:
         self._buf[start : start + first] = samples[:first]
         self._buf[: n - first] = samples[first:]
         self._pos += n
+
+    def skip(self, samples: int) -> None:
+        """Let ``samples`` of stream time pass unheard: the ring holds silence for them."""
+        if samples <= 0:
+            return
+        held = min(samples, self._size)
+        idx = (self._pos + samples - held + np.arange(held)) % self._size
+        self._buf[idx] = 0
+        self._pos += samples
+
+    @property
+    def samples(self) -> int:
+        """Samples pushed or skipped so far (stream time in samples)."""
+        return self._pos
 
     def window(self, start_s: float, end_s: float) -> np.ndarray:
         """A copy of the audio from ``start_s`` to ``end_s``, clipped to what is held."""
