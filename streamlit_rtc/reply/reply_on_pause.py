@@ -23,7 +23,7 @@ import numpy as np
 
 from ..audio.vad import SileroVAD, VADModel
 from ..core.bridge import Steps, UserCodeError, user_message
-from ..core.emit import EmitParts, parse_audio_emit
+from ..core.emit import EmitParts
 from ..core.handler import AudioEmitType, AudioFrame, Layout, StreamHandler
 from ..core.status import StatusEvent
 from ..core.turn import PauseOptions, TurnDetector, TurnEvent, TurnEventKind
@@ -31,6 +31,7 @@ from ..core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
 from ..core.turn_options import AlgoOptions, ModelOptions, pause_options_from
 from .judged_pauses import JudgedPauses, pause_detail
 from .listening import Listening, parse_frame
+from .replies import Replies, Turn
 from .reply_args import InputsNeed
 from .turn_end_judge import Verdict
 from .utterance import UtteranceRecorder
@@ -41,16 +42,6 @@ logger = logging.getLogger(__name__)
 
 ReplyFn = Callable[..., Any]
 """``fn((rate, int16 (1, N)), *extra_inputs)``: a generator (sync or async) of emit values."""
-
-
-class _Turn:
-    """A finished utterance (or a startup request) waiting for its reply."""
-
-    __slots__ = ("audio", "startup")
-
-    def __init__(self, audio: np.ndarray | None, startup: bool = False) -> None:
-        self.audio = audio
-        self.startup = startup
 
 
 class ReplyOnPause(StreamHandler):
@@ -127,10 +118,13 @@ class ReplyOnPause(StreamHandler):
             history_s=opts.pre_roll_s + opts.min_speech_s + 0.5,
             max_s=opts.max_continuous_speech_s + opts.pre_roll_s + opts.pause_s + 1.0,
         )
-        self._pending: _Turn | None = None
-        self._runner: Steps | None = None
-        self._runner_epoch = 0
-        self._epoch = 0
+        self._replies = Replies(
+            self._lock,
+            start=self._start_reply,
+            on_started=lambda: self.report_status(StatusEvent.RESPONSE_STARTING),
+            on_done=self._reply_done,
+            on_error=self._report_error,
+        )
 
     # -- prototype and lifecycle --------------------------------------------------
     def copy(self) -> ReplyOnPause:
@@ -156,16 +150,10 @@ class ReplyOnPause(StreamHandler):
 
     def start_up(self) -> None:
         if self.startup_fn is not None:
-            with self._lock:
-                self._pending = _Turn(None, startup=True)
+            self._replies.queue(Turn(None, startup=True))
 
     def shutdown(self) -> None:
-        with self._lock:
-            runner, self._runner = self._runner, None
-            self._pending = None
-            self._epoch += 1
-        if runner is not None:
-            self._close_runner(runner)
+        self._replies.close()
         if self._judged is not None:
             self._judged.close()
         self._close_own_bridge()
@@ -219,9 +207,7 @@ class ReplyOnPause(StreamHandler):
                 self._on_window(probability, end_s)
 
     def _reply_busy(self) -> bool:
-        return (
-            self._pending is not None or self._runner is not None or self._pending_output_s() > 0.0
-        )
+        return self._replies.busy or self._pending_output_s() > 0.0
 
     def _on_window(self, probability: float, end_s: float) -> None:
         assert self._detector is not None
@@ -253,7 +239,7 @@ class ReplyOnPause(StreamHandler):
             audio = self._accept_turn(self._recorder.start_s(), self._recorder.stop(until))
             if audio is None:
                 return
-            self._pending = _Turn(audio)
+            self._replies.queue(Turn(audio))
             self.report_status(StatusEvent.PAUSE_DETECTED, pause_detail(event, self.options))
         else:
             self._forget_turn_end()
@@ -286,8 +272,7 @@ class ReplyOnPause(StreamHandler):
         return audio
 
     def _interrupt(self) -> None:
-        self._epoch += 1
-        self._pending = None
+        self._replies.interrupt()
         self.clear_output()
 
     def trigger_response(self) -> None:
@@ -298,7 +283,7 @@ class ReplyOnPause(StreamHandler):
                 audio = self._recorder.stop(now)
             else:
                 audio = np.zeros((self._recorder.channels, 0), dtype=np.int16)
-            self._pending = _Turn(audio)
+            self._replies.queue(Turn(audio))
         self.report_status(StatusEvent.PAUSE_DETECTED, "triggered")
 
     # -- output side -------------------------------------------------------------
@@ -313,27 +298,15 @@ class ReplyOnPause(StreamHandler):
         return self._next_item()[1]
 
     def _next_item(self) -> tuple[Any, EmitParts | None]:
-        with self._lock:
-            runner, stale, turn = self._runner, None, None
-            if runner is not None and self._runner_epoch != self._epoch:
-                stale, runner, self._runner = runner, None, None
-            if runner is None and self._pending is not None:
-                turn, self._pending = self._pending, None
-                epoch = self._epoch
-        if stale is not None:
-            self._close_runner(stale)
-        if runner is None and turn is not None:
-            runner = self._start_reply(turn, epoch)
-        if runner is None:
-            return None, None
-        return self._step(runner)
+        return self._replies.next_item()
 
     def _reply_name(self, startup: bool) -> str:
         fn = self.startup_fn if startup else self.fn
         what = "startup_fn" if startup else "reply function"
         return f"{type(self).__name__} {what} {getattr(fn, '__name__', type(fn).__name__)}()"
 
-    def _start_reply(self, turn: _Turn, epoch: int) -> Steps | None:
+    def _start_reply(self, turn: Turn) -> Steps | None:
+        """The user's reply to ``turn`` as steps (their function called through the bridge)."""
         name = self._reply_name(turn.startup)
         try:
             args = self._reply_args(turn.startup)
@@ -344,49 +317,14 @@ class ReplyOnPause(StreamHandler):
                 assert turn.audio is not None
                 with self.bridge.running(name):  # tracked: a fn that hangs here is named
                     produced = self.fn((self.input_sample_rate, turn.audio), *args)
-            runner = self.bridge.steps(name, produced)
+            return self.bridge.steps(name, produced)
         except Exception as exc:
             self._report_error(exc if isinstance(exc, UserCodeError) else UserCodeError(name, exc))
             return None
-        with self._lock:
-            if epoch == self._epoch:
-                self._runner, self._runner_epoch = runner, epoch
-                return runner
-        self._close_runner(runner)
-        return None
 
-    def _step(self, runner: Steps) -> tuple[Any, EmitParts | None]:
-        first = not runner.started
-        try:
-            item = runner.step()
-            parts = parse_audio_emit(item)  # a bad yield ends this turn with a clear error
-        except StopIteration:
-            self._end_reply(runner, interrupted=False)
-            return None, None
-        except Exception as exc:
-            self._end_reply(runner, interrupted=True)
-            self._report_error(exc)
-            return None, None
-        with self._lock:
-            current = self._runner is runner and self._runner_epoch == self._epoch
-        if not current:
-            self._end_reply(runner, interrupted=True)
-            return None, None
-        if first:
-            self.report_status(StatusEvent.RESPONSE_STARTING)
-        return item, parts
-
-    def _end_reply(self, runner: Steps, interrupted: bool) -> None:
-        with self._lock:
-            if self._runner is runner:
-                self._runner = None
-        self._close_runner(runner)
-        if not interrupted:
-            self._flush_output()
-            self.report_status(StatusEvent.RESPONSE_DONE)
-
-    def _close_runner(self, runner: Steps) -> None:
-        runner.close()
+    def _reply_done(self) -> None:
+        self._flush_output()
+        self.report_status(StatusEvent.RESPONSE_DONE)
 
     def _report_error(self, exc: BaseException) -> None:
         message = user_message(exc)

@@ -32,7 +32,8 @@ from ..core.bridge import user_message
 from ..core.status import StatusEvent
 from .inherited_parameters import inherit_parameters
 from .keyword_watch import KeywordWatcher
-from .reply_on_pause import ReplyFn, ReplyOnPause, _Turn
+from .replies import Turn
+from .reply_on_pause import ReplyFn, ReplyOnPause
 
 __all__ = ["ReplyOnStopWords"]
 
@@ -183,7 +184,7 @@ class ReplyOnStopWords(ReplyOnPause):
             rest = self._after_phrase(start_s, audio, hit.end_s)
             if rest is not None:  # the phrase and the request were one turn, already over
                 self._phrase_end = None
-                self._pending = _Turn(rest)
+                self._replies.queue(Turn(rest))
                 self.report_status(StatusEvent.PAUSE_DETECTED)
 
     def _on_detector_error(self, exc: BaseException) -> None:
