@@ -14,7 +14,10 @@ transcript unsure or cut off ("compute this" cut 0.2 s after "compute"
 reads "computer").  Words standing in for a phrase word (``anchored``)
 count only if the model, asked (:mod:`.phrase_odds`), finds the phrase in
 their place about as likely as what it wrote, and no likelier a near-miss
-word that sounds like them ("Hello, Vires." for "hello virus").  The
+word that sounds like them ("Hello, Vires." for "hello virus").  A phrase
+of several words written as other words altogether (:mod:`.misheard`:
+espeak's "hello iris" as "The low my wrist.") counts only if the search
+heard it whole and the model finds it about as likely there.  The
 measurements behind each rule: ``docs/stop-phrase-research.md``.
 """
 
@@ -25,6 +28,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
+from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer, is_dictionary_word, words_near
 from .transcript_match import (
@@ -34,17 +38,13 @@ from .transcript_match import (
     ends_transcript,
     match_confidence,
 )
-from .types import KeywordHit, StopPhrase
+from .types import KeywordHit, StopPhrase, related_phrases, variant_words
 
 __all__ = ["GARBLE_RATIO", "ConfirmRules", "Verdict"]
 
 LOG = logging.getLogger(__name__)
 
-GARBLE_RATIO = 0.5
-"""How far (phone edits per phrase phone) a made-up word may be from a one-word phrase an
-earlier look wrote, to stand in for it: "Emptor" and "Empture" for "computer" are 3.6 of 8."""
-
-_KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2}
+_KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2, "misheard": 3}
 
 Spellings = tuple[tuple[str, ...], ...]
 
@@ -136,6 +136,11 @@ class ConfirmRules:
             than this: "Hello, Vires." for a spoken "hello virus", virus
             3.0 to 4.8 nats over iris; true garbles ("Iirs", "Iars") put
             their nearest near-miss word 3.8 to 5.6 below the phrase.
+        misheard_odds: a phrase of several words written as other words,
+            none of them its own (:mod:`.misheard`: espeak's "hello iris" as
+            "The low my wrist."), counts on any look if the search heard the
+            whole phrase and the model finds the phrase there at least this
+            likely (true -0.8 to -4.9; near-miss sentences -18 and below).
     """
 
     def __init__(
@@ -155,6 +160,7 @@ class ConfirmRules:
         sure_phrase_odds: float = -5.0,
         min_word_odds: float = -12.0,
         rival_margin: float = 0.0,
+        misheard_odds: float = -5.0,
     ) -> None:
         for name, value in (
             ("min_confidence", min_confidence),
@@ -174,14 +180,16 @@ class ConfirmRules:
         self.sure_phrase_odds = max(float(sure_phrase_odds), self.min_phrase_odds)
         self.min_word_odds = float(min_word_odds)
         self.rival_margin = float(rival_margin)
+        self.misheard_odds = float(misheard_odds)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
         self._words = {p.text: p.max_words for p in self.phrases}
-        self._related = {p.text: _related(p, self.phrases) for p in self.phrases}
+        self._related = {p.text: related_phrases(p, self.phrases) for p in self.phrases}
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
-        self._variant_words = {p.text: _variant_words(p) for p in self.phrases}
+        self._variant_words = {p.text: variant_words(p) for p in self.phrases}
         self._spellings = {p.text: p.spellings for p in self.phrases}
+        self._heard_as_such = {p.text: self.matcher.near_miss_words(p.text) for p in self.phrases}
 
     def related(self, phrase: str) -> tuple[str, ...]:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
@@ -296,8 +304,14 @@ class ConfirmRules:
                     if rival > odds + self.rival_margin:
                         return Verdict(None, match, close=not last_look, rivals=rivals)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
+        if phrase_odds is not None:
+            misheard = self._misheard(members, text, partial, phrase_odds, near_misses_before)
+            if misheard is not None:
+                return misheard
         if written_before is not None and last_look and phrase_odds is not None:
-            garble = self._garbled(text, written_before)
+            garble = garbled_word(
+                text, written_before, self._pron[written_before], self._spellings[written_before]
+            )
             if garble is not None:
                 odds = phrase_odds(garble)
                 LOG.debug("%r garbles %r (odds %.1f)", text, written_before, odds)
@@ -319,6 +333,33 @@ class ConfirmRules:
         said = {p for m in members for p in self._related[m.phrase]}
         near = frozenset(p for p in said if self.matcher.near_misses_said(text, p))
         return Verdict(None, close=close, near_misses=near)
+
+    def _misheard(
+        self,
+        members: Sequence[KeywordHit],
+        text: str,
+        partial: Collection[KeywordHit],
+        phrase_odds: Callable[[TranscriptMatch], float],
+        near_misses_before: Collection[str],
+    ) -> Verdict | None:
+        """A several-word phrase the search heard whole, written as other words (.misheard)."""
+        for member in members:
+            if member in partial or member.phrase in near_misses_before:
+                continue
+            if member.score is None or member.score < self.anchor_margin:
+                continue
+            phrase = member.phrase
+            heard_as_such = self._heard_as_such[phrase]
+            match = misheard_phrase(
+                text, phrase, self._pron[phrase], self._spellings[phrase], heard_as_such
+            )
+            if match is None:
+                continue
+            odds = phrase_odds(match)
+            LOG.debug("%r: %r misheard? (odds %.1f)", text, member.phrase, odds)
+            if odds >= self.misheard_odds:
+                return Verdict(member, match)
+        return None
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look)."""
@@ -355,44 +396,3 @@ class ConfirmRules:
                     if any(not is_dictionary_word(word) for _, word, _ in near):
                         return True
         return False
-
-    def _garbled(self, text: str, phrase: str) -> TranscriptMatch | None:
-        """The made-up word in ``text`` nearest one-word ``phrase``, if no real word is near it.
-
-        Whisper garbles a word that opens its window ("Empeter", "Dempeater"
-        for "computer"); a near-miss it writes as the words it heard
-        ("computed again", "Commutors computed"), and a real word near the
-        phrase means it heard that word.
-        """
-        words = normalize_phrase(text)
-        pron = self._pron[phrase]
-        best: TranscriptMatch | None = None
-        for spelling in self._spellings.get(phrase, ()):
-            if len(spelling) != 1:
-                continue
-            for index, word, dist in words_near(pron, words, pron.word(spelling[0]), GARBLE_RATIO):
-                if is_dictionary_word(word):
-                    return None  # a real word near the phrase: Whisper heard it
-                if best is None or dist < best.distance:
-                    best = TranscriptMatch(phrase, "anchored", dist, index, index + 1, 1)
-        return best
-
-
-def _variant_words(phrase: StopPhrase) -> frozenset[str]:
-    """Words in some but not all of ``phrase``'s spellings ("ok" / "okay" of "ok computer")."""
-    spellings = [set(s) for s in phrase.spellings]
-    return frozenset(set.union(*spellings) - set.intersection(*spellings))
-
-
-def _related(phrase: StopPhrase, phrases: Sequence[StopPhrase]) -> tuple[str, ...]:
-    """``phrase`` and the phrases that end with one of its spellings or that it ends with."""
-    out = [phrase.text]
-    for other in phrases:
-        if other.text == phrase.text:
-            continue
-        for a in phrase.spellings:
-            for b in other.spellings:
-                n = min(len(a), len(b))
-                if a[-n:] == b[-n:] and other.text not in out:
-                    out.append(other.text)
-    return tuple(out)

@@ -59,7 +59,7 @@ __all__ = [
     "match_confidence",
 ]
 
-MatchKind = Literal["exact", "fuzzy", "anchored"]
+MatchKind = Literal["exact", "fuzzy", "anchored", "misheard"]
 
 
 @dataclass(frozen=True)
@@ -68,11 +68,14 @@ class TranscriptMatch:
 
     Attributes:
         phrase: the canonical phrase (``StopPhrase.text``).
-        kind: ``exact``, ``fuzzy`` or ``anchored`` (see the module docstring).
+        kind: ``exact``, ``fuzzy`` or ``anchored`` (see the module docstring),
+            or ``misheard``: other words stand in for the whole phrase
+            (:mod:`.misheard`; :class:`PhraseMatcher` never finds this kind).
         distance: phone distance of the words that are not exact (0 for ``exact``).
         first, last: the matched words, ``words[first:last]``.
         stand_ins: for ``anchored``, how many words stand in for the odd
-            phrase word (1 or 2); 0 for the other kinds.
+            phrase word (1 or 2); for ``misheard``, for the whole phrase; 0
+            for the other kinds.
         shorter: one word stands in that lacks two or more of the phrase
             word's phones ("key" for "kira"): rather a word heard than a name
             misspelt.
@@ -259,12 +262,17 @@ class PhraseMatcher:
         families hold everyday words ("they" for "ok") and pieces of garbles
         ("risk" of espeak's "The law I risk." for "hello iris").
         """
-        words = set(normalize_phrase(text))
+        said = set(normalize_phrase(text))
+        return bool(self.near_miss_words(phrase, min_phones=min_phones) & said)
+
+    def near_miss_words(self, phrase: str, *, min_phones: int = 5) -> frozenset[str]:
+        """The near-miss families of ``phrase``'s words of ``min_phones`` phones or more."""
+        out: set[str] = set()
         for spelling in self._spellings[phrase]:
             for prons, near in zip(spelling.word_prons, spelling.near_misses, strict=True):
-                if prons and min(len(p) for p in prons) >= min_phones and words & near:
-                    return True
-        return False
+                if prons and min(len(p) for p in prons) >= min_phones:
+                    out |= near
+        return frozenset(out)
 
     def rivals(
         self, text: str, match: TranscriptMatch, *, within: float = 1.5, most: int = 3
@@ -363,7 +371,7 @@ def cut_short(text: str, match: TranscriptMatch) -> bool:
 
 
 def _rank(match: TranscriptMatch) -> tuple[int, float]:
-    order = {"exact": 0, "fuzzy": 1, "anchored": 2}
+    order = {"exact": 0, "fuzzy": 1, "anchored": 2, "misheard": 3}
     return order[match.kind], match.distance
 
 

@@ -104,6 +104,26 @@ FEED_SLICE = 320
 """Samples (20 ms at 16 kHz) a keyword stream consumes at a time, so hits are seen promptly."""
 
 
+def variant_words(phrase: StopPhrase) -> frozenset[str]:
+    """Words in some but not all of ``phrase``'s spellings ("ok" / "okay" of "ok computer")."""
+    spellings = [set(s) for s in phrase.spellings]
+    return frozenset(set.union(*spellings) - set.intersection(*spellings))
+
+
+def related_phrases(phrase: StopPhrase, phrases: Sequence[StopPhrase]) -> tuple[str, ...]:
+    """``phrase`` and the phrases that end with one of its spellings or that it ends with."""
+    out = [phrase.text]
+    for other in phrases:
+        if other.text == phrase.text:
+            continue
+        for a in phrase.spellings:
+            for b in other.spellings:
+                n = min(len(a), len(b))
+                if a[-n:] == b[-n:] and other.text not in out:
+                    out.append(other.text)
+    return tuple(out)
+
+
 def feed_slices(audio: np.ndarray) -> Iterator[np.ndarray]:
     """``audio`` (int16 mono, any length or shape) in pieces of :data:`FEED_SLICE` samples."""
     chunk = np.asarray(audio).reshape(-1)
