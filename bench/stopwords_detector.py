@@ -46,6 +46,7 @@ TAIL_S = 1.2  # noise floor (-66 dBFS) after every clip: a detector may decide u
 
 
 VOICE_SHIFT = 1.0  # --voice-shift: play the fixtures this much faster (pitch and formants too)
+NOISE_DBFS: float | None = None  # --noise-dbfs: white noise this loud under every clip
 
 
 def load(name: str) -> np.ndarray:
@@ -81,10 +82,14 @@ def run(detector: PocketSphinxDetector | ConfirmedDetector) -> dict[str, object]
     missed: list[str] = []
     false_files: list[str] = []
     rng = np.random.default_rng(7)
+    noise_rng = np.random.default_rng(11)
     for item in manifest:
         # a faint noise floor after each clip, so looks that wait for later audio happen
         tail = (rng.standard_normal(int(TAIL_S * 16000)) * 16).astype(np.int16)
         audio = np.concatenate([load(item["file"]), tail])
+        if NOISE_DBFS is not None:
+            noise = noise_rng.standard_normal(audio.size) * 32768 * 10 ** (NOISE_DBFS / 20)
+            audio = np.clip(audio + noise, -32768, 32767).astype(np.int16)
         stream.reset()
         hits = []
         for i in range(0, len(audio), CHUNK):
@@ -189,6 +194,13 @@ def main() -> None:
         help="--confirmed: when the search warped for deep voices listens",
     )
     parser.add_argument(
+        "--noise-dbfs",
+        type=float,
+        default=None,
+        help="add white noise this loud (RMS, dBFS) under every clip and its tail; the "
+        "fixtures' speech is about -23 dBFS RMS, so -40 is a 17 dB signal-to-noise ratio",
+    )
+    parser.add_argument(
         "--no-last-words",
         action="store_true",
         help="--confirmed without stage 1 listening for multi-word phrases' last words alone",
@@ -208,7 +220,8 @@ def main() -> None:
         kwargs["multiword_accept"] = None
     if args.no_verify:
         kwargs["verify"] = False
-    global FIXTURES, VOICE_SHIFT
+    global FIXTURES, VOICE_SHIFT, NOISE_DBFS
+    NOISE_DBFS = args.noise_dbfs
     if args.fixtures is not None:
         FIXTURES = args.fixtures
     if not 0.5 <= args.voice_shift <= 2.0:
@@ -229,12 +242,13 @@ def main() -> None:
         confirmed = ConfirmedDetector(
             default_phrases(), candidates=stage1, last_word_margin=margin, **warp
         )
-        print(json.dumps({**run(confirmed), "warped_search": args.warped_search}))
+        result = {**run(confirmed), "warped_search": args.warped_search}
+        print(json.dumps({**result, "noise_dbfs": NOISE_DBFS}))
         return
     detector = PocketSphinxDetector(default_phrases(), **kwargs)  # type: ignore[arg-type]
     if detector.verify:
         detector.verifier()  # build the shared stage-2 index before timing
-    print(json.dumps(run(detector)))
+    print(json.dumps({**run(detector), "noise_dbfs": NOISE_DBFS}))
 
 
 if __name__ == "__main__":
