@@ -14,9 +14,9 @@ Two ways Whisper tiny.en writes a phrase it heard as something else, which
   phrase word ("the Irish balloon", "the diaries of these") score -18 and
   below.  A span holding a word of the phrase is left to the ``anchored``
   kind of :class:`.PhraseMatcher`, which knows its near-miss words: "Hello,
-  Virus." and "Hello, buyers." score as well as true phrases (-2.6, -3.2);
-  so is one holding a near-miss word of a long phrase word ("computed",
-  "a computing" for "ok computer"): Whisper heard that word.
+  Virus." and "Hello, buyers." score as well as true phrases (-2.6, -3.2).
+  A span holding a near-miss word of a long phrase word ("computed", "a
+  computing" for "ok computer") never stands in: Whisper heard that word.
 """
 
 from __future__ import annotations
