@@ -235,8 +235,10 @@ def test_a_pair_of_words_near_a_phrase_word_stands_in_only_with_the_whole_phrase
     """Two dictionary words close to the odd word ("I rest" for "iris", "the low" for "hello").
 
     Whisper writes such pairs for a real phrase too ("The low iris" in an
-    espeak voice), so they count when the search heard the whole phrase,
-    not when it heard only the last word, which it hears in "I rest" too.
+    espeak voice), so they count when the search heard the whole phrase; when
+    it heard only the last word, which it hears in "I rest" too, only if the
+    model can be asked and finds the phrase likely at the surer floor, on
+    every look ("The low iris" -1.2; "Hello, I rest now" -7.0 on a last look).
     """
     assert matcher.find(text, "hello iris", anchored=True) is not None
     assert matcher.find(text, "hello iris", anchored=True, word_pairs=False) is None
@@ -244,6 +246,18 @@ def test_a_pair_of_words_near_a_phrase_word_stands_in_only_with_the_whole_phrase
     by_last_word = KeywordHit("hello iris", 1.4, 1.8, score=40.0)
     assert rules.judge([whole], text).hit == whole
     assert rules.judge([by_last_word], text, partial=[by_last_word]).hit is None
+    between = (rules.min_phrase_odds + rules.sure_phrase_odds) / 2
+    for odds, hits in ((-1.2, (True, True)), (between, (False, False))):
+        for last_look, confirmed in zip((False, True), hits, strict=True):
+            verdict = rules.judge(
+                [by_last_word],
+                text,
+                partial=[by_last_word],
+                last_look=last_look,
+                phrase_odds=lambda _m, o=odds: o,
+            )
+            assert (verdict.hit == by_last_word) is confirmed, (odds, last_look)
+    assert rules.judge([whole], text, phrase_odds=lambda _m: between).hit == whole
 
 
 @pytest.mark.parametrize("text", ["Okay, no way.", "Okay, no will."])

@@ -120,9 +120,9 @@ class ConfirmRules:
             most this much less likely (natural log, :mod:`.phrase_odds`)
             than what it wrote, when ``judge`` is given a way to ask it.
         sure_phrase_odds: before the last look such a match counts only at
-            these odds or better; between the two it waits for the last look
-            (a spoken "okay, no way" read as "Okay, no way" at the window's
-            edge scored -7.3 for "okay nova", -11.4 with the words after it).
+            these odds or better, and on every look for a phrase heard by its
+            last word alone ("The low iris" -1.2, "Hello, I rest now" -7.0);
+            between the floors it waits ("Okay, no way" for "okay nova" -7.3).
         min_word_odds: the same floor for an ``anchored`` match in which one
             word stands in, lower: a garbled name ("Hello, wires" for "hello
             iris" in a deeper voice) scored down to -9.7, a word heard as such
@@ -131,11 +131,9 @@ class ConfirmRules:
             key." for "okay kira", -7.5 to -9.6) is held to a pair's floors.
         rival_margin: a word standing in that sounds like a near-miss word
             (:meth:`.PhraseMatcher.rivals`: "Vires" like "virus") does not
-            count if the model, asked (``judge``'s ``rival_odds``), finds the
-            near-miss word in its place likelier than the phrase by more
-            than this: "Hello, Vires." for a spoken "hello virus", virus
-            3.0 to 4.8 nats over iris; true garbles ("Iirs", "Iars") put
-            their nearest near-miss word 3.8 to 5.6 below the phrase.
+            count if the model (``judge``'s ``rival_odds``) finds the near-miss
+            word likelier there by more than this: "Hello, Vires." for a spoken
+            "hello virus" +3.0 to +4.8; true garbles ("Iirs") -3.8 to -5.6.
         misheard_odds: a phrase of several words written as other words,
             none of them its own (:mod:`.misheard`: espeak's "hello iris" as
             "The low my wrist."), counts on any look if the search heard the
@@ -221,7 +219,9 @@ class ConfirmRules:
         applies.  ``soon_possible``: whether a quick look can follow an early
         one; if not, :attr:`edge_confidence` does not apply.  ``partial``: members the
         search heard by their phrase's last word only; their score supports an
-        ``anchored`` match, but does not by itself earn a second look.
+        ``anchored`` match, but does not by itself earn a second look, and
+        two words standing in count for them only if the model can be asked,
+        at :attr:`sure_phrase_odds` on every look.
         ``rival_odds``: the same for readings with other words in the
         phrase's place (see :attr:`rival_margin`).
         ``phrase_odds``: how much less likely the model finds the phrase than
@@ -254,7 +254,7 @@ class ConfirmRules:
                     text,
                     phrase,
                     anchored=sure and phrase == member.phrase,
-                    word_pairs=member not in partial,
+                    word_pairs=member not in partial or phrase_odds is not None,
                     pairs_checked=phrase_odds is not None,
                 )
                 if match is None:
@@ -289,7 +289,7 @@ class ConfirmRules:
                 return Verdict(None, match, close=True, confidence=confidence, soon=soon)
             if match.stand_ins and phrase_odds is not None:
                 odds = phrase_odds(match)
-                if odds < self._odds_floor(match, last_look):
+                if odds < self._odds_floor(match, last_look, by_last_word=key[-1]):
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
                 rivals: Spellings = ()
@@ -361,10 +361,13 @@ class ConfirmRules:
                 return Verdict(member, match)
         return None
 
-    def _odds_floor(self, match: TranscriptMatch, last_look: bool) -> float:
-        """The least odds at which the words standing in for a phrase word count (this look)."""
+    def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, by_last_word: bool) -> float:
+        """The least odds at which the words standing in for a phrase word count (this look);
+        a pair for a phrase heard by its last word alone (less heard) needs surer odds."""
         if match.stand_ins == 1 and not match.shorter:
             return self.min_word_odds
+        if by_last_word:
+            return self.sure_phrase_odds
         return self.min_phrase_odds if last_look else self.sure_phrase_odds
 
     def _scored_well(self, member: KeywordHit) -> bool:
