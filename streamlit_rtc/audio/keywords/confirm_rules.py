@@ -32,21 +32,18 @@ from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer, is_dictionary_word, words_near
 from .transcript_match import (
+    KIND_ORDER,
     PhraseMatcher,
     TranscriptMatch,
     cut_short,
     ends_transcript,
     match_confidence,
 )
-from .types import KeywordHit, StopPhrase, related_phrases, variant_words
+from .types import KeywordHit, Spellings, StopPhrase, related_phrases, variant_words
 
 __all__ = ["GARBLE_RATIO", "ConfirmRules", "Verdict"]
 
 LOG = logging.getLogger(__name__)
-
-_KIND_RANK = {"exact": 0, "fuzzy": 1, "anchored": 2, "misheard": 3}
-
-Spellings = tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -261,7 +258,7 @@ class ConfirmRules:
                     continue
                 # Ties go to a candidate heard as the whole phrase: its times are surer.
                 key = (
-                    _KIND_RANK[match.kind],
+                    KIND_ORDER[match.kind],
                     -self._words[phrase],
                     match.distance,
                     member in partial,

@@ -31,11 +31,11 @@ from ..speech.heard_words import ScoredTranscript
 from ..speech.protocols import ReadingScorer, ScoredSTTModel
 from .alignment import ALIGN_AFTER_S
 from .candidates import CandidateStreams
-from .confirm_rules import Spellings, Verdict
+from .confirm_rules import Verdict
 from .phrase_odds import phrase_odds
 from .ring import AudioRing
 from .transcript_match import TranscriptMatch
-from .types import KeywordHit, feed_slices
+from .types import KeywordHit, Spellings, feed_slices
 from .voice_warp import VoiceMatchedStreams
 
 if TYPE_CHECKING:

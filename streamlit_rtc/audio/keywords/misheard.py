@@ -21,11 +21,12 @@ Two ways Whisper tiny.en writes a phrase it heard as something else, which
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer, is_dictionary_word, words_near
 from .transcript_match import TranscriptMatch
+from .types import Spellings
 
 __all__ = ["GARBLE_RATIO", "MISHEARD_RATIO", "garbled_word", "misheard_phrase"]
 
@@ -41,8 +42,6 @@ model about."""
 
 MISHEARD_MAX_WORDS = 4
 """The most words that may stand in for a whole phrase ("the low high risk")."""
-
-Spellings = Sequence[Sequence[str]]
 
 
 def garbled_word(
@@ -87,7 +86,7 @@ def misheard_phrase(
     one-word phrase (its near-misses are single words: "computed" for
     "computer").  The match is of kind ``misheard``.
     """
-    multiword = [tuple(s) for s in spellings if len(s) > 1]
+    multiword = [s for s in spellings if len(s) > 1]
     if not multiword:
         return None
     excluded = {word for spelling in spellings for word in spelling} | set(heard_as_such)

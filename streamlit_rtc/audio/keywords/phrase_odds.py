@@ -22,6 +22,7 @@ import re
 from ..speech.protocols import AudioArray, ReadingScorer
 from ..words import normalize_phrase
 from .transcript_match import TranscriptMatch
+from .types import Spellings
 
 __all__ = ["phrase_odds", "readings_with_phrase"]
 
@@ -31,9 +32,7 @@ _TRAILING_MARKS = re.compile(r"[^\w]*$")
 _SENTENCE_END = (".", "?", "!")
 
 
-def readings_with_phrase(
-    text: str, match: TranscriptMatch, spellings: tuple[tuple[str, ...], ...]
-) -> list[str]:
+def readings_with_phrase(text: str, match: TranscriptMatch, spellings: Spellings) -> list[str]:
     """``text`` with the matched words replaced by the phrase, as the model might write it.
 
     Each spelling of the phrase, with and without a comma after its first
@@ -75,7 +74,7 @@ def phrase_odds(
     audio: tuple[int, AudioArray],
     text: str,
     match: TranscriptMatch,
-    spellings: tuple[tuple[str, ...], ...],
+    spellings: Spellings,
 ) -> float:
     """Log-probability of the likeliest reading with the phrase minus that of ``text``.
 

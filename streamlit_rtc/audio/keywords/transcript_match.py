@@ -48,9 +48,10 @@ from ..words import trails_off
 from .competitors import max_distance, neighbours
 from .normalize import normalize_phrase
 from .phonetic import Pron, Pronouncer, is_dictionary_word, phone_edits
-from .types import StopPhrase
+from .types import Spellings, StopPhrase
 
 __all__ = [
+    "KIND_ORDER",
     "MatchKind",
     "PhraseMatcher",
     "TranscriptMatch",
@@ -60,6 +61,9 @@ __all__ = [
 ]
 
 MatchKind = Literal["exact", "fuzzy", "anchored", "misheard"]
+
+KIND_ORDER: dict[MatchKind, int] = {"exact": 0, "fuzzy": 1, "anchored": 2, "misheard": 3}
+"""The match kinds, surest first."""
 
 
 @dataclass(frozen=True)
@@ -276,7 +280,7 @@ class PhraseMatcher:
 
     def rivals(
         self, text: str, match: TranscriptMatch, *, within: float = 1.5, most: int = 3
-    ) -> tuple[tuple[str, ...], ...]:
+    ) -> Spellings:
         """The phrase with its odd word swapped for near-miss words that sound like the stand-in.
 
         For an ``anchored`` match where one word stands in ("Hello, Vires."),
@@ -371,8 +375,7 @@ def cut_short(text: str, match: TranscriptMatch) -> bool:
 
 
 def _rank(match: TranscriptMatch) -> tuple[int, float]:
-    order = {"exact": 0, "fuzzy": 1, "anchored": 2, "misheard": 3}
-    return order[match.kind], match.distance
+    return KIND_ORDER[match.kind], match.distance
 
 
 def _near_miss_radius(prons: tuple[Pron, ...]) -> int:

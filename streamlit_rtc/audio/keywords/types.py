@@ -10,6 +10,9 @@ import numpy as np
 
 from .normalize import normalize_phrase
 
+Spellings = tuple[tuple[str, ...], ...]
+"""Ways of writing a phrase, each a tuple of lower-case words (``StopPhrase.spellings``)."""
+
 
 @dataclass(frozen=True)
 class KeywordHit:
@@ -75,7 +78,7 @@ class StopPhrase:
             object.__setattr__(self, "pronunciations", tuple(prons.items()))
 
     @property
-    def spellings(self) -> tuple[tuple[str, ...], ...]:
+    def spellings(self) -> Spellings:
         """All word sequences that count as this phrase (canonical first, unique)."""
         out: list[tuple[str, ...]] = []
         for text in (self.text, *self.alternatives):
