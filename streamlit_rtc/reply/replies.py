@@ -23,7 +23,7 @@ from ..core.emit import EmitParts, parse_audio_emit
 __all__ = ["Replies", "Turn"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Turn:
     """A finished utterance (``audio``: int16 ``(channels, N)``) or the startup request."""
 

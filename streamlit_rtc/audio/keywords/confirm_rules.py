@@ -184,7 +184,6 @@ class ConfirmRules:
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
         self._variant_words = {p.text: variant_words(p) for p in self.phrases}
         self._spellings = {p.text: p.spellings for p in self.phrases}
-        self._heard_as_such = {p.text: self.matcher.near_miss_words(p.text) for p in self.phrases}
 
     def related(self, phrase: str) -> tuple[str, ...]:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
@@ -346,7 +345,7 @@ class ConfirmRules:
             if member.score is None or member.score < self.anchor_margin:
                 continue
             phrase = member.phrase
-            heard_as_such = self._heard_as_such[phrase]
+            heard_as_such = self.matcher.near_miss_words(phrase)
             match = misheard_phrase(
                 text, phrase, self._pron[phrase], self._spellings[phrase], heard_as_such
             )

@@ -129,6 +129,7 @@ class PhraseMatcher:
         self.loose_max = float(loose_max)
         self._spellings: dict[str, list[_Spelling]] = {}
         self._pronouncers: dict[str, Pronouncer] = {}
+        self._near_miss_words: dict[tuple[str, int], frozenset[str]] = {}  # computed on first use
         for phrase in phrases:
             pron = Pronouncer(dict(phrase.pronunciations))
             self._pronouncers[phrase.text] = pron
@@ -271,12 +272,15 @@ class PhraseMatcher:
 
     def near_miss_words(self, phrase: str, *, min_phones: int = 5) -> frozenset[str]:
         """The near-miss families of ``phrase``'s words of ``min_phones`` phones or more."""
-        out: set[str] = set()
-        for spelling in self._spellings[phrase]:
-            for prons, near in zip(spelling.word_prons, spelling.near_misses, strict=True):
-                if prons and min(len(p) for p in prons) >= min_phones:
-                    out |= near
-        return frozenset(out)
+        key = (phrase, min_phones)
+        if key not in self._near_miss_words:
+            out: set[str] = set()
+            for spelling in self._spellings[phrase]:
+                for prons, near in zip(spelling.word_prons, spelling.near_misses, strict=True):
+                    if prons and min(len(p) for p in prons) >= min_phones:
+                        out |= near
+            self._near_miss_words[key] = frozenset(out)
+        return self._near_miss_words[key]
 
     def rivals(
         self, text: str, match: TranscriptMatch, *, within: float = 1.5, most: int = 3
