@@ -51,3 +51,13 @@ def test_a_skip_longer_than_the_ring_leaves_only_silence() -> None:
     assert ring.samples == 1100
     held = ring.window(0.0, 11.0)
     assert held.size == 100 and not held.any()
+
+
+def test_pushes_of_exactly_the_ring_size_then_shorter_ones_stay_in_order() -> None:
+    ring = AudioRing(100, 1.0)
+    ring.push(_ramp(0, 37))
+    for k in range(3):
+        ring.push(_ramp(37 + 100 * k, 100))
+    ring.push(_ramp(337, 20))
+    assert ring.samples == 357
+    np.testing.assert_array_equal(ring.window(0.0, 3.57), _ramp(257, 100))

@@ -108,6 +108,13 @@ def substitution_cost(a: str, b: str) -> float:
 
 def phone_distance(a: Sequence[str], b: Sequence[str]) -> float:
     """Weighted edit distance between two phone sequences (0: the same sounds)."""
+    return _weighted_distance(tuple(a), tuple(b))
+
+
+@functools.lru_cache(maxsize=16384)
+def _weighted_distance(a: Pron, b: Pron) -> float:
+    # a pure function of two short phone tuples, asked again for every look at the
+    # same words (each transcript word against each phrase's pronunciations)
     return _edit_distance(a, b, substitution_cost, INDEL)
 
 

@@ -34,11 +34,10 @@ class AudioRing:
         """Append int16 mono samples (any length; only the newest ``seconds`` are kept)."""
         n = samples.size
         if n >= self._size:
-            self._buf[:] = samples[-self._size :]
-            self._pos += n
-            # the buffer now starts at stream sample pos - size: rotate so index math holds
-            self._buf = np.roll(self._buf, self._pos % self._size)
-            return
+            # only the newest ``size`` samples survive; they go where stream time puts them
+            samples = samples[-self._size :]
+            self._pos += n - self._size
+            n = self._size
         start = self._pos % self._size
         first = min(n, self._size - start)
         self._buf[start : start + first] = samples[:first]

@@ -256,9 +256,11 @@ class ShortWindowDecoder:
         """Each generated token with the likeliest text tokens of its step (and one more step)."""
         eot = int(tok.eot)
         out: list[DecodingStep] = []
-        for index in range(min(len(logits), len(ids) + 1)):
-            row = logits[index].astype(np.float64)
-            probs = np.exp(row - np.logaddexp.reduce(row))
+        rows = np.asarray(logits[: min(len(logits), len(ids) + 1)], dtype=np.float64)
+        # softmax of every step at once (np.logaddexp.reduce per row was ~10 ms a call)
+        probs_all = np.exp(rows - rows.max(axis=1, keepdims=True))
+        probs_all /= probs_all.sum(axis=1, keepdims=True)
+        for index, probs in enumerate(probs_all):
             text_probs = probs[:eot]
             k = min(_OPTIONS_PER_STEP, len(text_probs))
             top = np.argpartition(-text_probs, k - 1)[:k]
