@@ -168,10 +168,10 @@ def webrtc(
     on every rerun (``latest_args`` / extra arguments of reply functions).
     ``time_limit`` ends a stream N seconds after it connects;
     ``concurrency_limit`` caps live streams of this ``key`` across the server
-    (None: no cap). ``rtc_configuration`` goes to the browser and the server:
-    a dict (e.g. ``get_twilio_turn_credentials()``) or a sync or async
-    function returning one (e.g. ``get_cloudflare_turn_credentials_async``),
-    called once per connection because TURN credentials expire.
+    (None: no cap). ``rtc_configuration`` is the browser's: a dict (e.g.
+    ``get_twilio_turn_credentials()``) or a sync or async function returning
+    one (e.g. ``get_cloudflare_turn_credentials_async``), called once per
+    connection because TURN credentials expire.
 
     ``AdditionalOutputs`` reach this browser session only, in order: with
     ``outputs=["history", ...]`` their values are written to those

@@ -117,14 +117,14 @@ class Stream:
       ``additional_outputs_handler``. Missing keys are
       created with ``None`` when the stream renders; set a starting value
       with ``st.session_state.setdefault(key, [])`` if the handler needs one.
-    * ``rtc_configuration``: a dict, or a sync/async function returning one
-      (passed uncalled, resolved per connection by ``webrtc()``). It is
-      used by the browser and by the server peer.
+    * ``rtc_configuration``: the browser's configuration: a dict, or a
+      sync/async function returning one (passed uncalled, resolved per
+      connection by ``webrtc()``). ``server_rtc_configuration``: the server
+      peer's (a dict; ``None``: aiortc's default), as in fastrtc.
     * ``track_constraints``: mapped to getUserMedia constraints (see
       :func:`_media_constraints`).
-    * ``server_rtc_configuration`` and ``rtp_params``: accepted, stored and
-      **not applied yet** (``webrtc()`` has no knob for them); setting one
-      logs a warning once.
+    * ``rtp_params``: accepted, stored and **not applied yet** (``webrtc()``
+      has no knob for it); setting it logs a warning once.
     * ``allow_extra_tracks``: accepted and stored; it never matters here,
       because the component only offers the tracks of its modality.
     * ``ui_args``: see :class:`UIArgs`. ``verbose``: accepted, no effect
