@@ -136,3 +136,35 @@ def test_a_failing_configuration_function_stays_on_the_page_on_every_run() -> No
     assert first == again and len(first) == 1, (first, again)
     assert "Connecting without STUN/TURN servers" in first[0]
     assert component_args(at)["rtc_configuration"] is None
+
+
+def counted_config_app() -> None:
+    import streamlit as st
+
+    from streamlit_rtc import ReplyOnPause, webrtc
+
+    def echo(audio):  # type: ignore[no-untyped-def]
+        yield audio
+
+    def turn_service():  # type: ignore[no-untyped-def]
+        st.session_state["config_calls"] = st.session_state.get("config_calls", 0) + 1
+        return {"iceServers": [{"urls": ["stun:127.0.0.1:3478"]}]}
+
+    webrtc("echo", ReplyOnPause(echo), rtc_configuration=turn_service)
+
+
+def test_a_configuration_function_runs_again_once_its_result_is_old(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streamlit_rtc.streamlit import component
+
+    at = AppTest.from_function(counted_config_app, default_timeout=60)
+    at.run()
+    at.run()
+    assert at.session_state["config_calls"] == 1  # kept across reruns: no TURN call each run
+    monkeypatch.setattr(component, "RTC_CONFIG_MAX_AGE_S", 0.0)
+    at.run()
+    assert at.session_state["config_calls"] == 2  # too old and no connection live: made again
+    assert component_args(at)["rtc_configuration"]["iceServers"][0]["urls"] == [
+        "stun:127.0.0.1:3478"
+    ]

@@ -1,4 +1,4 @@
-"""Put on PYTHONPATH of replicas by ``deploy/topology.py --loopback-ice`` (the default there).
+"""Put on PYTHONPATH of replicas by ``deploy/topology.py`` (``TOPOLOGY_LOOPBACK_ICE=1``).
 
 Confines each replica's WebRTC to 127.0.0.1 (aioice gathers only loopback
 host candidates), so in the one-machine topology media goes browser ->

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,6 +50,9 @@ BUILD_DIR = Path(__file__).resolve().parent / "component_build"
 """The built browser component (``frontend/`` → ``npm run build``), shipped in the wheel."""
 DEV_URL_ENV = "STREAMLIT_RTC_COMPONENT_URL"
 """Set to a Vite dev server's URL to develop the component with hot reload."""
+RTC_CONFIG_MAX_AGE_S = 600.0
+"""A configuration function's result older than this is made again on the next script run
+while no connection is live (TURN credentials commonly live an hour)."""
 
 
 def _declare() -> Callable[..., Any]:
@@ -92,7 +96,8 @@ class StreamContext:
     """Recent ``(kind, payload)`` from handler code: ``send_message`` (kind ``"message"``),
     ``Warning(...)`` (kind ``"warning"``)."""
     busy: bool
-    """The stream was refused because ``concurrency_limit`` live users were reached."""
+    """The connection was refused for capacity: ``concurrency_limit`` live users, or the
+    server's (or this replica's) session cap, were reached."""
     webrtc_context: Any
 
     def live(self, render: Callable[[LiveStatus], None]) -> Callable[[LiveStatus], None]:
@@ -352,12 +357,15 @@ def _rtc_configuration(
     """
     if not callable(value):
         return resolve_rtc_configuration(value), None
-    if slot.rtc_config is not None:
+    now = time.monotonic()
+    if slot.rtc_config is not None and (
+        slot.peer is not None or now - slot.rtc_config_at < RTC_CONFIG_MAX_AGE_S
+    ):
         return slot.rtc_config
     try:
         config, problem = resolve_rtc_configuration(value), None
     except RtcConfigError as exc:
         logger.error("%s: %s", slot.key, exc)
         config, problem = None, f"{exc}. Connecting without STUN/TURN servers."
-    slot.rtc_config = (config, problem)
+    slot.rtc_config, slot.rtc_config_at = (config, problem), now
     return config, problem

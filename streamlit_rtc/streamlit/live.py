@@ -1,7 +1,8 @@
 """The parts of the page that keep up with a live stream by themselves.
 
 Two fragments: the component's own poll (where ``webrtc()`` was called:
-applies outputs, shows errors and the countdown, notices a server-side end)
+applies outputs, shows errors and warnings, notices a server-side end; the
+countdown is the component's own)
 and the app's live views (``stream.live(render)``), which Streamlit reruns
 the moment the stream has news (``_compat.FragmentKicker``) with a slow
 timer as safety net. Pace constants are module attributes so a benchmark
@@ -28,8 +29,8 @@ IDLE_POLL_S = 1.0
 ACTIVE_POLL_S = 0.25
 #: A live view reruns when the stream has news; this timer is only its safety net.
 LIVE_VIEW_SAFETY_POLL_S = 1.0
-#: With a live view the component's own poll only updates the countdown;
-#: outputs, errors and ends reach the page through the view.
+#: With a live view the component's own poll runs this seldom (outputs, errors and ends
+#: reach the page through the view first; the poll still applies and shows them).
 STATUS_POLL_WITH_VIEW_S = 5.0
 QUIET_BEFORE_IDLE_S = 3.0
 _ACTIVE_STATES = (StreamState.USER_SPEAKING, StreamState.THINKING, StreamState.RESPONDING)

@@ -3,9 +3,12 @@
 fastrtc apps pass TURN helpers uncalled
 (``rtc_configuration=get_cloudflare_turn_credentials_async``) because TURN
 credentials expire: the function runs for each new connection, not once at
-import. Here it runs when a connection is being prepared (the first script
-run after the previous connection ended) and its result is kept until that
-connection ends, so reruns do not call a TURN API again.
+import. Here it runs when a connection is being prepared: on the first
+script run, then again in the run that answers a connection (for the next
+one), and whenever the kept result is older than
+:data:`~streamlit_rtc.streamlit.component.RTC_CONFIG_MAX_AGE_S` while no
+connection is live, so reruns do not call a TURN API again and a long
+conversation is not followed by expired credentials.
 """
 
 from __future__ import annotations

@@ -81,6 +81,8 @@ class StreamSlot:
     """Inputs that follow a session-state key the stream writes outputs to (position -> key)."""
     rtc_config: tuple[dict[str, Any] | None, str | None] | None = None
     """``(configuration, problem)`` for the next connection; cleared when one is answered."""
+    rtc_config_at: float = 0.0
+    """When ``rtc_config`` was made (``time.monotonic()``): an old one is made again."""
     triggered_at: float | None = None
     """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
     last_end: Snapshot | None = None

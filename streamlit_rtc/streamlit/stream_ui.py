@@ -60,9 +60,9 @@ class UIArgs(TypedDict, total=False):
     full_screen: bool
     """Not applied yet: fill the page with the component."""
     variant: Literal["wave", "textbox"]
-    """``"wave"`` (bars; with an ``icon`` the icon pulses) or ``"textbox"`` (shown as the
-    wave: a text box goes in the page as an ``st.chat_input``). Not in fastrtc's
-    ``UIArgs`` type but read by its UI."""
+    """``"wave"`` (bars, also with an ``icon``) or ``"textbox"`` (shown as the wave: a
+    text box goes in the page as an ``st.chat_input``); left out, an ``icon`` pulses
+    and no icon gives the wave. Not in fastrtc's ``UIArgs`` type but read by its UI."""
 
 
 # ``ui_args`` key -> accepted type(s) or literal values, checked at construction.
