@@ -30,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import shutil
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ TAIL_S = 1.2  # noise floor (-66 dBFS) after every clip: a detector may decide u
 
 
 VOICE_SHIFT = 1.0  # --voice-shift: play the fixtures this much faster (pitch and formants too)
+KEEP_TEMPO = False  # --keep-tempo: shift pitch and formants by VOICE_SHIFT, not the tempo
 NOISE_DBFS: float | None = None  # --noise-dbfs: white noise this loud under every clip
 
 
@@ -53,10 +56,36 @@ def load(name: str) -> np.ndarray:
     rate, audio = read_wav(FIXTURES / name, mono=True)
     if VOICE_SHIFT == 1.0:
         return audio
+    if KEEP_TEMPO:
+        return pitch_shifted(audio, rate, VOICE_SHIFT)
     # Played at rate * shift and heard at 16 kHz: every frequency (pitch, formants) and the
     # tempo scale by the shift, roughly another speaker (0.94: a voice ~1 semitone deeper).
     shifted = soxr.resample(audio.astype(np.float32), round(rate * VOICE_SHIFT), 16000)
     return np.clip(np.round(shifted), -32768, 32767).astype(np.int16)
+
+
+def pitch_shifted(audio: np.ndarray, rate: int, factor: float) -> np.ndarray:
+    """``audio`` with pitch and formants scaled by ``factor`` at the same tempo (sox ``pitch``).
+
+    sox resamples and time-stretches back (WSOLA), so the speaker sounds higher or
+    deeper without speaking faster or slower, as another speaker would.
+    """
+    sox = shutil.which("sox")
+    if sox is None:
+        raise SystemExit("--keep-tempo needs the sox command (apt install sox)")
+    raw = ["-t", "raw", "-r", str(rate), "-e", "signed", "-b", "16", "-c", "1"]
+    cents = 1200 * np.log2(factor)
+    out = subprocess.run(
+        [sox, "-q", *raw, "-", *raw, "-", "pitch", f"{cents:.1f}"],
+        input=np.ascontiguousarray(audio, dtype="<i2").tobytes(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    shifted = np.frombuffer(out, dtype="<i2").astype(np.int16)
+    if rate != 16000:
+        shifted = soxr.resample(shifted.astype(np.float32), rate, 16000)
+        shifted = np.clip(np.round(shifted), -32768, 32767).astype(np.int16)
+    return shifted
 
 
 def default_phrases() -> list[StopPhrase]:
@@ -81,6 +110,7 @@ def run(detector: PocketSphinxDetector | ConfirmedDetector) -> dict[str, object]
     errors: list[float] = []
     missed: list[str] = []
     false_files: list[str] = []
+    time_scale = 1.0 if KEEP_TEMPO else VOICE_SHIFT  # how much faster the clips are played
     rng = np.random.default_rng(7)
     noise_rng = np.random.default_rng(11)
     for item in manifest:
@@ -104,12 +134,12 @@ def run(detector: PocketSphinxDetector | ConfirmedDetector) -> dict[str, object]
         truth = item["phrase"]
         if item["kind"] == "positive":
             n_pos += 1
-            clean_s += dur - (item["phrase_end_s"] - item["phrase_start_s"]) / VOICE_SHIFT
+            clean_s += dur - (item["phrase_end_s"] - item["phrase_start_s"]) / time_scale
             good = [(h, t) for h, t in hits if truth.endswith(h.phrase)]
             if good:
                 tp += 1
                 h, t = good[0]
-                true_end = offset + item["phrase_end_s"] / VOICE_SHIFT
+                true_end = offset + item["phrase_end_s"] / time_scale
                 delays.append(t - true_end)
                 errors.append(h.end_s - true_end)
             else:
@@ -128,6 +158,7 @@ def run(detector: PocketSphinxDetector | ConfirmedDetector) -> dict[str, object]
         "detector": type(detector).__name__,
         "fixtures": FIXTURES.name,
         "voice_shift": VOICE_SHIFT,
+        "keep_tempo": KEEP_TEMPO,
         "threshold_per_phone": stage1.threshold_per_phone,
         "phone_loop_penalty": stage1.phone_loop_penalty,
         "config": stage1.config,
@@ -181,6 +212,12 @@ def main() -> None:
         "voice, 1.06: a higher one): how the detector does on voices unlike the fixtures'",
     )
     parser.add_argument(
+        "--keep-tempo",
+        action="store_true",
+        help="with --voice-shift: scale pitch and formants only, at the clips' own tempo "
+        "(sox's pitch effect), as a higher or deeper speaker who speaks as fast",
+    )
+    parser.add_argument(
         "--last-word-margin",
         type=float,
         default=None,
@@ -220,13 +257,14 @@ def main() -> None:
         kwargs["multiword_accept"] = None
     if args.no_verify:
         kwargs["verify"] = False
-    global FIXTURES, VOICE_SHIFT, NOISE_DBFS
+    global FIXTURES, VOICE_SHIFT, NOISE_DBFS, KEEP_TEMPO
     NOISE_DBFS = args.noise_dbfs
     if args.fixtures is not None:
         FIXTURES = args.fixtures
     if not 0.5 <= args.voice_shift <= 2.0:
         parser.error("--voice-shift must be in [0.5, 2]")
     VOICE_SHIFT = args.voice_shift
+    KEEP_TEMPO = args.keep_tempo
     if args.confirmed:
         from streamlit_rtc.audio.keywords.candidates import LastWords, candidate_detector
 

@@ -352,6 +352,55 @@ def test_a_higher_voice_is_heard(detector: ConfirmedDetector) -> None:
     assert heard >= total - 2, (heard, total)
 
 
+def pitch_raised(clip: np.ndarray, factor: float) -> np.ndarray:
+    """``clip`` (16 kHz int16) with pitch and formants raised by ``factor``, at its own tempo.
+
+    sox's ``pitch`` resamples and stretches back (WSOLA): a higher speaker who talks as fast.
+    """
+    import shutil
+    import subprocess
+
+    sox = shutil.which("sox")
+    assert sox is not None, "the sox command is needed (scripts/bootstrap.sh installs it)"
+    raw = ["-t", "raw", "-r", str(RATE), "-e", "signed", "-b", "16", "-c", "1"]
+    cents = f"{1200 * np.log2(factor):.1f}"
+    out = subprocess.run(
+        [sox, "-q", *raw, "-", *raw, "-", "pitch", cents],
+        input=np.ascontiguousarray(clip, dtype="<i2").tobytes(),
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(out, dtype="<i2").astype(np.int16)
+
+
+def test_a_high_voice_at_its_own_tempo_is_heard(detector: ConfirmedDetector) -> None:
+    """The piper clips with pitch and formants 20 % higher, same tempo (a woman's formants).
+
+    Its "computer" scores -16 to -35 at stage 1, under the one-word floor of -15 (6 of
+    30 lost); once the voice is measured as high, one-word candidates are looked at from
+    -40 (measured 1-2 lost), and no near-miss fires.
+    """
+    stream = detector.start_stream()
+    heard = total = 0
+    for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
+        if item["kind"] == "positive" and "computer" not in item["phrase"]:
+            continue
+        clip = pitch_raised(NEURAL.load(item["file"]), 1.2)
+        audio = np.concatenate([clip, floor(1.2, i)])
+        stream.reset()
+        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        if item["kind"] == "positive":
+            total += 1
+            heard += bool(correct(item, hits))
+        else:
+            assert hits == [], (item["file"], item["text"], hits)
+    assert stream._stage1.high_voice  # type: ignore[attr-defined]
+    assert heard >= total - 3, (heard, total)
+    cand = KeywordHit("computer", 1.0, 1.5, -25.0)
+    assert detector.worth_a_look(cand, high_voice=True) == [cand]
+    assert detector.worth_a_look(cand) == []
+
+
 def test_a_deeper_voice_is_heard_by_the_last_word(detector: ConfirmedDetector) -> None:
     """The piper "hello iris" clips played 6 % slower (a semitone deeper): another speaker.
 

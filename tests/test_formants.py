@@ -24,6 +24,7 @@ from streamlit_rtc.audio.keywords.candidates import (
 )
 from streamlit_rtc.audio.keywords.voice_warp import (
     DEEP_VOICE_F3_HZ,
+    HIGH_VOICE_F3_HZ,
     HYSTERESIS_HZ,
     NOT_DEEP_VOICE_F3_HZ,
     Listening,
@@ -267,3 +268,29 @@ def test_an_ordinary_voice_never_makes_the_warped_search(
     feed_clips(streams, speech_of(NEURAL, limit=10), 1.12)
     assert streams.tracker.f3_hz is not None
     assert streams.listening is Listening.PLAIN and streams.warped is None
+
+
+def test_a_high_voice_is_told_with_hysteresis(
+    searches: tuple[PocketSphinxDetector, PocketSphinxDetector],
+) -> None:
+    plain, warped_search = searches
+    voice = SetVoice()
+    streams = VoiceMatchedStreams(
+        plain.start_stream(),
+        warped_search.start_stream,
+        tracker=voice,  # type: ignore[arg-type]
+    )
+    chunk = floor(0.02)
+    line, h = HIGH_VOICE_F3_HZ, HYSTERESIS_HZ
+    for f3, high in [
+        (None, False),
+        (line - 10, False),
+        (line + 10, True),
+        (line - h + 10, True),  # a little lower: kept
+        (line - h - 10, False),
+        (line + 10, True),
+    ]:
+        voice.f3_hz = f3
+        streams.feed(chunk)
+        assert streams.high_voice is high, (f3, streams.high_voice)
+        assert streams.listening is Listening.PLAIN and streams.warped is None

@@ -81,6 +81,13 @@ class ConfirmedDetector:
             conversation).  A voice higher than the fixtures' scores
             "computer" at -5 to -14, so the one-word floor is -15; several
             words score lower when said quickly, so they get more room.
+        high_voices_min_score: the one-word floor for a high voice (a third
+            formant above :data:`.HIGH_VOICE_F3_HZ`, a woman's or a child's),
+            whose "computer" the plain search scores -16 to -35: piper clips
+            with pitch and formants raised 20 % at the same tempo, recall
+            0.867 -> 0.933, no false trigger (``docs/stop-phrase-research.md``).
+            Known only where the voice is measured (``warped_search=
+            "deep_voices"``); ``None``: ``min_score`` for every voice.
         last_word_margin: stage 1 also listens for the last word of each
             phrase of several words alone, where it beats the phone loop by
             this much (:class:`.LastWords`: deeper voices' "hello iris");
@@ -122,6 +129,7 @@ class ConfirmedDetector:
         min_window_s: float = 1.5,
         min_score: float = -15.0,
         min_score_multiword: float = -30.0,
+        high_voices_min_score: float | None = -40.0,
         last_word_margin: float | None = LAST_WORD_MARGIN,
         deeper_voices_warp: float | None = DEEPER_VOICES_WARP,
         warped_search: WarpedSearch = "deep_voices",
@@ -179,6 +187,9 @@ class ConfirmedDetector:
         self.min_window_s = float(min_window_s)
         self.min_score = float(min_score)
         self.min_score_multiword = float(min_score_multiword)
+        self.high_voices_min_score = (
+            None if high_voices_min_score is None else float(high_voices_min_score)
+        )
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self._spellings = {p.text: p.spellings for p in self.phrases}
         self.notice: str | None = guessed_notice(guessed)
@@ -197,11 +208,20 @@ class ConfirmedDetector:
             f"Stop phrases {names}: {search}, each candidate confirmed by speech-to-text ({model})."
         )
 
-    def worth_a_look(self, cand: KeywordHit) -> list[KeywordHit]:
-        """A stage-1 candidate as the phrases to confirm; none if it scores too low."""
+    def worth_a_look(self, cand: KeywordHit, *, high_voice: bool = False) -> list[KeywordHit]:
+        """A stage-1 candidate as the phrases to confirm; none if it scores too low.
+
+        ``high_voice``: the speaker's voice is high (one-word phrases get
+        ``high_voices_min_score``).
+        """
         if self.last_words is not None and cand.phrase in self.last_words.owners:
             return self.last_words.as_phrases(cand)
-        floor = self.min_score_multiword if cand.phrase in self._multiword else self.min_score
+        if cand.phrase in self._multiword:
+            floor = self.min_score_multiword
+        elif high_voice and self.high_voices_min_score is not None:
+            floor = min(self.min_score, self.high_voices_min_score)
+        else:
+            floor = self.min_score
         return [cand] if cand.score is None or cand.score >= floor else []
 
     def start_stream(self) -> ConfirmedStream:

@@ -108,7 +108,7 @@ class ConfirmedStream:
     def _add(self, found: KeywordHit) -> None:
         if found.start_s < self._last_end:
             return
-        looks = self._det.worth_a_look(found)
+        looks = self._det.worth_a_look(found, high_voice=self._stage1.high_voice)
         if not looks:
             LOG.debug("candidate %s scores too low for a look", found)
         for cand in looks:

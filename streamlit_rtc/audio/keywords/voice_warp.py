@@ -9,7 +9,10 @@ speaker's third formant is known (:class:`.FormantTracker`, about two
 seconds of speech), then keeps it for an ordinary voice, makes and uses the
 warped one for a deep voice, and both for a voice between the two; it
 follows the voice as it changes, with hysteresis, so a voice near a line
-does not flip back and forth.
+does not flip back and forth. It also tells whether the voice is high
+(:attr:`VoiceMatchedStreams.high_voice`): such voices' one-word phrases score
+lower in the plain search, and :class:`.ConfirmedDetector` looks at them
+from a lower score.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from .types import KeywordHit
 
 __all__ = [
     "DEEP_VOICE_F3_HZ",
+    "HIGH_VOICE_F3_HZ",
     "HYSTERESIS_HZ",
     "NOT_DEEP_VOICE_F3_HZ",
     "Listening",
@@ -43,6 +47,12 @@ Measured (``docs/stop-phrase-research.md``): the piper voice 2430-2550 Hz
 as recorded, 2300-2440 a semitone deeper (where both searches together hear
 most), 2210-2310 two semitones deeper; seven espeak-ng voices 2400-2580 (a
 female one 3000); a man reading, 2710."""
+HIGH_VOICE_F3_HZ = 2650.0
+"""A median third formant above this is a high voice (a woman's or a child's).
+
+Measured: the piper voice 2460-2530 Hz, its pitch and formants raised 6 % (sox
+``pitch``, same tempo) 2590-2670, 12 % 2740-2790, 20 % 2900-2960; espeak-ng's
+male voices 2420-2550, its female one 2980; a man reading 2710."""
 HYSTERESIS_HZ = 50.0
 """How far past a line the voice must move to leave the searches it has (no flip-flop)."""
 
@@ -68,6 +78,7 @@ class VoiceMatchedStreams:
             on the detector's thread, when a voice first needs it: ~0.3 s).
         tracker: measures the voice; default a new :class:`.FormantTracker`.
         deep_below_hz, not_deep_above_hz: the two lines (third formant).
+        high_above_hz: the line above which the voice is high.
     """
 
     def __init__(
@@ -77,6 +88,7 @@ class VoiceMatchedStreams:
         tracker: FormantTracker | None = None,
         deep_below_hz: float = DEEP_VOICE_F3_HZ,
         not_deep_above_hz: float = NOT_DEEP_VOICE_F3_HZ,
+        high_above_hz: float = HIGH_VOICE_F3_HZ,
     ) -> None:
         if not_deep_above_hz < deep_below_hz:
             raise ValueError("need deep_below_hz <= not_deep_above_hz")
@@ -86,7 +98,10 @@ class VoiceMatchedStreams:
         self.tracker = tracker or FormantTracker()
         self.deep_below_hz = float(deep_below_hz)
         self.not_deep_above_hz = float(not_deep_above_hz)
+        self.high_above_hz = float(high_above_hz)
         self.listening = Listening.PLAIN
+        self.high_voice = False
+        """Whether the speaker's voice is high (third formant above ``high_above_hz``)."""
         self._missed = {Listening.PLAIN: 0, Listening.WARPED: 0}  # samples a paused one missed
         self._seen_update = self.tracker.updates
 
@@ -139,6 +154,10 @@ class VoiceMatchedStreams:
         f3 = self.tracker.f3_hz
         if f3 is None:
             return
+        high_line = self.high_above_hz - (HYSTERESIS_HZ if self.high_voice else 0.0)
+        if (f3 > high_line) != self.high_voice:
+            self.high_voice = f3 > high_line
+            LOG.info("speaker's third formant %.0f Hz: high voice %s", f3, self.high_voice)
         wanted = self._wanted(f3)
         if wanted is self.listening:
             return
