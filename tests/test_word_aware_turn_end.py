@@ -18,6 +18,7 @@ from streamlit_rtc import (
     WordAwareTurnEnd,
 )
 from streamlit_rtc.audio.turn_end import judge_last_words
+from streamlit_rtc.audio.turn_end.unfinished_words import unfinished_readings
 from streamlit_rtc.audio.turn_end.word_aware import QUICK_ACOUSTIC_S
 from streamlit_rtc.testing import read_wav
 
@@ -75,6 +76,62 @@ def test_another_language_brings_its_own_words() -> None:
 def test_no_words_give_no_opinion() -> None:
     for text in ("", "  ", "...", "?!"):
         assert judge_last_words(text).unfinished is None
+
+
+def test_a_last_word_that_sounds_like_an_unfinished_one_gets_readings() -> None:
+    assert "How long does it take to?" in unfinished_readings("How long does it take you?")
+    assert unfinished_readings("I want to book a flight tooth.") == ["I want to book a flight to."]
+    # homophones are spellings the model chose, fillers sound like anything short
+    assert not any(r.endswith(" by.") for r in unfinished_readings("Remind me to buy."))
+    assert not any(r.endswith((" to.", " too.")) for r in unfinished_readings("I want two."))
+    assert not any(r.split()[-1] in {"um", "uh"} for r in unfinished_readings("Eggs in"))
+    assert unfinished_readings("I need a table for") == []  # already unfinished
+    assert unfinished_readings("") == []
+
+
+class ReadingSTT:
+    """Writes one transcript and scores readings as told: a model that can be asked."""
+
+    def __init__(self, text: str, odds: float) -> None:
+        self.text, self.odds, self.asked = text, odds, []
+
+    def stt(self, audio: tuple[int, Any]) -> str:
+        return self.text
+
+    def reading_logprobs(self, audio: tuple[int, Any], texts: list[str]) -> list[float]:
+        self.asked.append(list(texts))
+        return [-10.0] + [-10.0 + self.odds] * (len(texts) - 1)
+
+
+def test_the_model_is_asked_whether_the_last_word_was_an_unfinished_one() -> None:
+    audio = np.zeros(16000, np.float32)
+    close = ReadingSTT("How long does it take you?", odds=-1.0)
+    assert (
+        WordAwareTurnEnd(FixedVerdict(0.97), close, unfinished_odds=-5).probability(audio) == 0.05
+    )
+    assert "How long does it take to?" in close.asked[0]
+    far = ReadingSTT("How long does it take you?", odds=-9.0)
+    assert WordAwareTurnEnd(FixedVerdict(0.97), far, unfinished_odds=-5).probability(audio) == 0.97
+    off = ReadingSTT("How long does it take you?", odds=-1.0)
+    assert WordAwareTurnEnd(FixedVerdict(0.97), off).probability(audio) == 0.97  # off by default
+    assert off.asked == []
+    plain = ReadingSTT("Set it to twenty degrees.", odds=0.0)  # nothing near: not asked
+    assert (
+        WordAwareTurnEnd(FixedVerdict(0.97), plain, unfinished_odds=-5).probability(audio) == 0.97
+    )
+    assert plain.asked == []
+
+
+def test_whisper_heard_an_unfinished_word_it_wrote_as_another(stt: STTModel) -> None:
+    """The piper "I want to book a flight to…": Whisper writes "... flight tooth." but finds
+    "... flight to." nearly as likely (measured -1.7 nats)."""
+    cut = next(e for e in HESITATIONS if e["file"] == "hesitation_t1_flight_p0.4_separate.wav")
+    text = stt.stt((16000, turn_audio(cut)[-4 * 16000 :]))
+    assert judge_last_words(text).unfinished is False, text  # the written word alone is fooled
+    asked = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_odds=-5.0)
+    assert asked.probability(turn_audio(cut)) == 0.05, text
+    unasked = WordAwareTurnEnd(FixedVerdict(0.97), stt)
+    assert unasked.probability(turn_audio(cut)) == 0.97, text
 
 
 class FixedVerdict:

@@ -13,6 +13,13 @@ sentence as a particle ("turn it on", "log in", "back up") are left out, so
 a finished command is not made to wait. A question that strands a
 preposition ("What is this for?") does wait: being answered a second later
 is better than being cut off.
+
+A deep or quick voice's short last word is sometimes written as a word that
+ends a sentence ("How long does it take you?" for "... take to", "Can you
+tell me that?" for "... the"). :func:`unfinished_readings` gives the
+transcript with its last word swapped for the unfinished words that sound
+like it, for a model to say whether it heard one of those
+(:class:`.WordAwareTurnEnd`).
 """
 
 from __future__ import annotations
@@ -22,9 +29,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Literal
 
+from ..keywords.phonetic import Pronouncer
 from ..words import trails_off
 
-__all__ = ["UNFINISHED_LAST_WORDS", "WordsVerdict", "judge_last_words"]
+__all__ = ["UNFINISHED_LAST_WORDS", "WordsVerdict", "judge_last_words", "unfinished_readings"]
 
 ARTICLES_AND_POSSESSIVES = frozenset({"a", "an", "the", "my", "your", "our", "their", "its"})
 CONJUNCTIONS = frozenset(
@@ -58,7 +66,13 @@ UNFINISHED_LAST_WORDS: frozenset[str] = (
 # and "Set an alarm for 7.30." ends on a number, not on "for".
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
-Reason = Literal["no words", "trails off", "unfinished last word", "finished last word"]
+Reason = Literal[
+    "no words", "trails off", "unfinished last word", "sounds unfinished", "finished last word"
+]
+
+SOUNDS_LIKE_PHONES = 1.5
+"""How near (weighted phone distance) a last word must sound to an unfinished word to be
+asked about: "you" / "to", "that" / "the" and "at", "in" / "and"."""
 
 
 @dataclass(frozen=True)
@@ -87,3 +101,37 @@ def judge_last_words(
     if last in unfinished_words:
         return WordsVerdict(True, "unfinished last word", last)
     return WordsVerdict(False, "finished last word", last)
+
+
+def unfinished_readings(
+    transcript: str,
+    unfinished_words: Collection[str] = UNFINISHED_LAST_WORDS,
+    pron: Pronouncer | None = None,
+    max_distance: float = SOUNDS_LIKE_PHONES,
+    most: int = 6,
+) -> list[str]:
+    """``transcript`` with its last word replaced by the (at most ``most``) unfinished words
+    that sound nearest it; never by a filler ("um"), which Whisper rarely writes and
+    which any short trailing sound resembles, nor by a homophone of it.
+
+    Empty when the last word is itself unfinished, unknown in sound, or near none.
+    """
+    found = list(_WORD.finditer(transcript))
+    if not found:
+        return []
+    last = found[-1]
+    word = last.group(0).casefold()
+    if word in unfinished_words:
+        return []
+    pron = pron or Pronouncer()
+    near = []
+    for candidate in set(unfinished_words) - FILLERS:
+        distance = pron.distance((word,), pron.words((candidate,)))
+        # a homophone ("buy" / "by", "two" / "to") is a spelling the model chose from
+        # context, not a sound it may have misheard: never asked about
+        if distance is not None and 0.0 < distance <= max_distance:
+            near.append((distance, candidate))
+    return [
+        transcript[: last.start()] + candidate + transcript[last.end() :]
+        for _, candidate in sorted(near)[:most]
+    ]
