@@ -30,8 +30,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import shutil
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -40,7 +38,7 @@ import numpy as np
 import soxr
 
 from streamlit_rtc.audio.keywords import ConfirmedDetector, PocketSphinxDetector, StopPhrase
-from streamlit_rtc.testing import read_wav
+from streamlit_rtc.testing import pitch_shifted, read_wav
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "stopwords"
 CHUNK = 320  # 20 ms at 16 kHz
@@ -62,30 +60,6 @@ def load(name: str) -> np.ndarray:
     # tempo scale by the shift, roughly another speaker (0.94: a voice ~1 semitone deeper).
     shifted = soxr.resample(audio.astype(np.float32), round(rate * VOICE_SHIFT), 16000)
     return np.clip(np.round(shifted), -32768, 32767).astype(np.int16)
-
-
-def pitch_shifted(audio: np.ndarray, rate: int, factor: float) -> np.ndarray:
-    """``audio`` with pitch and formants scaled by ``factor`` at the same tempo (sox ``pitch``).
-
-    sox resamples and time-stretches back (WSOLA), so the speaker sounds higher or
-    deeper without speaking faster or slower, as another speaker would.
-    """
-    sox = shutil.which("sox")
-    if sox is None:
-        raise SystemExit("--keep-tempo needs the sox command (apt install sox)")
-    raw = ["-t", "raw", "-r", str(rate), "-e", "signed", "-b", "16", "-c", "1"]
-    cents = 1200 * np.log2(factor)
-    out = subprocess.run(
-        [sox, "-q", *raw, "-", *raw, "-", "pitch", f"{cents:.1f}"],
-        input=np.ascontiguousarray(audio, dtype="<i2").tobytes(),
-        capture_output=True,
-        check=True,
-    ).stdout
-    shifted = np.frombuffer(out, dtype="<i2").astype(np.int16)
-    if rate != 16000:
-        shifted = soxr.resample(shifted.astype(np.float32), rate, 16000)
-        shifted = np.clip(np.round(shifted), -32768, 32767).astype(np.int16)
-    return shifted
 
 
 def default_phrases() -> list[StopPhrase]:

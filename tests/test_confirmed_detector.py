@@ -28,7 +28,7 @@ from streamlit_rtc.audio.keywords import (
 from streamlit_rtc.audio.keywords.confirmed_stream import ConfirmedStream
 from streamlit_rtc.audio.keywords.voice_warp import Listening
 from streamlit_rtc.audio.speech import HeardWord, ScoredSTTModel, ScoredTranscript
-from streamlit_rtc.testing import read_wav
+from streamlit_rtc.testing import pitch_shifted, read_wav
 
 pytestmark = pytest.mark.skipif(not stt_installed(), reason='needs "streamlit-rtc[stt]"')
 
@@ -352,27 +352,6 @@ def test_a_higher_voice_is_heard(detector: ConfirmedDetector) -> None:
     assert heard >= total - 2, (heard, total)
 
 
-def pitch_raised(clip: np.ndarray, factor: float) -> np.ndarray:
-    """``clip`` (16 kHz int16) with pitch and formants raised by ``factor``, at its own tempo.
-
-    sox's ``pitch`` resamples and stretches back (WSOLA): a higher speaker who talks as fast.
-    """
-    import shutil
-    import subprocess
-
-    sox = shutil.which("sox")
-    assert sox is not None, "the sox command is needed (scripts/bootstrap.sh installs it)"
-    raw = ["-t", "raw", "-r", str(RATE), "-e", "signed", "-b", "16", "-c", "1"]
-    cents = f"{1200 * np.log2(factor):.1f}"
-    out = subprocess.run(
-        [sox, "-q", *raw, "-", *raw, "-", "pitch", cents],
-        input=np.ascontiguousarray(clip, dtype="<i2").tobytes(),
-        capture_output=True,
-        check=True,
-    ).stdout
-    return np.frombuffer(out, dtype="<i2").astype(np.int16)
-
-
 def test_a_high_voice_at_its_own_tempo_is_heard(detector: ConfirmedDetector) -> None:
     """The piper clips with pitch and formants 20 % higher, same tempo (a woman's formants).
 
@@ -385,7 +364,7 @@ def test_a_high_voice_at_its_own_tempo_is_heard(detector: ConfirmedDetector) -> 
     for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
         if item["kind"] == "positive" and "computer" not in item["phrase"]:
             continue
-        clip = pitch_raised(NEURAL.load(item["file"]), 1.2)
+        clip = pitch_shifted(NEURAL.load(item["file"]), RATE, 1.2)
         audio = np.concatenate([clip, floor(1.2, i)])
         stream.reset()
         hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]

@@ -16,7 +16,8 @@ without a browser:
 * :class:`LoopLag` tells "the code paced wrongly" from "the machine was too
   busy" by measuring event-loop wake-up lag.
 * :func:`read_wav` / :func:`write_wav` move 16-bit PCM WAV files to and from
-  int16 arrays.
+  int16 arrays; :func:`pitch_shifted` makes a higher or deeper speaker of a
+  recording (sox), at its own tempo.
 
 * :func:`restrict_ice_to_loopback` keeps this process's ICE on 127.0.0.1
   (tests and benchmarks with peers on one machine).
@@ -42,6 +43,7 @@ from .loopback import (
     sine,
 )
 from .looplag import LoopLag
+from .voices import pitch_shifted
 
 __all__ = [
     "BROWSER_FRAME_SIZE",
@@ -58,6 +60,7 @@ __all__ = [
     "TimedStatus",
     "dominant_frequency",
     "fake_microphone",
+    "pitch_shifted",
     "read_wav",
     "restrict_ice_to_loopback",
     "sine",
