@@ -136,11 +136,22 @@ PUBLIC = {
     "TimedStatus",
     "dominant_frequency",
     "fake_microphone",
+    "pitch_shifted",
     "read_wav",
     "restrict_ice_to_loopback",
     "sine",
     "write_wav",
 }
+
+
+def test_pitch_shifted_moves_the_pitch_and_keeps_the_length() -> None:
+    rate = 22050
+    t = np.arange(rate) / rate
+    tone = (8000 * np.sin(2 * np.pi * 200 * t)).astype(np.int16)
+    higher = testing.pitch_shifted(tone, rate, 1.2)
+    assert higher.dtype == np.int16
+    assert abs(higher.size - 16000) <= 160  # at 16 kHz, the same second
+    assert abs(testing.dominant_frequency(higher, 16000) - 240) < 10
 
 
 def test_public_names() -> None:
