@@ -162,9 +162,57 @@ def test_a_configuration_function_runs_again_once_its_result_is_old(
     at.run()
     at.run()
     assert at.session_state["config_calls"] == 1  # kept across reruns: no TURN call each run
+    assert 599 <= component_args(at)["rtc_configuration_fresh_for"] <= 600
     monkeypatch.setattr(component, "RTC_CONFIG_MAX_AGE_S", 0.0)
+    monkeypatch.setattr(component, "REMAKE_MIN_AGE_S", 0.0)
     at.run()
     assert at.session_state["config_calls"] == 2  # too old and no connection live: made again
     assert component_args(at)["rtc_configuration"]["iceServers"][0]["urls"] == [
         "stun:127.0.0.1:3478"
     ]
+
+
+def test_a_browser_starting_with_a_stale_configuration_gets_a_fresh_one_for_its_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from streamlit_rtc.streamlit import component
+
+    at = AppTest.from_function(counted_config_app, default_timeout=60)
+    at.run()
+    args = component_args(at)
+    assert at.session_state["config_calls"] == 1 and args["rtc_configuration_for"] is None
+    monkeypatch.setattr(component, "REMAKE_MIN_AGE_S", 0.0)
+    prepare = {"token": args["token"], "connection": "a1b2c3d4e5f60718", "phase": "prepare"}
+    at.session_state["streamlit_rtc:echo"] = prepare
+    at.run()
+    args = component_args(at)
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert at.session_state["config_calls"] == 2  # made again for this connection
+    assert args["rtc_configuration_for"] == "a1b2c3d4e5f60718"
+    assert args["rtc_configuration"]["iceServers"][0]["urls"] == ["stun:127.0.0.1:3478"]
+    at.run()  # the same prepare value on a later rerun is old news: no TURN call
+    assert at.session_state["config_calls"] == 2
+    at.session_state["streamlit_rtc:echo"] = {**prepare, "connection": "b1b2c3d4e5f60718"}
+    at.run()
+    assert at.session_state["config_calls"] == 3
+    assert component_args(at)["rtc_configuration_for"] == "b1b2c3d4e5f60718"
+
+
+def test_a_page_cannot_make_the_server_call_the_configuration_function_in_a_loop() -> None:
+    at = AppTest.from_function(counted_config_app, default_timeout=60)
+    at.run()
+    token = component_args(at)["token"]
+    for n in range(5):  # a new connection each run, all within REMAKE_MIN_AGE_S
+        connection = f"c{n}c2c3d4e5f60718"
+        at.session_state["streamlit_rtc:echo"] = {
+            "token": token,
+            "connection": connection,
+            "phase": "prepare",
+        }
+        at.run()
+        assert component_args(at)["rtc_configuration_for"] == connection
+    assert at.session_state["config_calls"] == 1
+
+
+def test_a_dict_configuration_never_goes_stale() -> None:
+    assert component_args(run())["rtc_configuration_fresh_for"] is None

@@ -48,6 +48,8 @@ def test_stopped_and_idle_need_no_offer() -> None:
     report = parse_value(value(phase="stopped", offer=_DROP, command_seen=3), TOKEN)
     assert report == BrowserReport("a1b2c3d4e5f60718", "stopped", None, 3)
     assert parse_value(value(phase="idle", offer=None), TOKEN).phase == "idle"  # type: ignore[union-attr]
+    report = parse_value(value(phase="prepare", offer=_DROP), TOKEN)
+    assert report is not None and report.phase == "prepare" and report.offer is None
 
 
 @pytest.mark.parametrize(

@@ -110,5 +110,34 @@ def test_every_case_is_reachable() -> None:
         reconcile(stopped(), RUNNING, ScriptAsk()).case,
         reconcile(None, RUNNING, ScriptAsk()).case,
         reconcile(stopped("conn-zzzz"), NOTHING, ScriptAsk()).case,
+        reconcile(prepare(), NOTHING, ScriptAsk()).case,
     }
     assert seen == set(Case)
+
+
+def prepare(connection: str = "conn-bbbb", seen: int = 0) -> BrowserReport:
+    return BrowserReport(connection, "prepare", None, seen)
+
+
+def test_a_browser_about_to_start_gets_a_fresh_configuration() -> None:
+    step = reconcile(prepare(), NOTHING, ScriptAsk())
+    assert step.case is Case.PREPARE
+    assert step.prepare and not step.stop and step.answer is None and not step.ask_start
+
+
+def test_preparing_a_new_connection_stops_one_the_browser_has_left() -> None:
+    step = reconcile(prepare("conn-bbbb"), RUNNING, ScriptAsk())
+    assert step.case is Case.PREPARE
+    assert step.prepare and step.stop
+
+
+def test_a_prepare_for_the_running_or_an_ended_connection_changes_nothing() -> None:
+    assert reconcile(prepare("conn-aaaa"), RUNNING, ScriptAsk()).case is Case.KEEP
+    ended = ServerView("conn-bbbb", "ended", frozenset({"conn-aaaa"}))
+    step = reconcile(prepare("conn-aaaa"), ended, ScriptAsk())
+    assert step.case is Case.REPLAYED and not step.prepare
+
+
+def test_a_prepare_that_acts_on_a_start_command_asks_for_no_other() -> None:
+    step = reconcile(prepare(seen=2), NOTHING, ScriptAsk(start=True, command_id=2))
+    assert step.case is Case.PREPARE and not step.ask_start

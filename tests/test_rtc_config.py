@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from streamlit_rtc.streamlit.rtc_config import RtcConfigError, resolve_rtc_configuration
+from streamlit_rtc.streamlit.rtc_config import (
+    EXPIRY_MARGIN_S,
+    KeptConfiguration,
+    RtcConfigError,
+    credentials_expiry,
+    resolve_rtc_configuration,
+)
 
 ICE = {"iceServers": [{"urls": ["turn:turn.example.org:3478"], "username": "u", "credential": "c"}]}
 
@@ -50,3 +56,32 @@ def test_wrong_shapes_say_what_is_expected(bad: object) -> None:
 def test_a_function_returning_the_wrong_type_is_refused() -> None:
     with pytest.raises(RtcConfigError, match="result of rtc_configuration function"):
         resolve_rtc_configuration(lambda: "turn:x")  # type: ignore[arg-type,return-value]
+
+
+def test_turn_rest_usernames_tell_when_the_credentials_expire() -> None:
+    config = {
+        "iceServers": [
+            {"urls": ["stun:127.0.0.1:3478"]},
+            {"urls": ["turn:127.0.0.1:3478"], "username": "1800000600:alice", "credential": "x"},
+            {"urls": ["turns:127.0.0.1:5349"], "username": "1800000300:alice", "credential": "y"},
+        ]
+    }
+    assert credentials_expiry(config) == 1800000300.0
+    opaque = {"iceServers": [{"urls": "turn:t", "username": "g0a1b2c3d4", "credential": "z"}]}
+    for no_expiry in (None, {}, {"iceServers": []}, opaque):
+        assert credentials_expiry(no_expiry) is None
+    assert credentials_expiry({"iceServers": [{"urls": "turn:t", "username": "12:34"}]}) is None
+
+
+def test_a_kept_configuration_goes_stale_before_its_credentials_expire() -> None:
+    wall = 1800000000.0
+    expiring = {"iceServers": [{"urls": "turn:t", "username": f"{int(wall) + 300}:u"}]}
+    kept = KeptConfiguration.made(expiring, None, now=50.0, wall_now=wall)
+    assert kept.credentials_life_s == 300.0 - EXPIRY_MARGIN_S
+    assert kept.fresh_for(50.0, 600.0) == 300.0 - EXPIRY_MARGIN_S
+    assert kept.fresh_for(50.0, 100.0) == 100.0  # the max age, when shorter
+    assert kept.fresh_for(50.0 + 300.0, 600.0) == 0.0
+    static = KeptConfiguration.made({"iceServers": []}, None, now=50, wall_now=wall)
+    assert static.fresh_for(60.0, 600.0) == 590.0  # no expiry written: the max age alone
+    expired = {"iceServers": [{"urls": "turn:t", "username": f"{int(wall) - 5}:u"}]}
+    assert KeptConfiguration.made(expired, None, now=0, wall_now=wall).fresh_for(0, 600) == 0

@@ -46,6 +46,10 @@ export class App {
   private readonly meters: Meters;
   private countdown = 0;
   private connectTimer = 0;
+  /** Local clock (ms) after which the args' rtc_configuration is stale; null: never. */
+  private configStaleAt: number | null = null;
+  /** The attempt waiting for a fresh rtc_configuration ("prepare" sent), and how to hand it over. */
+  private configWait: { connection: string; resolve: (c: RTCConfiguration | null) => void } | null = null;
   private ui = { micMuted: false, camMuted: false, speakerMuted: false, soundBlocked: false };
   private devices: DeviceLists = { audioinput: [], videoinput: [] };
   private choice: DeviceChoice | null = null;
@@ -63,6 +67,13 @@ export class App {
     this.ensureView(args);
     this.args = args;
     this.disabled = ev.disabled;
+    const freshFor = args.rtc_configuration_fresh_for;
+    this.configStaleAt = freshFor === null ? null : this.env.now() + freshFor * 1000;
+    const wait = this.configWait;
+    if (wait && args.rtc_configuration_for === wait.connection) {
+      this.configWait = null;
+      wait.resolve(args.rtc_configuration);
+    }
     this.commands.useToken(args.token);
     applyTheme(this.env.doc.documentElement, ev.theme, args.ui);
     if (first) void this.refreshDevices();
@@ -140,8 +151,12 @@ export class App {
       args.media_stream_constraints, this.choice?.get("audioinput") ?? null, this.choice?.get("videoinput") ?? null,
     );
     const mine = () => this.conn?.id === id;
+    // TURN credentials kept by an idle page may have expired: ask for fresh
+    // ones first (media opens meanwhile), else connect with one rerun.
+    const stale = this.configStaleAt !== null && this.env.now() >= this.configStaleAt;
+    const rtcConfiguration = stale ? this.freshConfiguration(args, id) : args.rtc_configuration;
     const conn = new RtcConnection(this.env, {
-      id, mode: args.mode, modality: args.modality, rtcConfiguration: args.rtc_configuration, constraints,
+      id, mode: args.mode, modality: args.modality, rtcConfiguration, constraints,
     }, {
       onLocalStream: (stream) => {
         if (!mine()) return;
@@ -173,13 +188,26 @@ export class App {
     this.meters.start();
     this.connectTimer = this.env.setTimeout(() => {
       if (this.model.live && this.model.attempt === id && this.model.step !== "connected") {
-        this.dispatch({ type: "pc-failed", connection: id, message: "Could not connect (timed out)" });
+        const message = this.configWait?.connection === id
+          ? "Could not connect: the server sent no fresh ICE configuration (TURN credentials). Reload the page."
+          : "Could not connect (timed out)";
+        this.dispatch({ type: "pc-failed", connection: id, message });
       }
     }, CONNECT_TIMEOUT_MS);
     void conn.open();
   }
 
+  /** Sends "prepare" for attempt `id`; resolves with the configuration the server makes for it. */
+  private freshConfiguration(args: Args, id: string): Promise<RTCConfiguration | null> {
+    const fresh = new Promise<RTCConfiguration | null>((resolve) => {
+      this.configWait = { connection: id, resolve };
+    });
+    this.sendValue({ token: args.token, connection: id, phase: "prepare", command_seen: this.commands.lastSeen });
+    return fresh;
+  }
+
   private teardown(): void {
+    this.configWait = null;
     this.conn?.close();
     this.conn = null;
     this.env.clearTimeout(this.connectTimer);

@@ -18,7 +18,8 @@ export interface ConnectionOptions {
   id: string;
   mode: Mode;
   modality: Modality;
-  rtcConfiguration: RTCConfiguration | null;
+  /** A promise when the server is making a fresh one (the old one went stale). */
+  rtcConfiguration: RTCConfiguration | null | Promise<RTCConfiguration | null>;
   /** What to ask getUserMedia for (device choices merged in); unused for "receive". */
   constraints: MediaStreamConstraints;
   gatherTimeoutMs?: number;
@@ -108,7 +109,9 @@ export class RtcConnection {
   }
 
   private async negotiate(kinds: ("audio" | "video")[]): Promise<void> {
-    const pc = this.env.createPeerConnection(this.opts.rtcConfiguration ?? undefined);
+    const config = await this.opts.rtcConfiguration;
+    if (this.closed) return;
+    const pc = this.env.createPeerConnection(config ?? undefined);
     this.pc = pc;
     const direction: RTCRtpTransceiverDirection = this.opts.mode === "send" ? "sendonly" : "sendrecv";
     for (const kind of kinds) {

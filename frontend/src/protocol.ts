@@ -49,6 +49,10 @@ export interface Args {
   mode: Mode;
   modality: Modality;
   rtc_configuration: RTCConfiguration | null;
+  /** Seconds from this render during which a new connection may use it; null: never stale. */
+  rtc_configuration_fresh_for: number | null;
+  /** The connection whose "prepare" value the configuration was last made (or kept) for. */
+  rtc_configuration_for: string | null;
   media_stream_constraints: MediaConstraints;
   ui: UiArgs;
   command: Command | null;
@@ -62,7 +66,7 @@ export interface Args {
 export interface ComponentValue {
   token: string;
   connection: string;
-  phase: "idle" | "offer" | "stopped";
+  phase: "idle" | "prepare" | "offer" | "stopped";
   offer?: { sdp: string; type: "offer" };
   command_seen: number;
 }
@@ -196,6 +200,7 @@ export function parseArgs(raw: unknown): Args {
   const dflt = defaultConstraints(modality);
   const msc = isObj(a.media_stream_constraints) ? a.media_stream_constraints : {};
   const limit = finite(a.time_limit);
+  const freshFor = finite(a.rtc_configuration_fresh_for);
   return {
     // Streamlit puts the widget key in `key` ("streamlit_rtc:echo"), so the
     // server sends the stream's own key as `stream_key`; either will do here.
@@ -204,6 +209,8 @@ export function parseArgs(raw: unknown): Args {
     mode: oneOf(a.mode, ["send-receive", "send", "receive"] as const, "send-receive"),
     modality,
     rtc_configuration: parseRtcConfiguration(a.rtc_configuration),
+    rtc_configuration_fresh_for: freshFor !== null && freshFor >= 0 ? freshFor : null,
+    rtc_configuration_for: connectionId(a.rtc_configuration_for),
     media_stream_constraints: {
       audio: trackConstraint(msc.audio, dflt.audio as boolean),
       video: trackConstraint(msc.video, dflt.video as boolean),

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../src/app";
 import type { ComponentValue } from "../src/protocol";
-import { fakeEnv, type FakePC, flush, type TestEnv } from "./fakes";
+import { fakeEnv, type FakePC, type FakeTrack, flush, type TestEnv } from "./fakes";
 
 const TOKEN = "tok-123";
 
@@ -339,5 +339,50 @@ describe("the component in the page", () => {
     m.env.fake.timers.advance(60_000);
     expect(root().dataset.state).toBe("error");
     expect(status().textContent).toContain("timed out");
+  });
+
+  it("a stale TURN configuration is made fresh before the connection uses it", async () => {
+    const old = { iceServers: [{ urls: ["turn:127.0.0.1:3478"], username: "100:u", credential: "old" }] };
+    const fresh = { iceServers: [{ urls: ["turn:127.0.0.1:3478"], username: "200:u", credential: "new" }] };
+    const m = mount(baseArgs({ rtc_configuration: old, rtc_configuration_fresh_for: 5 }));
+    m.env.fake.timers.advance(5_000); // the page sat idle past the configuration's life
+    button("Start").click();
+    await flush(10);
+    expect(m.values).toHaveLength(1);
+    const prepare = m.values[0] as ComponentValue;
+    expect(prepare).toEqual({ token: TOKEN, connection: prepare.connection, phase: "prepare", command_seen: 0 });
+    expect(m.env.fake.gum.calls).toHaveLength(1); // media opens meanwhile
+    expect(m.env.fake.pcs).toHaveLength(0); // but no ICE gathering with the old credentials
+    m.render({ rtc_configuration: old, rtc_configuration_fresh_for: 0, rtc_configuration_for: "0123456789abcdef" });
+    await flush(10);
+    expect(m.env.fake.pcs).toHaveLength(0); // made for another attempt: not ours
+    m.render({ rtc_configuration: fresh, rtc_configuration_fresh_for: 600, rtc_configuration_for: prepare.connection });
+    await flush(10);
+    expect(m.env.fake.pcs).toHaveLength(1);
+    expect((m.env.fake.pcs[0] as FakePC).config).toEqual(fresh);
+    const pc = await startAndOffer(m, false);
+    expect(pc).toBe(m.env.fake.pcs[0]);
+    expect(m.values.at(-1)).toMatchObject({ connection: prepare.connection, phase: "offer" });
+  });
+
+  it("a fresh configuration connects with the offer alone, one rerun", async () => {
+    const config = { iceServers: [{ urls: ["stun:127.0.0.1:3478"] }] };
+    const m = mount(baseArgs({ rtc_configuration: config, rtc_configuration_fresh_for: 600 }));
+    m.env.fake.timers.advance(599_000);
+    const pc = await startAndOffer(m);
+    expect(pc.config).toEqual(config);
+    expect(m.values.map((v) => v.phase)).toEqual(["offer"]);
+  });
+
+  it("no fresh configuration from the server: the attempt fails and says why", async () => {
+    const m = mount(baseArgs({ rtc_configuration: { iceServers: [] }, rtc_configuration_fresh_for: 0 }));
+    button("Start").click();
+    await flush(10);
+    expect(m.values.at(-1)).toMatchObject({ phase: "prepare" });
+    m.env.fake.timers.advance(60_000);
+    expect(root().dataset.state).toBe("error");
+    expect(status().textContent).toContain("no fresh ICE configuration");
+    expect(m.env.fake.pcs).toHaveLength(0);
+    expect(m.env.fake.gum.streams.every((s) => s.getTracks().every((t) => (t as unknown as FakeTrack).stopped))).toBe(true);
   });
 });

@@ -24,6 +24,8 @@ const GOOD = {
   refusal: { connection: "a1b2c3d4e5f60718", message: "busy", busy: true },
   ended: { connection: "a1b2c3d4e5f60718", message: "Time limit of 30 s reached", error: false },
   time_limit: 30,
+  rtc_configuration_fresh_for: 599.5,
+  rtc_configuration_for: "a1b2c3d4e5f60718",
 };
 
 describe("parseArgs", () => {
@@ -31,6 +33,7 @@ describe("parseArgs", () => {
     const a = parseArgs(GOOD);
     expect(a).toMatchObject({
       key: "echo", token: "9f1c", mode: "send", modality: "audio-video", time_limit: 30,
+      rtc_configuration_fresh_for: 599.5, rtc_configuration_for: "a1b2c3d4e5f60718",
       media_stream_constraints: { audio: { echoCancellation: true }, video: false },
       command: { id: 3, action: "start" },
       answer: { connection: "a1b2c3d4e5f60718", sdp: "v=0", type: "answer" },
@@ -51,8 +54,19 @@ describe("parseArgs", () => {
         key: "", token: "", mode: "send-receive", modality: "audio", rtc_configuration: null,
         media_stream_constraints: { audio: true, video: false },
         command: null, answer: null, refusal: null, ended: null, time_limit: null,
+        rtc_configuration_fresh_for: null, rtc_configuration_for: null,
       });
       expect(a.ui).toMatchObject({ button_labels: null, icon: null, icon_radius: 50, variant: "pulse", show_start: true });
+    }
+  });
+
+  it("a configuration's freshness: a non-negative number of seconds and a connection id, else null", () => {
+    for (const bad of [-1, "600", Number.NaN, Infinity, null, {}]) {
+      expect(parseArgs({ rtc_configuration_fresh_for: bad }).rtc_configuration_fresh_for).toBeNull();
+    }
+    expect(parseArgs({ rtc_configuration_fresh_for: 0 }).rtc_configuration_fresh_for).toBe(0);
+    for (const bad of ["short", "a b c d e f g h", 12345678, "x".repeat(65)]) {
+      expect(parseArgs({ rtc_configuration_for: bad }).rtc_configuration_for).toBeNull();
     }
   });
 

@@ -25,7 +25,9 @@ __all__ = [
     "parse_value",
 ]
 
-Phase = Literal["idle", "offer", "stopped"]
+Phase = Literal["idle", "prepare", "offer", "stopped"]
+"""``prepare``: the browser is about to offer ``connection`` and first asks for a fresh
+``rtc_configuration`` (its TURN credentials may have expired while the page sat idle)."""
 
 MAX_SDP_CHARS = 100_000
 """A real offer with all candidates is 2-20 kB; anything near this is not a browser."""

@@ -32,6 +32,8 @@ class Case(str, enum.Enum):
     """The script's trigger wants a receive stream started; the browser is not live."""
     START_ASKED = "start-asked"
     """A start command is out and the browser has not acted on it yet."""
+    PREPARE = "prepare"
+    """The browser is about to offer a new connection and asks for a fresh configuration."""
     ANSWER = "answer"
     """A new offer and nothing running: answer it."""
     REPLACE = "replace"
@@ -80,6 +82,8 @@ class Step:
     """Stop the server's running session."""
     ask_start: bool = False
     """Give the browser a new ``start`` command."""
+    prepare: bool = False
+    """Make the browser's ICE configuration again for its coming connection."""
 
 
 def reconcile(browser: BrowserReport | None, server: ServerView, script: ScriptAsk) -> Step:
@@ -97,6 +101,14 @@ def reconcile(browser: BrowserReport | None, server: ServerView, script: ScriptA
         if mine and running:
             return Step(Case.BROWSER_STOPPED, stop=True)
         return _maybe_start(browser, server, script, default=Case.ALREADY_STOPPED)
+
+    if attempt.phase == "prepare":
+        if mine:
+            return Step(Case.KEEP)
+        if attempt.connection in server.retired:
+            return Step(Case.REPLAYED)
+        # A browser starting anew has left whatever ran before.
+        return Step(Case.PREPARE, stop=running, prepare=True)
 
     # phase "offer"
     if mine:

@@ -39,7 +39,12 @@ from . import live as live_refresh
 from .connect import StreamSpec, carry_out
 from .live import LiveStatus
 from .prototypes import DEFAULT_CONSTRAINTS, stream_prototype
-from .rtc_config import RtcConfigError, RTCConfiguration, resolve_rtc_configuration
+from .rtc_config import (
+    KeptConfiguration,
+    RtcConfigError,
+    RTCConfiguration,
+    resolve_rtc_configuration,
+)
 from .slot import StreamSlot
 
 __all__ = ["LiveStatus", "StreamContext", "VoiceUI", "webrtc"]
@@ -52,7 +57,11 @@ DEV_URL_ENV = "STREAMLIT_RTC_COMPONENT_URL"
 """Set to a Vite dev server's URL to develop the component with hot reload."""
 RTC_CONFIG_MAX_AGE_S = 600.0
 """A configuration function's result older than this is made again on the next script run
-while no connection is live (TURN credentials commonly live an hour)."""
+while no connection is live, or at START (TURN credentials commonly live an hour); less when
+its TURN usernames carry an earlier expiry (:mod:`.rtc_config`)."""
+REMAKE_MIN_AGE_S = 1.0
+"""A result younger than this is never made again: a page cannot make the server call a
+TURN API in a loop, whatever it sends."""
 
 
 def _declare() -> Callable[..., Any]:
@@ -237,7 +246,10 @@ def webrtc(
     slot.push_inputs()
     slot.drain(st.session_state)
 
-    browser_config, config_problem = _rtc_configuration(slot, rtc_configuration)
+    prepare_for = report.connection if step.prepare and report is not None else None
+    browser_config, config_problem, fresh_for = _rtc_configuration(
+        slot, rtc_configuration, prepare_for
+    )
     _component()(
         key=_component_key(key),
         default=None,
@@ -245,6 +257,7 @@ def webrtc(
             slot,
             spec,
             browser_config,
+            fresh_for,
             media_stream_constraints,
             look,
             translations,
@@ -277,6 +290,7 @@ def _arguments(
     slot: StreamSlot,
     spec: StreamSpec,
     rtc_configuration: dict[str, Any] | None,
+    fresh_for: float | None,
     constraints: dict[str, Any] | None,
     look: VoiceUI,
     translations: Mapping[str, str] | None,
@@ -300,6 +314,8 @@ def _arguments(
         "mode": spec.mode.value,
         "modality": spec.modality.value,
         "rtc_configuration": rtc_configuration,
+        "rtc_configuration_fresh_for": None if fresh_for is None else round(fresh_for, 1),
+        "rtc_configuration_for": slot.rtc_config_for,
         "media_stream_constraints": constraints or dict(DEFAULT_CONSTRAINTS[spec.modality]),
         "ui": look.to_args(translations, show_start),
         "command": command,
@@ -348,24 +364,37 @@ def _keep_page_current(key: str, slot: StreamSlot, context: StreamContext, show:
 
 
 def _rtc_configuration(
-    slot: StreamSlot, value: RTCConfiguration | None
-) -> tuple[dict[str, Any] | None, str | None]:
+    slot: StreamSlot, value: RTCConfiguration | None, prepare_for: str | None
+) -> tuple[dict[str, Any] | None, str | None, float | None]:
     """The browser's configuration for the next connection, resolved once per connection.
 
-    Returns the configuration and, when a callable one failed, the page's
-    message about it (kept until the next connection resolves again).
+    Returns the configuration, the page's message when a configuration
+    function failed (kept until it is made again), and for a function's
+    result the seconds it stays usable (None: a dict never goes stale).
+    ``prepare_for``: a browser connection about to start that asked for a
+    fresh one (made again unless it is younger than :data:`REMAKE_MIN_AGE_S`).
     """
+    asked_anew = prepare_for is not None and prepare_for != slot.rtc_config_for
+    if prepare_for is not None:
+        slot.rtc_config_for = prepare_for
     if not callable(value):
-        return resolve_rtc_configuration(value), None
+        return resolve_rtc_configuration(value), None, None
     now = time.monotonic()
-    if slot.rtc_config is not None and (
-        slot.peer is not None or now - slot.rtc_config_at < RTC_CONFIG_MAX_AGE_S
-    ):
-        return slot.rtc_config
-    try:
-        config, problem = resolve_rtc_configuration(value), None
-    except RtcConfigError as exc:
-        logger.error("%s: %s", slot.key, exc)
-        config, problem = None, f"{exc}. Connecting without STUN/TURN servers."
-    slot.rtc_config, slot.rtc_config_at = (config, problem), now
-    return config, problem
+    kept = slot.rtc_config
+    if kept is None:
+        remake = True
+    elif kept.age(now) < REMAKE_MIN_AGE_S:
+        remake = False
+    elif asked_anew:  # once per connection: a prepare value seen again on a rerun is old news
+        remake = True
+    else:  # a live connection keeps its credentials; an idle page renews stale ones
+        remake = slot.peer is None and kept.fresh_for(now, RTC_CONFIG_MAX_AGE_S) <= 0.0
+    if remake or kept is None:
+        try:
+            config, problem = resolve_rtc_configuration(value), None
+        except RtcConfigError as exc:
+            logger.error("%s: %s", slot.key, exc)
+            config, problem = None, f"{exc}. Connecting without STUN/TURN servers."
+        kept = KeptConfiguration.made(config, problem, now=now, wall_now=time.time())
+        slot.rtc_config = kept
+    return kept.config, kept.problem, kept.fresh_for(now, RTC_CONFIG_MAX_AGE_S)

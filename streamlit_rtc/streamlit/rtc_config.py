@@ -5,10 +5,18 @@ fastrtc apps pass TURN helpers uncalled
 credentials expire: the function runs for each new connection, not once at
 import. Here it runs when a connection is being prepared: on the first
 script run, then again in the run that answers a connection (for the next
-one), and whenever the kept result is older than
-:data:`~streamlit_rtc.streamlit.component.RTC_CONFIG_MAX_AGE_S` while no
-connection is live, so reruns do not call a TURN API again and a long
-conversation is not followed by expired credentials.
+one), and whenever the kept result is past its usable life while no
+connection is live, so reruns do not call a TURN API again. A page that sat
+idle past that life has had no script run to renew it: at START the browser
+sees its copy is stale and asks for a fresh one first (component value phase
+``prepare``), so its first connection never uses expired credentials.
+
+A result's usable life is
+:data:`~streamlit_rtc.streamlit.component.RTC_CONFIG_MAX_AGE_S`, or less
+when its TURN usernames carry their own expiry (the TURN REST convention
+``"<unix expiry>:<user>"`` of coturn's shared secret and
+:func:`~streamlit_rtc.get_coturn_credentials`): it ends
+:data:`EXPIRY_MARGIN_S` before the earliest one.
 """
 
 from __future__ import annotations
@@ -16,10 +24,19 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-__all__ = ["RTCConfiguration", "RtcConfigError", "resolve_rtc_configuration"]
+__all__ = [
+    "EXPIRY_MARGIN_S",
+    "KeptConfiguration",
+    "RTCConfiguration",
+    "RtcConfigError",
+    "credentials_expiry",
+    "resolve_rtc_configuration",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +44,13 @@ RTCConfiguration: TypeAlias = (
     dict[str, Any] | Callable[[], dict[str, Any]] | Callable[[], Awaitable[dict[str, Any]]]
 )
 """A dict such as ``{"iceServers": [...]}``, or a sync or async function returning one."""
+
+
+EXPIRY_MARGIN_S = 30.0
+"""Credentials this close to their expiry are made again before a connection uses them."""
+
+_REST_USERNAME = re.compile(r"^(\d{9,11}):")
+"""TURN REST usernames start with their expiry in Unix seconds (9-11 digits: 1973-5138)."""
 
 
 class RtcConfigError(ValueError):
@@ -74,3 +98,52 @@ def resolve_rtc_configuration(value: RTCConfiguration | None) -> dict[str, Any] 
 
 async def _await(awaitable: Awaitable[Any]) -> Any:
     return await awaitable
+
+
+def credentials_expiry(config: dict[str, Any] | None) -> float | None:
+    """The earliest expiry (Unix time) written in the configuration's TURN REST usernames.
+
+    None when no username carries one (a static TURN account, Cloudflare's
+    or Twilio's opaque names, STUN only): their lifetime is not knowable here.
+    """
+    expiries = []
+    for server in (config or {}).get("iceServers", []):
+        username = server.get("username") if isinstance(server, dict) else None
+        match = _REST_USERNAME.match(username) if isinstance(username, str) else None
+        if match:
+            expiries.append(float(match.group(1)))
+    return min(expiries, default=None)
+
+
+@dataclass(frozen=True)
+class KeptConfiguration:
+    """A configuration function's result, kept for reruns, and how long it may be used."""
+
+    config: dict[str, Any] | None
+    problem: str | None
+    """The page's message when the function failed (then ``config`` is None)."""
+    made_at: float
+    """``time.monotonic()`` when it was made."""
+    credentials_life_s: float | None
+    """How long after ``made_at`` its credentials may still be used (None: not written)."""
+
+    @classmethod
+    def made(
+        cls, config: dict[str, Any] | None, problem: str | None, *, now: float, wall_now: float
+    ) -> KeptConfiguration:
+        """Kept from ``now``; its credentials' life ends :data:`EXPIRY_MARGIN_S` before expiry."""
+        expiry = credentials_expiry(config)
+        life = None if expiry is None else max(0.0, expiry - wall_now - EXPIRY_MARGIN_S)
+        return cls(config, problem, now, life)
+
+    def age(self, now: float) -> float:
+        return now - self.made_at
+
+    def fresh_for(self, now: float, max_age_s: float) -> float:
+        """Seconds from ``now`` during which a new connection may still use it (0: stale)."""
+        usable = (
+            max_age_s
+            if self.credentials_life_s is None
+            else min(max_age_s, self.credentials_life_s)
+        )
+        return max(0.0, self.made_at + usable - now)

@@ -24,6 +24,7 @@ from ..session.outputs import OutputsFolder
 from ..session.video_session import VideoStreamSession
 from ..signalling.reconcile import ServerPhase, ServerView
 from . import _compat
+from .rtc_config import KeptConfiguration
 
 __all__ = ["LivePace", "Session", "StreamSlot"]
 
@@ -79,10 +80,10 @@ class StreamSlot:
     """The stream's input values as of the last script run (or the last applied output)."""
     input_keys: dict[int, str] = field(default_factory=dict)
     """Inputs that follow a session-state key the stream writes outputs to (position -> key)."""
-    rtc_config: tuple[dict[str, Any] | None, str | None] | None = None
-    """``(configuration, problem)`` for the next connection; cleared when one is answered."""
-    rtc_config_at: float = 0.0
-    """When ``rtc_config`` was made (``time.monotonic()``): an old one is made again."""
+    rtc_config: KeptConfiguration | None = None
+    """A configuration function's result for the next connection; cleared when one is answered."""
+    rtc_config_for: str | None = None
+    """The browser connection that last asked for a fresh configuration (phase ``prepare``)."""
     triggered_at: float | None = None
     """When ``trigger`` last asked a receive stream to start and the browser had not yet."""
     last_end: Snapshot | None = None

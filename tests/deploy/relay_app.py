@@ -3,6 +3,9 @@
 * ``echo`` (default): every microphone frame straight back, no limit.
 * ``limited``: the same with ``concurrency_limit=1`` (shared across replicas through Redis).
 * ``video``: webcam frames straight back (``measure_bandwidth.py``).
+* ``short``: the echo, with credentials that expire ``?ttl=`` seconds after they are made.
+* ``stale``: the same, but the function hands out the first credentials it made for this
+  browser session again and again (what a page held before it asked for fresh ones at START).
 
 The browser is forced through the TURN relay: ``rtc_configuration`` is a
 function (called per connection) returning fresh coturn credentials with
@@ -49,9 +52,25 @@ def relay_only() -> dict[str, Any]:
     return config
 
 
+def short_lived() -> dict[str, Any]:
+    config = get_coturn_credentials(ttl_s=float(st.query_params.get("ttl", "3")))
+    config["iceTransportPolicy"] = "relay"
+    return config
+
+
+def first_made() -> dict[str, Any]:
+    if "first_credentials" not in st.session_state:
+        st.session_state["first_credentials"] = short_lived()
+    return dict(st.session_state["first_credentials"])
+
+
 case = st.query_params.get("case", "echo")
 st.write(f"served by {os.environ.get('STREAMLIT_RTC_REPLICA', '?')}")
-if case == "limited":
+if case == "short":
+    webrtc("short", Echo(), rtc_configuration=short_lived)
+elif case == "stale":
+    webrtc("stale", Echo(), rtc_configuration=first_made)
+elif case == "limited":
     webrtc("limited", Echo(), concurrency_limit=1, rtc_configuration=relay_only)
 elif case == "video":
     webrtc("video", lambda frame: frame, modality="video", rtc_configuration=relay_only)

@@ -63,6 +63,16 @@ async () => {
 """
 
 
+# The newest peer connection's local SDP once its ICE gathering is complete, else null.
+GATHERED_SDP_JS = """
+() => {
+  const peers = window.__rtcHarness ? window.__rtcHarness.peers : [];
+  const pc = peers[peers.length - 1];
+  return pc && pc.iceGatheringState === 'complete' && pc.localDescription
+    ? pc.localDescription.sdp : null;
+}
+"""
+
 # --------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------
@@ -237,6 +247,54 @@ def test_a_browser_forced_through_the_turn_relay_gets_reply_audio_through_nginx(
     # Credentials never reach a log.
     for name in ("nginx", "replica-1", "replica-2"):
         assert topology.turn_secret not in topology.log_tail(name, 10_000)
+
+
+SHORT_TTL_S = 3
+
+
+def expire_while_idle(page: Page) -> None:
+    """Wait, as an idle page does, until the credentials it was given at load have expired."""
+    given_by = time.time()
+    page.wait_for_timeout(200)  # let any in-flight rerun settle before the clock check
+    wait_until(lambda: time.time() > given_by + SHORT_TTL_S + 1, 30, "the credentials expire")
+
+
+@pytest.mark.browser
+def test_a_page_idle_past_its_turn_credentials_lifetime_still_connects_through_the_relay(
+    topology: Any, browser: Browser
+) -> None:
+    context = new_context(browser, topology, "replica-1")
+    try:
+        page, frame = open_page(context, topology, f"short&ttl={SHORT_TTL_S}", "replica-1")
+        expire_while_idle(page)
+        frame = start_and_wait_live(page, frame)
+        assert bh.wait_for_inbound_audio(frame, timeout=30) is not None, "no audio through relay"
+        assert "typ relay" in frame.evaluate(GATHERED_SDP_JS)
+        pair = selected_pair(frame)
+        assert pair is not None and pair["local"] == "relay", pair
+        bh.click_stop(frame)
+        wait_for(page, lambda s: s == "stopped", 20, "the stream stops")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_expired_turn_credentials_really_fail_through_the_relay(
+    topology: Any, browser: Browser
+) -> None:
+    """The control for the test above: coturn refuses what the idle page held."""
+    context = new_context(browser, topology, "replica-1")
+    try:
+        page, frame = open_page(context, topology, f"stale&ttl={SHORT_TTL_S}", "replica-1")
+        expire_while_idle(page)
+        bh.click_start(frame, timeout=20)
+        deadline = time.monotonic() + 30
+        while (sdp := frame.evaluate(GATHERED_SDP_JS)) is None and time.monotonic() < deadline:
+            page.wait_for_timeout(200)
+        assert sdp is not None, "ICE gathering did not complete"
+        assert "typ relay" not in sdp  # no relay address for expired credentials: no connection
+    finally:
+        context.close()
 
 
 @pytest.mark.browser
