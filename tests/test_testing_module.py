@@ -154,6 +154,16 @@ def test_pitch_shifted_moves_the_pitch_and_keeps_the_length() -> None:
     assert abs(testing.dominant_frequency(higher, 16000) - 240) < 10
 
 
+def test_pitch_shifted_gives_the_same_audio_on_every_run() -> None:
+    rate = 22050
+    rng = np.random.default_rng(7)
+    t = np.arange(rate) / rate
+    voice = 3000 * np.sin(2 * np.pi * 150 * t) + rng.normal(0, 300, rate)  # not a pure tone
+    clip = voice.astype(np.int16)
+    first = testing.pitch_shifted(clip, rate, 0.88)
+    assert np.array_equal(first, testing.pitch_shifted(clip, rate, 0.88))
+
+
 def test_public_names() -> None:
     assert set(testing.__all__) == PUBLIC
     for name in PUBLIC:

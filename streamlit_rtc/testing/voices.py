@@ -21,7 +21,8 @@ def pitch_shifted(audio: np.ndarray, rate: int, factor: float) -> np.ndarray:
     """int16 mono ``audio`` at ``rate`` with pitch and formants times ``factor``, at 16 kHz.
 
     1.2 is a voice with formants a fifth higher (a woman's against a man's), 0.88 one
-    two semitones deeper; the duration stays the same.
+    two semitones deeper; the duration stays the same, and the same input gives the
+    same output on every run.
     """
     sox = shutil.which("sox")
     if sox is None:
@@ -29,7 +30,9 @@ def pitch_shifted(audio: np.ndarray, rate: int, factor: float) -> np.ndarray:
     raw = ["-t", "raw", "-r", str(rate), "-e", "signed", "-b", "16", "-c", "1"]
     cents = 1200 * np.log2(factor)
     out = subprocess.run(
-        [sox, "-q", *raw, "-", *raw, "-", "pitch", f"{cents:.1f}"],
+        # -R: sox dithers its 16-bit output with fresh random numbers on every run
+        # unless told to repeat them; a benchmark must get the same audio each time.
+        [sox, "-q", "-R", *raw, "-", *raw, "-", "pitch", f"{cents:.1f}"],
         input=np.ascontiguousarray(audio, dtype="<i2").tobytes(),
         capture_output=True,
         check=True,
