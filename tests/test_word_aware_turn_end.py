@@ -20,7 +20,7 @@ from streamlit_rtc import (
 from streamlit_rtc.audio.turn_end import judge_last_words
 from streamlit_rtc.audio.turn_end.unfinished_words import unfinished_readings
 from streamlit_rtc.audio.turn_end.word_aware import QUICK_ACOUSTIC_S
-from streamlit_rtc.testing import read_wav
+from streamlit_rtc.testing import pitch_shifted, read_wav
 
 COMPLETE = [e for e in ENTRIES if e["kind"] == "complete"]
 HESITATIONS = [e for e in ENTRIES if e["kind"] == "hesitation"]
@@ -132,6 +132,34 @@ def test_whisper_heard_an_unfinished_word_it_wrote_as_another(stt: STTModel) -> 
     assert asked.probability(turn_audio(cut)) == 0.05, text
     unasked = WordAwareTurnEnd(FixedVerdict(0.97), stt)
     assert unasked.probability(turn_audio(cut)) == 0.97, text
+
+
+class HeardLengths:
+    """Writes nothing, but notes how many samples each reading got."""
+
+    def __init__(self) -> None:
+        self.lengths: list[int] = []
+
+    def stt(self, audio: tuple[int, Any]) -> str:
+        self.lengths.append(len(audio[1]))
+        return ""
+
+
+def test_a_deep_voice_is_lifted_before_its_words_are_read() -> None:
+    """Two semitones below the piper voice, Whisper hears the last words a lifted voice says."""
+    cut = next(e for e in HESITATIONS if e["file"] == "hesitation_t1_flight_p0.4_separate.wav")
+    rate, clip = read_wav(FIXTURES / cut["file"], mono=True)
+    end = round((cut["pause_start_s"] + 0.1) * rate)
+    as_recorded = clip[:end].astype(np.float32) / 32768
+    deeper = pitch_shifted(clip[:end], rate, 0.88).astype(np.float32) / 32768
+    heard = HeardLengths()
+    WordAwareTurnEnd(FixedVerdict(0.97), heard).read_last_words(deeper)
+    WordAwareTurnEnd(FixedVerdict(0.97), heard).read_last_words(as_recorded)
+    WordAwareTurnEnd(FixedVerdict(0.97), heard, lift_deep_voices_to_hz=None).read_last_words(deeper)
+    lifted, recorded, unlifted = heard.lengths
+    assert 1.08 < deeper.size / lifted < 1.2  # played about 13 % faster
+    assert as_recorded.size / recorded < 1.05  # the piper voice itself sits near the line
+    assert unlifted == deeper.size
 
 
 class FixedVerdict:
@@ -261,7 +289,12 @@ def test_bad_arguments_are_refused() -> None:
         WordAwareTurnEnd(object(), CountingSTT(None))  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="unfinished_words must be a collection"):
         WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), unfinished_words="to")
-    for bad in ({"check_from": 1.5}, {"window_s": 0.2}, {"unfinished_probability": -1}):
+    for bad in (
+        {"check_from": 1.5},
+        {"window_s": 0.2},
+        {"unfinished_probability": -1},
+        {"lift_deep_voices_to_hz": 900},
+    ):
         with pytest.raises(ValueError, match="WordAwareTurnEnd"):
             WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), **bad)
 

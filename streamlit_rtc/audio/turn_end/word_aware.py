@@ -25,6 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ...core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
+from ..formants import deep_voice_lifted
 from ..keywords.phonetic import Pronouncer
 from ..speech.protocols import ReadingScorer, STTModel
 from .unfinished_words import (
@@ -34,7 +35,7 @@ from .unfinished_words import (
     unfinished_readings,
 )
 
-__all__ = ["QUICK_ACOUSTIC_S", "WordAwareTurnEnd"]
+__all__ = ["DEEP_VOICE_LIFT_TO_HZ", "QUICK_ACOUSTIC_S", "WordAwareTurnEnd"]
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +43,9 @@ QUICK_ACOUSTIC_S = 0.06
 """An acoustic model whose median answer takes at most this long is waited for before
 the words are read (``alongside=None``): Smart Turn on a CPU with int8 dot products."""
 _LATENCIES_KEPT = 9
+DEEP_VOICE_LIFT_TO_HZ = 2500.0
+"""Deeper voices are raised to this third formant before Whisper reads them: about an
+average man's (Peterson & Barney), and where tiny.en reads the piper voice well."""
 
 
 class WordAwareTurnEnd:
@@ -84,6 +88,10 @@ class WordAwareTurnEnd:
             one more decoder pass where a last word sounds like an
             unfinished one (dialogue model CPU 0.017 -> 0.029 of a core).
             ``None`` (default): the written word alone counts.
+        lift_deep_voices_to_hz: a voice whose third formant (measured on the
+            words read) is lower is raised to it for Whisper
+            (:func:`~streamlit_rtc.audio.formants.deep_voice_lifted`): tiny.en
+            misreads a deep voice's short last word. ``None``: never.
     """
 
     def __init__(
@@ -97,6 +105,7 @@ class WordAwareTurnEnd:
         alongside: bool | None = None,
         unfinished_words: Iterable[str] = UNFINISHED_LAST_WORDS,
         unfinished_odds: float | None = None,
+        lift_deep_voices_to_hz: float | None = DEEP_VOICE_LIFT_TO_HZ,
     ) -> None:
         for name, value, low, high in (
             ("check_from", check_from, 0.0, 1.0),
@@ -132,6 +141,12 @@ class WordAwareTurnEnd:
             raise TypeError("WordAwareTurnEnd: unfinished_words must be a collection of words")
         self.unfinished_words = frozenset(word.casefold() for word in unfinished_words)
         self.unfinished_odds = None if unfinished_odds is None else float(unfinished_odds)
+        if lift_deep_voices_to_hz is not None and not 2000 <= lift_deep_voices_to_hz <= 3500:
+            raise ValueError(
+                "WordAwareTurnEnd: lift_deep_voices_to_hz must be a third formant in "
+                f"[2000, 3500] Hz or None, got {lift_deep_voices_to_hz!r}"
+            )
+        self.lift_deep_voices_to_hz = lift_deep_voices_to_hz
         self._pron = Pronouncer()
         self.sample_rate: int = self.acoustic.sample_rate
         self.max_audio_s: float = max(float(self.acoustic.max_audio_s), self.window_s)
@@ -176,6 +191,9 @@ class WordAwareTurnEnd:
     def read_last_words(self, audio: np.ndarray) -> WordsVerdict:
         """Transcribe the end of ``audio`` (at :attr:`sample_rate`) and judge where it stops."""
         tail = self._last(np.asarray(audio, dtype=np.float32).reshape(-1), self.window_s)
+        if self.lift_deep_voices_to_hz is not None:
+            tail, f3 = deep_voice_lifted(tail, self.sample_rate, self.lift_deep_voices_to_hz)
+            logger.debug("turn end words: third formant %s Hz", f3 and round(f3))
         text = self.stt.stt((self.sample_rate, tail))
         if not isinstance(text, str):
             raise TypeError(
