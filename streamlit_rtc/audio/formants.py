@@ -20,7 +20,14 @@ from collections import deque
 import numpy as np
 import soxr
 
-__all__ = ["MAX_LIFT", "FormantTracker", "deep_voice_lifted", "third_formants"]
+__all__ = [
+    "MAX_LIFT",
+    "FormantTracker",
+    "deep_voice_lifted",
+    "played_faster",
+    "third_formants",
+    "voice_lift",
+]
 
 ANALYSIS_RATE = 10_000
 """Formants of interest lie under 5 kHz; 10 kHz keeps a 12-pole model enough for four."""
@@ -188,7 +195,30 @@ class FormantTracker:
 
 
 MAX_LIFT = 1.2
-"""The most :func:`deep_voice_lifted` raises a voice (a fifth's worth of voice)."""
+"""The most a deep voice is raised for reading (a fifth's worth of voice)."""
+
+
+def voice_lift(f3_hz: float | None, to_hz: float) -> float:
+    """How much faster to play a voice whose third formant is ``f3_hz`` to bring it to ``to_hz``.
+
+    1.0 for a voice at or above the line, or not measured; at most :data:`MAX_LIFT`.
+    """
+    if f3_hz is None or f3_hz >= to_hz:
+        return 1.0
+    return min(MAX_LIFT, to_hz / f3_hz)
+
+
+def played_faster(samples: np.ndarray, rate: int, lift: float) -> np.ndarray:
+    """``samples`` played ``lift`` times faster at the same ``rate`` (pitch and formants up).
+
+    int16 stays int16 (clipped); anything else comes back as float32.
+    """
+    if lift == 1.0:
+        return samples
+    out = soxr.resample(np.asarray(samples, dtype=np.float32), rate, rate / lift)
+    if np.asarray(samples).dtype == np.int16:
+        return np.clip(np.round(out), -32768, 32767).astype(np.int16)
+    return out.astype(np.float32, copy=False)
 
 
 def deep_voice_lifted(
@@ -198,17 +228,14 @@ def deep_voice_lifted(
 
     Whisper tiny.en reads deep voices worse: two semitones below the piper
     voice it writes a short last word as one that ends a sentence ("take
-    you" for "take to"). Playing the audio faster by ``to_hz / F3`` (at most
-    :data:`MAX_LIFT`) moves the voice's formants where most voices' are;
-    higher voices pass unchanged, as does audio with too few vowels to
-    measure (under ``min_frames`` voiced 20 ms frames). Returns the audio
-    and the measured third formant (None: not measured).
+    you" for "take to"). Playing the audio faster (:func:`voice_lift`) moves
+    the voice's formants where most voices' are; higher voices pass
+    unchanged, as does audio with too few vowels to measure (under
+    ``min_frames`` voiced 20 ms frames). Returns the audio and the measured
+    third formant (None: not measured).
     """
     tracker = FormantTracker(rate, min_frames=min_frames, window_frames=max(400, min_frames))
     tracker.feed(np.clip(samples * 32768.0, -32768.0, 32767.0))
     tracker.feed(np.zeros(rate // 2, dtype=np.float32))  # flushes the last half second
     f3 = tracker.f3_hz
-    if f3 is None or f3 >= to_hz:
-        return samples, f3
-    lift = min(MAX_LIFT, to_hz / f3)
-    return soxr.resample(samples, rate, rate / lift).astype(np.float32, copy=False), f3
+    return played_faster(samples, rate, voice_lift(f3, to_hz)), f3

@@ -111,6 +111,14 @@ class ConfirmedDetector:
             only for a voice that needs it, so an ordinary voice costs one
             search.  ``"always"``: both always (stage 1's CPU twice, ~0.02
             CPU-s more per audio second, and a second decoder, ~27 MB).
+        lift_deep_voices_to_hz: a deep voice's looks are played faster
+            until its third formant reaches this, at most 1.2x
+            (:func:`.formants.voice_lift`), before Whisper reads them: it
+            writes a deep voice's "compute this" and "computed" as
+            "computer", sure of it.  Unseen sentences two semitones deeper:
+            false triggers 12 -> 4 in 276 near-miss renditions, requests
+            heard the same (``docs/stop-phrase-research.md``).  Known only
+            where the voice is measured; ``None``: never.
     """
 
     sample_rate: int = 16000
@@ -133,6 +141,7 @@ class ConfirmedDetector:
         last_word_margin: float | None = LAST_WORD_MARGIN,
         deeper_voices_warp: float | None = DEEPER_VOICES_WARP,
         warped_search: WarpedSearch = "deep_voices",
+        lift_deep_voices_to_hz: float | None = 2500.0,
     ) -> None:
         self.phrases, guessed = with_guessed_pronunciations(as_stop_phrases(stop_words))
         self.last_words = (
@@ -190,6 +199,12 @@ class ConfirmedDetector:
         self.high_voices_min_score = (
             None if high_voices_min_score is None else float(high_voices_min_score)
         )
+        if lift_deep_voices_to_hz is not None and not 2000 <= lift_deep_voices_to_hz <= 3500:
+            raise ValueError(
+                "lift_deep_voices_to_hz must be a third formant in [2000, 3500] Hz or None, "
+                f"got {lift_deep_voices_to_hz!r}"
+            )
+        self.lift_deep_voices_to_hz = lift_deep_voices_to_hz
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self._spellings = {p.text: p.spellings for p in self.phrases}
         self.notice: str | None = guessed_notice(guessed)

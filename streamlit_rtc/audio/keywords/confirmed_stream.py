@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..formants import played_faster, voice_lift
 from ..speech.heard_words import ScoredTranscript
 from ..speech.protocols import ReadingScorer, ScoredSTTModel
 from .alignment import ALIGN_AFTER_S
@@ -177,6 +178,18 @@ class ConfirmedStream:
         LOG.debug("%s: aligned end %.2f s (the search said %.2f s)", hit, aligned_end, hit.end_s)
         return KeywordHit(hit.phrase, hit.start_s, aligned_end, hit.score)
 
+    def _heard(self, window: np.ndarray) -> np.ndarray:
+        """``window`` as the transcriber gets it: a deep voice lifted (played faster).
+
+        Whisper tiny.en writes a deep voice's "compute this" and "computed"
+        as "computer", sure of it; lifted to an ordinary voice it reads them
+        as said (``docs/stop-phrase-research.md``).
+        """
+        to_hz = self._det.lift_deep_voices_to_hz
+        if to_hz is None or not self._stage1.deep_voice:
+            return window
+        return played_faster(window, self._det.sample_rate, voice_lift(self._stage1.f3_hz, to_hz))
+
     def _transcribe(self, window: np.ndarray) -> ScoredTranscript:
         stt = self._det.stt
         audio = (self._det.sample_rate, window)
@@ -214,7 +227,7 @@ class ConfirmedStream:
             start = min(start, group.first_start_s)
         start = max(start, self._last_end, self._ring.oldest_s)
         group.first_start_s = start if group.first_start_s is None else group.first_start_s
-        window = self._ring.window(start, end)
+        window = self._heard(self._ring.window(start, end))
         heard = self._transcribe(window)
         self.transcriptions += 1
         group.looks += 1
