@@ -21,6 +21,7 @@ import numpy as np
 import soxr
 
 __all__ = [
+    "DEEP_VOICE_LIFT_TO_HZ",
     "MAX_LIFT",
     "FormantTracker",
     "deep_voice_lifted",
@@ -196,6 +197,9 @@ class FormantTracker:
 
 MAX_LIFT = 1.2
 """The most a deep voice is raised for reading (a fifth's worth of voice)."""
+DEEP_VOICE_LIFT_TO_HZ = 2500.0
+"""Deeper voices are raised to this third formant before Whisper reads them: about an
+average man's (Peterson & Barney), and where tiny.en reads the piper voice well."""
 
 
 def voice_lift(f3_hz: float | None, to_hz: float) -> float:

@@ -26,6 +26,7 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
+from ..formants import DEEP_VOICE_LIFT_TO_HZ
 from ..speech.protocols import STTModel
 from .candidates import (
     LAST_WORD_MARGIN,
@@ -141,7 +142,7 @@ class ConfirmedDetector:
         last_word_margin: float | None = LAST_WORD_MARGIN,
         deeper_voices_warp: float | None = DEEPER_VOICES_WARP,
         warped_search: WarpedSearch = "deep_voices",
-        lift_deep_voices_to_hz: float | None = 2500.0,
+        lift_deep_voices_to_hz: float | None = DEEP_VOICE_LIFT_TO_HZ,
     ) -> None:
         self.phrases, guessed = with_guessed_pronunciations(as_stop_phrases(stop_words))
         self.last_words = (

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ...core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
-from ..formants import deep_voice_lifted
+from ..formants import DEEP_VOICE_LIFT_TO_HZ, deep_voice_lifted
 from ..keywords.phonetic import Pronouncer
 from ..speech.protocols import ReadingScorer, STTModel
 from .unfinished_words import (
@@ -35,7 +35,7 @@ from .unfinished_words import (
     unfinished_readings,
 )
 
-__all__ = ["DEEP_VOICE_LIFT_TO_HZ", "QUICK_ACOUSTIC_S", "WordAwareTurnEnd"]
+__all__ = ["QUICK_ACOUSTIC_S", "WordAwareTurnEnd"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,9 +43,6 @@ QUICK_ACOUSTIC_S = 0.06
 """An acoustic model whose median answer takes at most this long is waited for before
 the words are read (``alongside=None``): Smart Turn on a CPU with int8 dot products."""
 _LATENCIES_KEPT = 9
-DEEP_VOICE_LIFT_TO_HZ = 2500.0
-"""Deeper voices are raised to this third formant before Whisper reads them: about an
-average man's (Peterson & Barney), and where tiny.en reads the piper voice well."""
 
 
 class WordAwareTurnEnd:
