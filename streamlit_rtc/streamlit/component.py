@@ -388,7 +388,13 @@ def _rtc_configuration(
     elif asked_anew:  # once per connection: a prepare value seen again on a rerun is old news
         remake = True
     else:  # a live connection keeps its credentials; an idle page renews stale ones
-        remake = slot.peer is None and kept.fresh_for(now, RTC_CONFIG_MAX_AGE_S) <= 0.0
+        # (a failed call only after the max age: START asks again, reruns do not)
+        stale = (
+            kept.age(now) >= RTC_CONFIG_MAX_AGE_S
+            if kept.problem is not None
+            else kept.fresh_for(now, RTC_CONFIG_MAX_AGE_S) <= 0.0
+        )
+        remake = slot.peer is None and stale
     if remake or kept is None:
         try:
             config, problem = resolve_rtc_configuration(value), None

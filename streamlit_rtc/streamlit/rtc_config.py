@@ -140,7 +140,13 @@ class KeptConfiguration:
         return now - self.made_at
 
     def fresh_for(self, now: float, max_age_s: float) -> float:
-        """Seconds from ``now`` during which a new connection may still use it (0: stale)."""
+        """Seconds from ``now`` during which a new connection may still use it (0: stale).
+
+        A failed call is stale at once: the browser asks again at START, so a TURN
+        service that was down when the page loaded is tried again then.
+        """
+        if self.problem is not None:
+            return 0.0
         usable = (
             max_age_s
             if self.credentials_life_s is None
