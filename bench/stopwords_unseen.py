@@ -13,8 +13,13 @@ piper's own sampling is not seeded, so two runs hear different renditions;
 ``--audio FILE.npz`` keeps them (written on the first run, read on later
 ones) to compare two versions of the detector on the same audio.
 
-Usage: ``python bench/stopwords_unseen.py [--seed 21] [--reps 3] [--audio FILE.npz]``
-(the ``stt`` and ``tts`` extras).
+``--voice-shift F`` moves every rendition's pitch and formants by F at its own
+tempo (:func:`streamlit_rtc.testing.pitch_shifted`: 0.88 a voice two semitones
+deeper, 1.2 a woman's formants), after it is made or read from ``--audio``, so
+the same kept renditions can be heard as other voices.
+
+Usage: ``python bench/stopwords_unseen.py [--seed 21] [--reps 3] [--audio FILE.npz]
+[--voice-shift F]`` (the ``stt`` and ``tts`` extras; ``sox`` for ``--voice-shift``).
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import soxr
 
 from streamlit_rtc.audio.keywords import ConfirmedDetector, KeywordHit, KeywordStream, StopPhrase
 from streamlit_rtc.audio.speech import PiperTTSOptions, get_tts_model
+from streamlit_rtc.testing import pitch_shifted
 
 RATE = 16000
 NEAR_MISSES = [
@@ -136,9 +142,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--audio", type=Path, default=None, help="renditions kept here (.npz)")
+    parser.add_argument(
+        "--voice-shift",
+        type=float,
+        default=1.0,
+        help="pitch and formants times this, same tempo (0.88: two semitones deeper)",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     clips = renditions(args.seed, args.reps, args.audio)
+    if args.voice_shift != 1.0:
+        clips = [(p, t, pitch_shifted(a, RATE, args.voice_shift)) for p, t, a in clips]
     stream = ConfirmedDetector(phrases()).start_stream()
     false: list[str] = []
     heard = 0
@@ -151,6 +165,7 @@ def main() -> None:
             {
                 "benchmark": "stopwords_unseen",
                 "seed": args.seed,
+                "voice_shift": args.voice_shift,
                 "renditions": len(clips),
                 "near_miss_renditions": len(NEAR_MISSES) * args.reps,
                 "recall": round(heard / requests, 4),

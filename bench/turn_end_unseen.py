@@ -14,12 +14,18 @@ says them (the fixtures' ``separate`` cut), not cut out of a whole sentence.
 
 Prints ONE JSON object: per analyzer and speed, the hesitations called
 complete (with their transcripts for ``WordAwareTurnEnd``) and the complete
-sentences called complete.  Usage: ``python bench/turn_end_unseen.py``
-(the ``turn``, ``stt`` and ``tts`` extras).
+sentences called complete.  ``--voice-shift F`` moves pitch and formants by
+F at the same tempo (:func:`streamlit_rtc.testing.pitch_shifted`; 0.88: two
+semitones deeper); ``--no-lift`` reads a deep voice's words as they are
+(``WordAwareTurnEnd(lift_deep_voices_to_hz=None)``). piper's sampling is not
+seeded, so compare two settings within one run's renditions only roughly.
+Usage: ``python bench/turn_end_unseen.py [--voice-shift F] [--no-lift]``
+(the ``turn``, ``stt`` and ``tts`` extras; ``sox`` for ``--voice-shift``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 
@@ -28,6 +34,7 @@ import soxr
 
 from streamlit_rtc import PauseOptions, SmartTurn, WordAwareTurnEnd, get_tts_model
 from streamlit_rtc.audio.speech import PiperTTSOptions
+from streamlit_rtc.testing import pitch_shifted
 
 RATE = 16000
 SPEEDS = (1.0, 1.15)
@@ -68,10 +75,15 @@ COMPLETE = [
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--voice-shift", type=float, default=1.0)
+    parser.add_argument("--no-lift", action="store_true")
+    args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     tts = get_tts_model()
     acoustic = SmartTurn.shared()
-    words = WordAwareTurnEnd(acoustic, alongside=False)
+    lift = {"lift_deep_voices_to_hz": None} if args.no_lift else {}
+    words = WordAwareTurnEnd(acoustic, alongside=False, **lift)
     threshold = PauseOptions().complete_threshold
     rng = np.random.default_rng(0)
 
@@ -81,6 +93,9 @@ def main() -> None:
         audio = soxr.resample(np.asarray(audio, np.float32), rate, RATE)
         loud = np.flatnonzero(np.abs(audio) > 0.01)
         speech = audio[loud[0] : loud[-1] + 1]
+        if args.voice_shift != 1.0:
+            pcm = np.clip(np.round(speech * 32767), -32768, 32767).astype(np.int16)
+            speech = pitch_shifted(pcm, RATE, args.voice_shift).astype(np.float32) / 32768
         padded = np.concatenate([np.zeros(2400, np.float32), speech, np.zeros(1600, np.float32)])
         return padded + rng.normal(0.0, 3e-4, padded.size).astype(np.float32)
 
@@ -111,6 +126,8 @@ def main() -> None:
         json.dumps(
             {
                 "benchmark": "turn_end_unseen",
+                "voice_shift": args.voice_shift,
+                "lift": not args.no_lift,
                 "complete_threshold": threshold,
                 "results": results,
             }
