@@ -39,12 +39,7 @@ from . import live as live_refresh
 from .connect import StreamSpec, carry_out
 from .live import LiveStatus
 from .prototypes import DEFAULT_CONSTRAINTS, stream_prototype
-from .rtc_config import (
-    KeptConfiguration,
-    RtcConfigError,
-    RTCConfiguration,
-    resolve_rtc_configuration,
-)
+from .rtc_config import RTCConfiguration, kept_configuration, resolve_rtc_configuration
 from .slot import StreamSlot
 
 __all__ = ["LiveStatus", "StreamContext", "VoiceUI", "webrtc"]
@@ -381,26 +376,12 @@ def _rtc_configuration(
         return resolve_rtc_configuration(value), None, None
     now = time.monotonic()
     kept = slot.rtc_config
-    if kept is None:
-        remake = True
-    elif kept.age(now) < REMAKE_MIN_AGE_S:
-        remake = False
-    elif asked_anew:  # once per connection: a prepare value seen again on a rerun is old news
-        remake = True
-    else:  # a live connection keeps its credentials; an idle page renews stale ones
-        # (a failed call only after the max age: START asks again, reruns do not)
-        stale = (
-            kept.age(now) >= RTC_CONFIG_MAX_AGE_S
-            if kept.problem is not None
-            else kept.fresh_for(now, RTC_CONFIG_MAX_AGE_S) <= 0.0
-        )
-        remake = slot.peer is None and stale
-    if remake or kept is None:
-        try:
-            config, problem = resolve_rtc_configuration(value), None
-        except RtcConfigError as exc:
-            logger.error("%s: %s", slot.key, exc)
-            config, problem = None, f"{exc}. Connecting without STUN/TURN servers."
-        kept = KeptConfiguration.made(config, problem, now=now, wall_now=time.time())
-        slot.rtc_config = kept
+    if kept is None or kept.to_remake(
+        now,
+        asked_anew=asked_anew,
+        live=slot.peer is not None,
+        max_age_s=RTC_CONFIG_MAX_AGE_S,
+        min_age_s=REMAKE_MIN_AGE_S,
+    ):
+        kept = slot.rtc_config = kept_configuration(value, slot.key, now=now, wall_now=time.time())
     return kept.config, kept.problem, kept.fresh_for(now, RTC_CONFIG_MAX_AGE_S)

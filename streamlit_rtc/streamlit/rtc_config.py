@@ -35,6 +35,7 @@ __all__ = [
     "RTCConfiguration",
     "RtcConfigError",
     "credentials_expiry",
+    "kept_configuration",
     "resolve_rtc_configuration",
 ]
 
@@ -139,6 +140,27 @@ class KeptConfiguration:
     def age(self, now: float) -> float:
         return now - self.made_at
 
+    def to_remake(
+        self, now: float, *, asked_anew: bool, live: bool, max_age_s: float, min_age_s: float
+    ) -> bool:
+        """Whether to call the function again on this script run.
+
+        Never within ``min_age_s`` of the last call (a page cannot loop a TURN
+        API); once per new connection that asked (``asked_anew``: phase
+        ``prepare``); otherwise only with no ``live`` connection (it keeps its
+        credentials) and once stale; a failed call only after ``max_age_s``:
+        START asks again, reruns do not.
+        """
+        if self.age(now) < min_age_s:
+            return False
+        if asked_anew:
+            return True
+        if self.problem is not None:
+            stale = self.age(now) >= max_age_s
+        else:
+            stale = self.fresh_for(now, max_age_s) <= 0.0
+        return not live and stale
+
     def fresh_for(self, now: float, max_age_s: float) -> float:
         """Seconds from ``now`` during which a new connection may still use it (0: stale).
 
@@ -153,3 +175,15 @@ class KeptConfiguration:
             else min(max_age_s, self.credentials_life_s)
         )
         return max(0.0, self.made_at + usable - now)
+
+
+def kept_configuration(
+    value: RTCConfiguration, key: str, *, now: float, wall_now: float
+) -> KeptConfiguration:
+    """``value`` resolved now and kept; a failure becomes the page's message for stream ``key``."""
+    try:
+        config, problem = resolve_rtc_configuration(value), None
+    except RtcConfigError as exc:
+        logger.error("%s: %s", key, exc)
+        config, problem = None, f"{exc}. Connecting without STUN/TURN servers."
+    return KeptConfiguration.made(config, problem, now=now, wall_now=wall_now)
