@@ -24,6 +24,7 @@ __all__ = [
     "DEEP_VOICE_LIFT_TO_HZ",
     "MAX_LIFT",
     "FormantTracker",
+    "checked_lift_line",
     "deep_voice_lifted",
     "played_faster",
     "third_formants",
@@ -200,6 +201,16 @@ MAX_LIFT = 1.2
 DEEP_VOICE_LIFT_TO_HZ = 2500.0
 """Deeper voices are raised to this third formant before Whisper reads them: about an
 average man's (Peterson & Barney), and where tiny.en reads the piper voice well."""
+
+
+def checked_lift_line(value: float | None, owner: str) -> float | None:
+    """``lift_deep_voices_to_hz`` given to ``owner``: a third formant in [2000, 3500] Hz or None."""
+    if value is not None and not 2000 <= value <= 3500:
+        raise ValueError(
+            f"{owner}: lift_deep_voices_to_hz must be a third formant in [2000, 3500] Hz "
+            f"or None, got {value!r}"
+        )
+    return None if value is None else float(value)
 
 
 def voice_lift(f3_hz: float | None, to_hz: float) -> float:

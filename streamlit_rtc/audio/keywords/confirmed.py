@@ -26,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
-from ..formants import DEEP_VOICE_LIFT_TO_HZ
+from ..formants import DEEP_VOICE_LIFT_TO_HZ, checked_lift_line
 from ..speech.protocols import STTModel
 from .candidates import (
     LAST_WORD_MARGIN,
@@ -200,12 +200,7 @@ class ConfirmedDetector:
         self.high_voices_min_score = (
             None if high_voices_min_score is None else float(high_voices_min_score)
         )
-        if lift_deep_voices_to_hz is not None and not 2000 <= lift_deep_voices_to_hz <= 3500:
-            raise ValueError(
-                "lift_deep_voices_to_hz must be a third formant in [2000, 3500] Hz or None, "
-                f"got {lift_deep_voices_to_hz!r}"
-            )
-        self.lift_deep_voices_to_hz = lift_deep_voices_to_hz
+        self.lift_deep_voices_to_hz = checked_lift_line(lift_deep_voices_to_hz, "ConfirmedDetector")
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self._spellings = {p.text: p.spellings for p in self.phrases}
         self.notice: str | None = guessed_notice(guessed)
