@@ -352,6 +352,28 @@ def test_a_higher_voice_is_heard(detector: ConfirmedDetector) -> None:
     assert heard >= total - 2, (heard, total)
 
 
+def computer_phrases_and_near_misses(
+    stream: KeywordStream, factor: float
+) -> tuple[int, int, list[tuple[str, str, list[KeywordHit]]]]:
+    """The piper "computer" phrases and every near-miss, pitch and formants times ``factor``
+    at the same tempo, through ``stream``: (phrases heard, phrases, near-misses that fired)."""
+    heard = total = 0
+    fired = []
+    for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
+        if item["kind"] == "positive" and "computer" not in item["phrase"]:
+            continue
+        clip = pitch_shifted(NEURAL.load(item["file"]), RATE, factor)
+        audio = np.concatenate([clip, floor(1.2, i)])
+        stream.reset()
+        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
+        if item["kind"] == "positive":
+            total += 1
+            heard += bool(correct(item, hits))
+        elif hits:
+            fired.append((item["file"], item["text"], hits))
+    return heard, total, fired
+
+
 def test_a_high_voice_at_its_own_tempo_is_heard(detector: ConfirmedDetector) -> None:
     """The piper clips with pitch and formants 20 % higher, same tempo (a woman's formants).
 
@@ -363,20 +385,7 @@ def test_a_high_voice_at_its_own_tempo_is_heard(detector: ConfirmedDetector) -> 
     sure of the last word (``docs/stop-phrase-research.md``).
     """
     stream = detector.start_stream()
-    heard = total = 0
-    fired = []
-    for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
-        if item["kind"] == "positive" and "computer" not in item["phrase"]:
-            continue
-        clip = pitch_shifted(NEURAL.load(item["file"]), RATE, 1.2)
-        audio = np.concatenate([clip, floor(1.2, i)])
-        stream.reset()
-        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
-        if item["kind"] == "positive":
-            total += 1
-            heard += bool(correct(item, hits))
-        elif hits:
-            fired.append((item["file"], item["text"], hits))
+    heard, total, fired = computer_phrases_and_near_misses(stream, 1.2)
     assert len(fired) <= 1, fired
     assert stream._stage1.high_voice  # type: ignore[attr-defined]
     assert heard >= total - 3, (heard, total)
@@ -396,19 +405,8 @@ def test_a_deep_voice_is_lifted_so_its_near_misses_do_not_fire(
     lift), 28 of 30 "computer" phrases heard (30 without).
     """
     stream = detector.start_stream()
-    heard = total = 0
-    for i, item in enumerate(m for m in NEURAL.manifest if m["kind"] != "conversation"):
-        if item["kind"] == "positive" and "computer" not in item["phrase"]:
-            continue
-        clip = pitch_shifted(NEURAL.load(item["file"]), RATE, 0.88)
-        audio = np.concatenate([clip, floor(1.2, i)])
-        stream.reset()
-        hits = [h for k in range(0, audio.size, 320) for h in stream.feed(audio[k : k + 320])]
-        if item["kind"] == "positive":
-            total += 1
-            heard += bool(correct(item, hits))
-        else:
-            assert hits == [], (item["file"], item["text"], hits)
+    heard, total, fired = computer_phrases_and_near_misses(stream, 0.88)
+    assert fired == [], fired
     assert stream._stage1.deep_voice  # type: ignore[attr-defined]
     assert heard >= total - 4, (heard, total)
     assert detector.lift_deep_voices_to_hz == 2500.0
