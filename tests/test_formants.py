@@ -15,7 +15,15 @@ import soxr
 from human_speech import HUMAN_SPEECH
 from stopword_fixtures import ESPEAK, NEURAL, RATE, VoiceSet, floor, phrases
 
-from streamlit_rtc.audio.formants import MAX_LIFT, FormantTracker, deep_voice_lifted, third_formants
+from streamlit_rtc.audio.formants import (
+    MAX_LIFT,
+    FormantTracker,
+    checked_formant_line,
+    deep_voice_lifted,
+    played_faster,
+    reading_speed,
+    third_formants,
+)
 from streamlit_rtc.audio.keywords import PocketSphinxDetector
 from streamlit_rtc.audio.keywords.candidates import (
     LastWords,
@@ -315,3 +323,38 @@ def test_a_deep_voice_is_lifted_to_the_line_and_other_voices_pass_unchanged() ->
         assert kept is voice and f3 is not None and f3 > 2400
     silence = np.zeros(RATE, np.float32)
     assert deep_voice_lifted(silence, RATE, 2500.0) == (silence, None)
+
+
+def test_a_voice_is_moved_into_the_reading_band_and_no_further() -> None:
+    assert reading_speed(None, 2500.0, 2650.0) == 1.0  # not measured yet
+    assert reading_speed(2400.0, 2500.0, 2650.0) == pytest.approx(2500 / 2400)
+    assert reading_speed(2000.0, 2500.0, 2650.0) == MAX_LIFT  # at most a fifth up
+    assert reading_speed(2550.0, 2500.0, 2650.0) == 1.0  # inside the band
+    assert reading_speed(3000.0, 2500.0, 2650.0) == pytest.approx(2650 / 3000)
+    assert reading_speed(4000.0, 2500.0, 2650.0) == pytest.approx(1 / MAX_LIFT)
+    assert reading_speed(2000.0, None, 2650.0) == 1.0
+    assert reading_speed(4000.0, 2500.0, None) == 1.0
+
+
+def test_a_voice_played_slower_is_lowered_to_the_line() -> None:
+    from streamlit_rtc.testing import pitch_shifted
+
+    speech = NEURAL.load("conversation.wav")[10 * RATE : 14 * RATE]
+    high = pitch_shifted(speech, RATE, 1.2)
+    tracker = FormantTracker(RATE, min_frames=15, window_frames=400)
+    tracker.feed(high)
+    f3 = tracker.f3_hz
+    assert f3 is not None and f3 > 2650, f3
+    speed = reading_speed(f3, 2500.0, 2650.0)
+    lowered = played_faster(high, RATE, speed)
+    assert lowered.dtype == np.int16 and lowered.size > high.size
+    after = FormantTracker(RATE, min_frames=15, window_frames=400)
+    after.feed(lowered)
+    assert after.f3_hz is not None and abs(after.f3_hz - 2650.0) < 120, after.f3_hz
+
+
+def test_a_formant_line_is_checked_once_with_its_name() -> None:
+    assert checked_formant_line(None, "x_hz", "Owner") is None
+    assert checked_formant_line(2650, "x_hz", "Owner") == 2650.0
+    with pytest.raises(ValueError, match="Owner: x_hz must be a third formant"):
+        checked_formant_line(900.0, "x_hz", "Owner")

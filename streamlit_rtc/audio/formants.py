@@ -22,13 +22,14 @@ import soxr
 
 __all__ = [
     "DEEP_VOICE_LIFT_TO_HZ",
+    "HIGH_VOICE_LOWER_TO_HZ",
     "MAX_LIFT",
     "FormantTracker",
-    "checked_lift_line",
+    "checked_formant_line",
     "deep_voice_lifted",
     "played_faster",
+    "reading_speed",
     "third_formants",
-    "voice_lift",
 ]
 
 ANALYSIS_RATE = 10_000
@@ -197,34 +198,45 @@ class FormantTracker:
 
 
 MAX_LIFT = 1.2
-"""The most a deep voice is raised for reading (a fifth's worth of voice)."""
+"""The most a voice is raised or lowered for reading (a fifth's worth of voice)."""
 DEEP_VOICE_LIFT_TO_HZ = 2500.0
 """Deeper voices are raised to this third formant before Whisper reads them: about an
 average man's (Peterson & Barney), and where tiny.en reads the piper voice well."""
+HIGH_VOICE_LOWER_TO_HZ = 2650.0
+"""Higher voices are lowered to this third formant before Whisper reads them: the line
+above which :mod:`.keywords.voice_warp` calls a voice high (a woman's or a child's)."""
 
 
-def checked_lift_line(value: float | None, owner: str) -> float | None:
-    """``lift_deep_voices_to_hz`` given to ``owner``: a third formant in [2000, 3500] Hz or None."""
+def checked_formant_line(value: float | None, name: str, owner: str) -> float | None:
+    """Argument ``name`` given to ``owner``: a third formant in [2000, 3500] Hz or None."""
     if value is not None and not 2000 <= value <= 3500:
         raise ValueError(
-            f"{owner}: lift_deep_voices_to_hz must be a third formant in [2000, 3500] Hz "
-            f"or None, got {value!r}"
+            f"{owner}: {name} must be a third formant in [2000, 3500] Hz or None, got {value!r}"
         )
     return None if value is None else float(value)
 
 
-def voice_lift(f3_hz: float | None, to_hz: float) -> float:
-    """How much faster to play a voice whose third formant is ``f3_hz`` to bring it to ``to_hz``.
+def reading_speed(
+    f3_hz: float | None, lift_to_hz: float | None, lower_to_hz: float | None
+) -> float:
+    """How much faster to play a voice whose third formant is ``f3_hz`` for reading.
 
-    1.0 for a voice at or above the line, or not measured; at most :data:`MAX_LIFT`.
+    Below ``lift_to_hz`` it is raised to it, above ``lower_to_hz`` lowered to
+    it (played slower), by at most :data:`MAX_LIFT` either way; between the
+    lines, unmeasured (None), or with the line None: 1.0.
     """
-    if f3_hz is None or f3_hz >= to_hz:
+    if f3_hz is None:
         return 1.0
-    return min(MAX_LIFT, to_hz / f3_hz)
+    if lift_to_hz is not None and f3_hz < lift_to_hz:
+        return min(MAX_LIFT, lift_to_hz / f3_hz)
+    if lower_to_hz is not None and f3_hz > lower_to_hz:
+        return max(1.0 / MAX_LIFT, lower_to_hz / f3_hz)
+    return 1.0
 
 
 def played_faster(samples: np.ndarray, rate: int, lift: float) -> np.ndarray:
-    """``samples`` played ``lift`` times faster at the same ``rate`` (pitch and formants up).
+    """``samples`` played ``lift`` times faster at the same ``rate`` (pitch and formants up;
+    a ``lift`` under 1 plays them slower, down).
 
     int16 stays int16 (clipped); anything else comes back as float32.
     """
@@ -243,7 +255,7 @@ def deep_voice_lifted(
 
     Whisper tiny.en reads deep voices worse: two semitones below the piper
     voice it writes a short last word as one that ends a sentence ("take
-    you" for "take to"). Playing the audio faster (:func:`voice_lift`) moves
+    you" for "take to"). Playing the audio faster (:func:`reading_speed`) moves
     the voice's formants where most voices' are; higher voices pass
     unchanged, as does audio with too few vowels to measure (under
     ``min_frames`` voiced 20 ms frames). Returns the audio and the measured
@@ -253,4 +265,4 @@ def deep_voice_lifted(
     tracker.feed(np.clip(samples * 32768.0, -32768.0, 32767.0))
     tracker.feed(np.zeros(rate // 2, dtype=np.float32))  # flushes the last half second
     f3 = tracker.f3_hz
-    return played_faster(samples, rate, voice_lift(f3, to_hz)), f3
+    return played_faster(samples, rate, reading_speed(f3, to_hz, None)), f3

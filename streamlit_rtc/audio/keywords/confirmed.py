@@ -26,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
-from ..formants import DEEP_VOICE_LIFT_TO_HZ, checked_lift_line
+from ..formants import DEEP_VOICE_LIFT_TO_HZ, HIGH_VOICE_LOWER_TO_HZ, checked_formant_line
 from ..speech.protocols import STTModel
 from .candidates import (
     LAST_WORD_MARGIN,
@@ -112,14 +112,22 @@ class ConfirmedDetector:
             only for a voice that needs it, so an ordinary voice costs one
             search.  ``"always"``: both always (stage 1's CPU twice, ~0.02
             CPU-s more per audio second, and a second decoder, ~27 MB).
-        lift_deep_voices_to_hz: a deep voice's looks are played faster
-            until its third formant reaches this, at most 1.2x
-            (:func:`.formants.voice_lift`), before Whisper reads them: it
+        lift_deep_voices_to_hz: a voice whose third formant is lower has
+            its looks played faster until it reaches this, at most 1.2x
+            (:func:`.formants.reading_speed`), before Whisper reads them: it
             writes a deep voice's "compute this" and "computed" as
             "computer", sure of it.  Unseen sentences two semitones deeper:
             false triggers 12 -> 4 in 276 near-miss renditions, requests
             heard the same (``docs/stop-phrase-research.md``).  Known only
             where the voice is measured; ``None``: never.
+        lower_high_voices_to_hz: the same for a voice whose third formant
+            is higher: its looks are played slower until it reaches this.
+            tiny.en writes a high voice's "computed" as "computer" too.
+            Unseen sentences at four voices (piper as recorded, a semitone
+            deeper, 20 % higher; renditions never tuned on), with the lift
+            above extended to every voice under its line: requests heard
+            312 -> 318 of 336, false triggers 15 -> 9 in 1104 near-miss
+            renditions (``docs/stop-phrase-research.md``).  ``None``: never.
     """
 
     sample_rate: int = 16000
@@ -143,6 +151,7 @@ class ConfirmedDetector:
         deeper_voices_warp: float | None = DEEPER_VOICES_WARP,
         warped_search: WarpedSearch = "deep_voices",
         lift_deep_voices_to_hz: float | None = DEEP_VOICE_LIFT_TO_HZ,
+        lower_high_voices_to_hz: float | None = HIGH_VOICE_LOWER_TO_HZ,
     ) -> None:
         self.phrases, guessed = with_guessed_pronunciations(as_stop_phrases(stop_words))
         self.last_words = (
@@ -200,7 +209,19 @@ class ConfirmedDetector:
         self.high_voices_min_score = (
             None if high_voices_min_score is None else float(high_voices_min_score)
         )
-        self.lift_deep_voices_to_hz = checked_lift_line(lift_deep_voices_to_hz, "ConfirmedDetector")
+        owner = "ConfirmedDetector"
+        self.lift_deep_voices_to_hz = checked_formant_line(
+            lift_deep_voices_to_hz, "lift_deep_voices_to_hz", owner
+        )
+        self.lower_high_voices_to_hz = checked_formant_line(
+            lower_high_voices_to_hz, "lower_high_voices_to_hz", owner
+        )
+        lift, lower = self.lift_deep_voices_to_hz, self.lower_high_voices_to_hz
+        if lift is not None and lower is not None and lower < lift:
+            raise ValueError(
+                f"{owner}: lower_high_voices_to_hz ({lower}) must not be under "
+                f"lift_deep_voices_to_hz ({lift})"
+            )
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self._spellings = {p.text: p.spellings for p in self.phrases}
         self.notice: str | None = guessed_notice(guessed)

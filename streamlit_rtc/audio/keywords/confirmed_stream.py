@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..formants import played_faster, voice_lift
+from ..formants import played_faster, reading_speed
 from ..speech.heard_words import ScoredTranscript
 from ..speech.protocols import ReadingScorer, ScoredSTTModel
 from .alignment import ALIGN_AFTER_S
@@ -179,16 +179,17 @@ class ConfirmedStream:
         return KeywordHit(hit.phrase, hit.start_s, aligned_end, hit.score)
 
     def _heard(self, window: np.ndarray) -> np.ndarray:
-        """``window`` as the transcriber gets it: a deep voice lifted (played faster).
+        """``window`` as the transcriber gets it: a deep voice lifted, a high one lowered.
 
-        Whisper tiny.en writes a deep voice's "compute this" and "computed"
-        as "computer", sure of it; lifted to an ordinary voice it reads them
-        as said (``docs/stop-phrase-research.md``).
+        Whisper tiny.en writes a deep voice's "compute this" and "computed",
+        and a high voice's "computed", as "computer", sure of it; moved to an
+        ordinary voice it reads them as said (``docs/stop-phrase-research.md``).
         """
-        to_hz = self._det.lift_deep_voices_to_hz
-        if to_hz is None or not self._stage1.deep_voice:
-            return window
-        return played_faster(window, self._det.sample_rate, voice_lift(self._stage1.f3_hz, to_hz))
+        det = self._det
+        speed = reading_speed(
+            self._stage1.f3_hz, det.lift_deep_voices_to_hz, det.lower_high_voices_to_hz
+        )
+        return played_faster(window, det.sample_rate, speed)
 
     def _transcribe(self, window: np.ndarray) -> ScoredTranscript:
         stt = self._det.stt

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ...core.turn_end import TurnEndAnalyzer, check_turn_end_analyzer
-from ..formants import DEEP_VOICE_LIFT_TO_HZ, checked_lift_line, deep_voice_lifted
+from ..formants import DEEP_VOICE_LIFT_TO_HZ, checked_formant_line, deep_voice_lifted
 from ..keywords.phonetic import Pronouncer
 from ..speech.protocols import ReadingScorer, STTModel
 from .unfinished_words import (
@@ -138,7 +138,9 @@ class WordAwareTurnEnd:
             raise TypeError("WordAwareTurnEnd: unfinished_words must be a collection of words")
         self.unfinished_words = frozenset(word.casefold() for word in unfinished_words)
         self.unfinished_odds = None if unfinished_odds is None else float(unfinished_odds)
-        self.lift_deep_voices_to_hz = checked_lift_line(lift_deep_voices_to_hz, "WordAwareTurnEnd")
+        self.lift_deep_voices_to_hz = checked_formant_line(
+            lift_deep_voices_to_hz, "lift_deep_voices_to_hz", "WordAwareTurnEnd"
+        )
         self._pron = Pronouncer()
         self.sample_rate: int = self.acoustic.sample_rate
         self.max_audio_s: float = max(float(self.acoustic.max_audio_s), self.window_s)
