@@ -17,10 +17,14 @@ complete (with their transcripts for ``WordAwareTurnEnd``) and the complete
 sentences called complete.  ``--voice-shift F`` moves pitch and formants by
 F at the same tempo (:func:`streamlit_rtc.testing.pitch_shifted`; 0.88: two
 semitones deeper); ``--no-lift`` reads a deep voice's words as they are
-(``WordAwareTurnEnd(lift_deep_voices_to_hz=None)``). piper's sampling is not
-seeded, so compare two settings within one run's renditions only roughly.
-Usage: ``python bench/turn_end_unseen.py [--voice-shift F] [--no-lift]``
-(the ``turn``, ``stt`` and ``tts`` extras; ``sox`` for ``--voice-shift``).
+(``WordAwareTurnEnd(lift_deep_voices_to_hz=None)``), ``--no-lower`` a high
+voice's (``lower_high_voices_to_hz=None``). piper's sampling is not seeded:
+``--reps N`` voices each sentence N times per speed, and ``--audio FILE.npz``
+keeps the renditions (written on the first run, read on later ones) to
+compare two settings on the same audio.
+Usage: ``python bench/turn_end_unseen.py [--voice-shift F] [--no-lift] [--no-lower]
+[--reps N] [--audio FILE.npz]`` (the ``turn``, ``stt`` and ``tts`` extras; ``sox`` for
+``--voice-shift``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from pathlib import Path
 
 import numpy as np
 import soxr
@@ -74,25 +79,48 @@ COMPLETE = [
 ]
 
 
+def renditions(reps: int, keep: Path | None) -> dict[tuple[str, float, int], np.ndarray]:
+    """Every sentence voiced ``reps`` times per speed, trimmed, at 16 kHz (float32);
+    read from ``keep`` if it exists, else made (and written there)."""
+    keys = [(t, speed, r) for t in HESITATIONS + COMPLETE for speed in SPEEDS for r in range(reps)]
+    if keep is not None and keep.exists():
+        with np.load(keep) as stored:
+            return {key: stored[f"clip{i}"] for i, key in enumerate(keys)}
+    tts = get_tts_model()
+    made: dict[tuple[str, float, int], np.ndarray] = {}
+    for text, speed, r in keys:
+        rate, audio = tts.tts(text, PiperTTSOptions(speed=speed))
+        audio = soxr.resample(np.asarray(audio, np.float32), rate, RATE)
+        loud = np.flatnonzero(np.abs(audio) > 0.01)
+        made[(text, speed, r)] = audio[loud[0] : loud[-1] + 1]
+    if keep is not None:
+        np.savez_compressed(keep, **{f"clip{i}": made[key] for i, key in enumerate(keys)})
+    return made
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--voice-shift", type=float, default=1.0)
     parser.add_argument("--no-lift", action="store_true")
+    parser.add_argument("--no-lower", action="store_true")
+    parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--audio", type=Path, default=None, help="renditions kept here (.npz)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    tts = get_tts_model()
     acoustic = SmartTurn.shared()
-    lift = {"lift_deep_voices_to_hz": None} if args.no_lift else {}
-    words = WordAwareTurnEnd(acoustic, alongside=False, **lift)
+    band: dict[str, float | None] = {}
+    if args.no_lift:
+        band["lift_deep_voices_to_hz"] = None
+    if args.no_lower:
+        band["lower_high_voices_to_hz"] = None
+    words = WordAwareTurnEnd(acoustic, alongside=False, **band)
     threshold = PauseOptions().complete_threshold
     rng = np.random.default_rng(0)
+    voiced = renditions(args.reps, args.audio)
 
-    def turn(text: str, speed: float) -> np.ndarray:
+    def turn(text: str, speed: float, rep: int) -> np.ndarray:
         """``text`` as a turn so far: 0.15 s of floor, the speech, 0.1 s of silence."""
-        rate, audio = tts.tts(text, PiperTTSOptions(speed=speed))
-        audio = soxr.resample(np.asarray(audio, np.float32), rate, RATE)
-        loud = np.flatnonzero(np.abs(audio) > 0.01)
-        speech = audio[loud[0] : loud[-1] + 1]
+        speech = voiced[(text, speed, rep)]
         if args.voice_shift != 1.0:
             pcm = np.clip(np.round(speech * 32767), -32768, 32767).astype(np.int16)
             speech = pitch_shifted(pcm, RATE, args.voice_shift).astype(np.float32) / 32768
@@ -104,20 +132,22 @@ def main() -> None:
         cut: dict[str, list[str]] = {"smart_turn": [], "word_aware": []}
         heard: dict[str, int] = {"smart_turn": 0, "word_aware": 0}
         for text in HESITATIONS:
-            audio = turn(text, speed)
-            if acoustic.probability(audio) >= threshold:
-                cut["smart_turn"].append(text)
-            if words.probability(audio) >= threshold:
-                read = words.read_last_words(audio)
-                cut["word_aware"].append(f"{text!r} read as ending on {read.last_word!r}")
+            for rep in range(args.reps):
+                audio = turn(text, speed, rep)
+                if acoustic.probability(audio) >= threshold:
+                    cut["smart_turn"].append(text)
+                if words.probability(audio) >= threshold:
+                    read = words.read_last_words(audio)
+                    cut["word_aware"].append(f"{text!r} read as ending on {read.last_word!r}")
         for text in COMPLETE:
-            audio = turn(text, speed)
-            heard["smart_turn"] += acoustic.probability(audio) >= threshold
-            heard["word_aware"] += words.probability(audio) >= threshold
+            for rep in range(args.reps):
+                audio = turn(text, speed, rep)
+                heard["smart_turn"] += acoustic.probability(audio) >= threshold
+                heard["word_aware"] += words.probability(audio) >= threshold
         results[f"speed_{speed}"] = {
             name: {
-                "hesitations_cut": f"{len(cut[name])}/{len(HESITATIONS)}",
-                "complete_heard_complete": f"{heard[name]}/{len(COMPLETE)}",
+                "hesitations_cut": f"{len(cut[name])}/{len(HESITATIONS) * args.reps}",
+                "complete_heard_complete": f"{heard[name]}/{len(COMPLETE) * args.reps}",
                 "cut": cut[name],
             }
             for name in cut
@@ -128,6 +158,8 @@ def main() -> None:
                 "benchmark": "turn_end_unseen",
                 "voice_shift": args.voice_shift,
                 "lift": not args.no_lift,
+                "lower": not args.no_lower,
+                "reps": args.reps,
                 "complete_threshold": threshold,
                 "results": results,
             }

@@ -19,10 +19,10 @@ from streamlit_rtc.audio.formants import (
     MAX_LIFT,
     FormantTracker,
     checked_formant_line,
-    deep_voice_lifted,
     played_faster,
     reading_speed,
     third_formants,
+    voice_in_reading_band,
 )
 from streamlit_rtc.audio.keywords import PocketSphinxDetector
 from streamlit_rtc.audio.keywords.candidates import (
@@ -310,19 +310,19 @@ def test_a_deep_voice_is_lifted_to_the_line_and_other_voices_pass_unchanged() ->
     speech = NEURAL.load("conversation.wav")[10 * RATE : 14 * RATE]
     for factor in (0.88, 0.82):
         deep = pitch_shifted(speech, RATE, factor).astype(np.float32) / 32768
-        lifted, f3 = deep_voice_lifted(deep, RATE, 2500.0)
+        lifted, f3 = voice_in_reading_band(deep, RATE, 2500.0)
         assert f3 is not None and f3 < 2300, (factor, f3)
         assert lifted.dtype == np.float32
         assert deep.size / lifted.size == pytest.approx(min(MAX_LIFT, 2500.0 / f3), rel=0.01)
-        _, f3_after = deep_voice_lifted(lifted, RATE, 2500.0)
+        _, f3_after = voice_in_reading_band(lifted, RATE, 2500.0)
         assert f3_after is not None and abs(f3_after - 2500.0) < 120  # where it was lifted to
     as_recorded = speech.astype(np.float32) / 32768
     high = pitch_shifted(speech, RATE, 1.2).astype(np.float32) / 32768
     for voice in (as_recorded, high):
-        kept, f3 = deep_voice_lifted(voice, RATE, 2400.0)
+        kept, f3 = voice_in_reading_band(voice, RATE, 2400.0)
         assert kept is voice and f3 is not None and f3 > 2400
     silence = np.zeros(RATE, np.float32)
-    assert deep_voice_lifted(silence, RATE, 2500.0) == (silence, None)
+    assert voice_in_reading_band(silence, RATE, 2500.0) == (silence, None)
 
 
 def test_a_voice_is_moved_into_the_reading_band_and_no_further() -> None:

@@ -162,6 +162,24 @@ def test_a_deep_voice_is_lifted_before_its_words_are_read() -> None:
     assert unlifted == deeper.size
 
 
+def test_a_high_voice_is_lowered_before_its_words_are_read() -> None:
+    """20 % above the piper voice, the words are read played slower, formants at the line."""
+    cut = next(e for e in HESITATIONS if e["file"] == "hesitation_t1_flight_p0.4_separate.wav")
+    rate, clip = read_wav(FIXTURES / cut["file"], mono=True)
+    end = round((cut["pause_start_s"] + 0.1) * rate)
+    higher = pitch_shifted(clip[:end], rate, 1.2).astype(np.float32) / 32768
+    heard = HeardLengths()
+    WordAwareTurnEnd(FixedVerdict(0.97), heard).read_last_words(higher)
+    WordAwareTurnEnd(FixedVerdict(0.97), heard, lower_high_voices_to_hz=None).read_last_words(
+        higher
+    )
+    lowered, unlowered = heard.lengths
+    assert 0.83 < higher.size / lowered < 0.97  # played slower
+    assert unlowered == higher.size
+    with pytest.raises(ValueError, match="WordAwareTurnEnd: lower_high_voices_to_hz"):
+        WordAwareTurnEnd(FixedVerdict(0.5), HeardLengths(), lower_high_voices_to_hz=9000)
+
+
 class FixedVerdict:
     """An acoustic analyzer that always hears the same thing (the turn's words decide)."""
 

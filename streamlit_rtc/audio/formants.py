@@ -26,10 +26,11 @@ __all__ = [
     "MAX_LIFT",
     "FormantTracker",
     "checked_formant_line",
-    "deep_voice_lifted",
+    "checked_reading_band",
     "played_faster",
     "reading_speed",
     "third_formants",
+    "voice_in_reading_band",
 ]
 
 ANALYSIS_RATE = 10_000
@@ -216,6 +217,21 @@ def checked_formant_line(value: float | None, name: str, owner: str) -> float | 
     return None if value is None else float(value)
 
 
+def checked_reading_band(
+    lift_to_hz: float | None, lower_to_hz: float | None, owner: str
+) -> tuple[float | None, float | None]:
+    """``lift_deep_voices_to_hz`` and ``lower_high_voices_to_hz`` given to ``owner``, checked:
+    each a third formant or None, and the lowering line not under the lifting one."""
+    lift = checked_formant_line(lift_to_hz, "lift_deep_voices_to_hz", owner)
+    lower = checked_formant_line(lower_to_hz, "lower_high_voices_to_hz", owner)
+    if lift is not None and lower is not None and lower < lift:
+        raise ValueError(
+            f"{owner}: lower_high_voices_to_hz ({lower}) must not be under "
+            f"lift_deep_voices_to_hz ({lift})"
+        )
+    return lift, lower
+
+
 def reading_speed(
     f3_hz: float | None, lift_to_hz: float | None, lower_to_hz: float | None
 ) -> float:
@@ -248,21 +264,26 @@ def played_faster(samples: np.ndarray, rate: int, lift: float) -> np.ndarray:
     return out.astype(np.float32, copy=False)
 
 
-def deep_voice_lifted(
-    samples: np.ndarray, rate: int, to_hz: float, *, min_frames: int = 15
+def voice_in_reading_band(
+    samples: np.ndarray,
+    rate: int,
+    lift_to_hz: float | None,
+    lower_to_hz: float | None = None,
+    *,
+    min_frames: int = 15,
 ) -> tuple[np.ndarray, float | None]:
-    """``samples`` (float, -1..1) with a deep voice's formants raised until its F3 is ``to_hz``.
+    """``samples`` (float, -1..1) with the voice's formants moved between the two lines.
 
     Whisper tiny.en reads deep voices worse: two semitones below the piper
     voice it writes a short last word as one that ends a sentence ("take
-    you" for "take to"). Playing the audio faster (:func:`reading_speed`) moves
-    the voice's formants where most voices' are; higher voices pass
-    unchanged, as does audio with too few vowels to measure (under
-    ``min_frames`` voiced 20 ms frames). Returns the audio and the measured
-    third formant (None: not measured).
+    you" for "take to"). Playing the audio faster or slower
+    (:func:`reading_speed`) moves the voice's formants where most voices'
+    are; a voice between the lines passes unchanged, as does audio with too
+    few vowels to measure (under ``min_frames`` voiced 20 ms frames).
+    Returns the audio and the measured third formant (None: not measured).
     """
     tracker = FormantTracker(rate, min_frames=min_frames, window_frames=max(400, min_frames))
     tracker.feed(np.clip(samples * 32768.0, -32768.0, 32767.0))
     tracker.feed(np.zeros(rate // 2, dtype=np.float32))  # flushes the last half second
     f3 = tracker.f3_hz
-    return played_faster(samples, rate, reading_speed(f3, to_hz, None)), f3
+    return played_faster(samples, rate, reading_speed(f3, lift_to_hz, lower_to_hz)), f3

@@ -26,7 +26,7 @@ import logging
 from collections.abc import Sequence
 from typing import Literal
 
-from ..formants import DEEP_VOICE_LIFT_TO_HZ, HIGH_VOICE_LOWER_TO_HZ, checked_formant_line
+from ..formants import DEEP_VOICE_LIFT_TO_HZ, HIGH_VOICE_LOWER_TO_HZ, checked_reading_band
 from ..speech.protocols import STTModel
 from .candidates import (
     LAST_WORD_MARGIN,
@@ -209,19 +209,9 @@ class ConfirmedDetector:
         self.high_voices_min_score = (
             None if high_voices_min_score is None else float(high_voices_min_score)
         )
-        owner = "ConfirmedDetector"
-        self.lift_deep_voices_to_hz = checked_formant_line(
-            lift_deep_voices_to_hz, "lift_deep_voices_to_hz", owner
+        self.lift_deep_voices_to_hz, self.lower_high_voices_to_hz = checked_reading_band(
+            lift_deep_voices_to_hz, lower_high_voices_to_hz, "ConfirmedDetector"
         )
-        self.lower_high_voices_to_hz = checked_formant_line(
-            lower_high_voices_to_hz, "lower_high_voices_to_hz", owner
-        )
-        lift, lower = self.lift_deep_voices_to_hz, self.lower_high_voices_to_hz
-        if lift is not None and lower is not None and lower < lift:
-            raise ValueError(
-                f"{owner}: lower_high_voices_to_hz ({lower}) must not be under "
-                f"lift_deep_voices_to_hz ({lift})"
-            )
         self._multiword = {p.text for p in self.phrases if p.max_words > 1}
         self._spellings = {p.text: p.spellings for p in self.phrases}
         self.notice: str | None = guessed_notice(guessed)
