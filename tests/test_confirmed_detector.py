@@ -9,6 +9,7 @@ two clips; held-out neural clips (settings never tuned on) count the same.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -526,6 +527,22 @@ def test_the_warp_must_suit_a_deeper_voice(detector: ConfirmedDetector) -> None:
         "warped"
         not in ConfirmedDetector(phrases(), stt=detector.stt, deeper_voices_warp=None).description
     )
+
+
+def test_a_lone_phrase_whisper_writes_as_a_made_up_word_is_heard(
+    detector: ConfirmedDetector,
+) -> None:
+    """A lone "computer" (piper, kept from ``bench/stopwords_unseen.py``) that Whisper
+    tiny.en writes "imputer" on both looks, the search scoring it 123: the made-up word
+    stands in for the phrase, as no near-miss word reads likelier there (lost before;
+    ``tests/fixtures/stopwords_kept/make_kept.py``)."""
+    here = Path(__file__).parent / "fixtures" / "stopwords_kept"
+    stream = detector.start_stream()
+    rate, clip = read_wav(here / "lone-computer_0.wav", mono=True)
+    assert rate == RATE
+    hits = [h for k in range(0, clip.size, 320) for h in stream.feed(clip[k : k + 320])]
+    assert [h.phrase for h in hits] == ["computer"], hits
+    assert abs(hits[0].end_s - 0.7) < END_TOLERANCE_S  # where the word ends
 
 
 def test_a_human_voice_and_phrases_never_tuned_on() -> None:

@@ -366,10 +366,38 @@ def test_a_garbled_second_reading_of_a_word_first_written_unsure(
     verdict = rules.judge([cand], text, phrase_odds=odds, written_before="computer")
     assert (verdict.hit is not None) is rescued, verdict
     assert bool(asked) is rescued
-    # without the earlier exact reading, or before the last look, nothing is rescued
-    assert rules.judge([cand], text, phrase_odds=odds).hit is None
+    # without the earlier exact reading, only a candidate the search scored well is
+    # rescued; before the last look, nothing is
+    weak = KeywordHit("computer", 1.0, 1.6, score=rules.second_look_score - 5.0)
+    assert rules.judge([weak], text, phrase_odds=odds).hit is None
+    assert (rules.judge([cand], text, phrase_odds=odds).hit is not None) is rescued
     early = rules.judge([cand], text, last_look=False, phrase_odds=odds, written_before="computer")
     assert early.hit is None
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "near_miss", "rescued"),
+    [
+        ("imputer", 0.1, -5.3, True),  # a lone "computer" the search scored 116
+        ("Emputer.", 3.1, -0.9, True),
+        ("Demputers.", -3.1, -0.6, False),  # "computers", two semitones deeper
+    ],
+)
+def test_a_garble_of_a_phrase_the_search_heard_whole_must_not_read_as_a_near_miss(
+    rules: ConfirmRules, text: str, phrase: float, near_miss: float, rescued: bool
+) -> None:
+    """No look wrote the phrase, but the search heard it whole and scored it well: the
+    made-up word stands in for it if the model finds no near-miss word likelier there."""
+    cand = KeywordHit("computer", 1.0, 1.6, score=60.0)
+    asked: list[tuple[str, ...]] = []
+
+    def rivals(match, said):  # type: ignore[no-untyped-def]
+        asked.extend(words for words in said)
+        return near_miss
+
+    verdict = rules.judge([cand], text, phrase_odds=lambda match: phrase, rival_odds=rivals)
+    assert (verdict.hit is not None) is rescued, verdict
+    assert ("computers",) in asked and ("computed",) in asked  # the phrase's near-miss words
 
 
 def test_a_garble_the_model_finds_unlikely_for_the_phrase_is_not_rescued(

@@ -17,15 +17,16 @@ their place about as likely as what it wrote, and no likelier a near-miss
 word that sounds like them ("Hello, Vires." for "hello virus").  A phrase
 of several words written as other words altogether (:mod:`.misheard`:
 espeak's "hello iris" as "The low my wrist.") counts only if the search
-heard it whole and the model finds it about as likely there.  The
-measurements behind each rule: ``docs/stop-phrase-research.md``.
+heard it whole and the model finds it about as likely there; a one-word
+phrase written as a made-up word ("imputer"), on the last look, only if no
+near-miss word of it is likelier there.  The measurements behind each
+rule: ``docs/stop-phrase-research.md``.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass
 
 from ..speech.heard_words import ScoredTranscript
 from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase
@@ -40,47 +41,11 @@ from .transcript_match import (
     match_confidence,
 )
 from .types import KeywordHit, Spellings, StopPhrase, related_phrases, variant_words
+from .verdict import Verdict
 
 __all__ = ["GARBLE_RATIO", "ConfirmRules", "Verdict"]
 
 LOG = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What a transcript says about a group of overlapping candidates.
-
-    Attributes:
-        hit: the confirmed phrase, at the search's times; None: not confirmed.
-        match: how the transcript said it.
-        close: not confirmed, but worth a second look with more context: the
-            transcript holds a word of the phrase or a made-up word that sounds
-            near one, or the candidate is a phrase of several words that the
-            search scored at least ``second_look_score``, or the transcript
-            says the phrase but the model wrote it unsure or as the cut-off
-            end of the speech ("computer..."), or it is empty and
-            the search scored the candidate at least ``second_look_score``.
-        confidence: the model's confidence in the phrase's words where the
-            transcript says them (``None``: not said, or no scores).
-        by_last_word: the hit's times are those of the phrase's last word,
-            which the search heard alone (see ``judge``'s ``partial``).
-        soon: ``close`` because an early look's transcript ends on the phrase
-            unsure: a few tenths of a second more audio settle it.
-        rivals: near-miss readings the model preferred to the phrase here
-            (see ``rival_margin``); a later look is held to them too.
-        near_misses: phrases a near-miss word of which this transcript holds
-            ("He computes it" for "computer"); a later look must write such
-            a phrase sure to confirm it.
-    """
-
-    hit: KeywordHit | None
-    match: TranscriptMatch | None = None
-    close: bool = False
-    confidence: float | None = None
-    by_last_word: bool = False
-    soon: bool = False
-    rivals: Spellings = ()
-    near_misses: frozenset[str] = frozenset()
 
 
 class ConfirmRules:
@@ -304,17 +269,12 @@ class ConfirmRules:
             misheard = self._misheard(members, text, partial, phrase_odds, near_misses_before)
             if misheard is not None:
                 return misheard
-        if written_before is not None and last_look and phrase_odds is not None:
-            garble = garbled_word(
-                text, written_before, self._pron[written_before], self._spellings[written_before]
+        if last_look and phrase_odds is not None:
+            garbled = self._garbled(
+                members, text, partial, phrase_odds, rival_odds, written_before, near_misses_before
             )
-            if garble is not None:
-                odds = phrase_odds(garble)
-                LOG.debug("%r garbles %r (odds %.1f)", text, written_before, odds)
-                if odds >= self.min_word_odds:
-                    owner = next(m for m in members if written_before in self._related[m.phrase])
-                    hit = KeywordHit(written_before, owner.start_s, owner.end_s, owner.score)
-                    return Verdict(hit, garble)
+            if garbled is not None:
+                return garbled
         if not normalize_phrase(text):
             # Whisper sometimes writes nothing for a clear phrase (a short or
             # abrupt window); silence is no evidence against a candidate the
@@ -355,6 +315,51 @@ class ConfirmRules:
             LOG.debug("%r: %r misheard? (odds %.1f)", text, member.phrase, odds)
             if odds >= self.misheard_odds:
                 return Verdict(member, match)
+        return None
+
+    def _garbled(
+        self,
+        members: Sequence[KeywordHit],
+        text: str,
+        partial: Collection[KeywordHit],
+        phrase_odds: Callable[[TranscriptMatch], float],
+        rival_odds: Callable[[TranscriptMatch, Spellings], float] | None,
+        written_before: str | None,
+        near_misses_before: Collection[str],
+    ) -> Verdict | None:
+        """A one-word phrase written as a made-up word near it (:func:`.garbled_word`).
+
+        It may stand in where an earlier look wrote the phrase exactly but
+        unsure, or where the search heard the phrase whole and scored it
+        well ("imputer" for a lone "computer" scored 116); either way only
+        if the model finds the phrase in its place at least
+        :attr:`min_word_odds` likely, and no near-miss word of the phrase
+        likelier ("Demputers." for "computers": the phrase -3.1, "computers"
+        -0.6).
+        """
+        owners: dict[str, KeywordHit] = {}
+        if written_before is not None:
+            owners[written_before] = next(
+                m for m in members if written_before in self._related[m.phrase]
+            )
+        for member in members:
+            whole = self._words[member.phrase] == 1 and member not in partial
+            if whole and self._scored_well(member):
+                owners.setdefault(member.phrase, member)
+        for phrase, owner in owners.items():
+            if phrase in near_misses_before:
+                continue
+            garble = garbled_word(text, phrase, self._pron[phrase], self._spellings[phrase])
+            if garble is None:
+                continue
+            odds = phrase_odds(garble)
+            near = tuple((word,) for word in sorted(self.matcher.near_miss_words(phrase)))
+            rival = rival_odds(garble, near) if near and rival_odds is not None else None
+            LOG.debug("%r garbles %r (odds %.1f, near-miss odds %s)", text, phrase, odds, rival)
+            likelier = rival is not None and rival > odds + self.rival_margin
+            if odds < self.min_word_odds or likelier:
+                continue
+            return Verdict(KeywordHit(phrase, owner.start_s, owner.end_s, owner.score), garble)
         return None
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, by_last_word: bool) -> float:
