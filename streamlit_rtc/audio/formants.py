@@ -251,15 +251,15 @@ def reading_speed(
     return 1.0
 
 
-def played_faster(samples: np.ndarray, rate: int, lift: float) -> np.ndarray:
-    """``samples`` played ``lift`` times faster at the same ``rate`` (pitch and formants up;
-    a ``lift`` under 1 plays them slower, down).
+def played_faster(samples: np.ndarray, rate: int, speed: float) -> np.ndarray:
+    """``samples`` played ``speed`` times faster at the same ``rate`` (pitch and formants up;
+    a ``speed`` under 1 plays them slower, down).
 
     int16 stays int16 (clipped); anything else comes back as float32.
     """
-    if lift == 1.0:
+    if speed == 1.0:
         return samples
-    out = soxr.resample(np.asarray(samples, dtype=np.float32), rate, rate / lift)
+    out = soxr.resample(np.asarray(samples, dtype=np.float32), rate, rate / speed)
     if np.asarray(samples).dtype == np.int16:
         return np.clip(np.round(out), -32768, 32767).astype(np.int16)
     return out.astype(np.float32, copy=False)

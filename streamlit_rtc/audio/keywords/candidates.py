@@ -143,11 +143,10 @@ class CandidateStreams:
     Each search raises its own candidates; :class:`.ConfirmedStream` groups the
     ones that overlap, so a phrase two searches heard is looked at once.  The
     first search is the plain one: its cepstral mean is the one reported.
-    It does not measure the voice, so it never reports a high or a deep one.
+    It does not measure the voice, so it never reports a high one or a formant.
     """
 
     high_voice = False
-    deep_voice = False
     f3_hz: float | None = None
 
     def __init__(self, streams: Sequence[PocketSphinxStream]) -> None:

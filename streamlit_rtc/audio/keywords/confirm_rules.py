@@ -353,11 +353,13 @@ class ConfirmRules:
             if garble is None:
                 continue
             odds = phrase_odds(garble)
+            if odds < self.min_word_odds:
+                LOG.debug("%r garbles %r, but unlikely there (odds %.1f)", text, phrase, odds)
+                continue
             near = tuple((word,) for word in sorted(self.matcher.near_miss_words(phrase)))
             rival = rival_odds(garble, near) if near and rival_odds is not None else None
             LOG.debug("%r garbles %r (odds %.1f, near-miss odds %s)", text, phrase, odds, rival)
-            likelier = rival is not None and rival > odds + self.rival_margin
-            if odds < self.min_word_odds or likelier:
+            if rival is not None and rival > odds + self.rival_margin:
                 continue
             return Verdict(KeywordHit(phrase, owner.start_s, owner.end_s, owner.score), garble)
         return None

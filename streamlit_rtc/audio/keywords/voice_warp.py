@@ -114,11 +114,6 @@ class VoiceMatchedStreams:
         """The speaker's median third formant so far (None until measured)."""
         return self.tracker.f3_hz
 
-    @property
-    def deep_voice(self) -> bool:
-        """Whether the speaker's voice is deep (only the warped search listens)."""
-        return self.listening is Listening.WARPED
-
     def reset(self) -> None:
         """Restart the searches; the speaker's voice is kept (a turn, not a new speaker)."""
         for which, stream in self._streams():
