@@ -4,8 +4,10 @@
 time.  This asks the analyzers directly, once per utterance, what
 ``ReplyOnPause`` asks them when the silence begins (the turn so far plus
 0.1 s of silence), on 20 requests cut where people hesitate ("Set an alarm
-for", "Let's meet at") and 10 complete ones, spoken by piper (the ``tts``
-extra) at two speeds.  A hesitation the analyzer calls complete (at or
+for", "Let's meet at") and 10 complete ones (``--sentences requests``), or
+40 more cut-off requests and 70 short commands and replies (``commands``;
+``bench/_turn_end_sentences.py``), spoken by piper (the ``tts`` extra) at
+two speeds.  A hesitation the analyzer calls complete (at or
 above ``PauseOptions.complete_threshold``) is a speaker cut off; a complete
 sentence under it waits ``incomplete_pause_s``.
 
@@ -18,13 +20,15 @@ sentences called complete.  ``--voice-shift F`` moves pitch and formants by
 F at the same tempo (:func:`streamlit_rtc.testing.pitch_shifted`; 0.88: two
 semitones deeper); ``--no-lift`` reads a deep voice's words as they are
 (``WordAwareTurnEnd(lift_deep_voices_to_hz=None)``), ``--no-lower`` a high
-voice's (``lower_high_voices_to_hz=None``). piper's sampling is not seeded:
+voice's (``lower_high_voices_to_hz=None``), ``--no-rival`` trusts the
+written last word even with an unfinished word close behind it
+(``unfinished_rival=None``). piper's sampling is not seeded:
 ``--reps N`` voices each sentence N times per speed, and ``--audio FILE.npz``
 keeps the renditions (written on the first run, read on later ones) to
 compare two settings on the same audio.
-Usage: ``python bench/turn_end_unseen.py [--voice-shift F] [--no-lift] [--no-lower]
-[--reps N] [--audio FILE.npz]`` (the ``turn``, ``stt`` and ``tts`` extras; ``sox`` for
-``--voice-shift``).
+Usage: ``python bench/turn_end_unseen.py [--sentences requests|commands] [--voice-shift F]
+[--no-lift] [--no-lower] [--no-rival] [--reps N] [--audio FILE.npz]`` (the ``turn``,
+``stt`` and ``tts`` extras; ``sox`` for ``--voice-shift``).
 """
 
 from __future__ import annotations
@@ -32,57 +36,30 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import sys
 from pathlib import Path
 
 import numpy as np
 import soxr
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._turn_end_sentences import COMMANDS, COMMANDS_CUT, REQUESTS, REQUESTS_CUT
 from streamlit_rtc import PauseOptions, SmartTurn, WordAwareTurnEnd, get_tts_model
 from streamlit_rtc.audio.speech import PiperTTSOptions
 from streamlit_rtc.testing import pitch_shifted
 
 RATE = 16000
 SPEEDS = (1.0, 1.15)
-HESITATIONS = [
-    "Can you tell me the",
-    "I'm looking for a",
-    "Please add eggs and",
-    "What's the fastest way to",
-    "I was thinking about",
-    "Set an alarm for",
-    "Could you send a message to",
-    "My favorite color is",
-    "How long does it take to",
-    "Turn the lights in the",
-    "Remind me to call",
-    "I need to buy",
-    "Let's meet at",
-    "Tell me a story about",
-    "Book a table for",
-    "The reason I called is",
-    "Can you play something by",
-    "I want to go to",
-    "Show me pictures of",
-    "What is the capital of",
-]
-COMPLETE = [
-    "Can you tell me the weather for tomorrow?",
-    "I'm looking for a cheap restaurant.",
-    "Please add eggs and milk to the list.",
-    "Set an alarm for seven thirty.",
-    "Remind me to call the dentist.",
-    "I need to buy a new phone.",
-    "Let's meet at noon.",
-    "Tell me a story about dragons.",
-    "What is the capital of France?",
-    "Show me pictures of cats.",
-]
+SENTENCES = {"requests": (REQUESTS_CUT, REQUESTS), "commands": (COMMANDS_CUT, COMMANDS)}
 
 
-def renditions(reps: int, keep: Path | None) -> dict[tuple[str, float, int], np.ndarray]:
+def renditions(
+    sentences: list[str], reps: int, keep: Path | None
+) -> dict[tuple[str, float, int], np.ndarray]:
     """Every sentence voiced ``reps`` times per speed, trimmed, at 16 kHz (float32);
     read from ``keep`` if it exists, else made (and written there)."""
-    keys = [(t, speed, r) for t in HESITATIONS + COMPLETE for speed in SPEEDS for r in range(reps)]
+    keys = [(t, speed, r) for t in sentences for speed in SPEEDS for r in range(reps)]
     if keep is not None and keep.exists():
         with np.load(keep) as stored:
             return {key: stored[f"clip{i}"] for i, key in enumerate(keys)}
@@ -103,20 +80,27 @@ def main() -> None:
     parser.add_argument("--voice-shift", type=float, default=1.0)
     parser.add_argument("--no-lift", action="store_true")
     parser.add_argument("--no-lower", action="store_true")
+    parser.add_argument(
+        "--no-rival", action="store_true", help="WordAwareTurnEnd(unfinished_rival=None)"
+    )
+    parser.add_argument("--sentences", choices=sorted(SENTENCES), default="requests")
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--audio", type=Path, default=None, help="renditions kept here (.npz)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     acoustic = SmartTurn.shared()
+    hesitations, complete = SENTENCES[args.sentences]
     band: dict[str, float | None] = {}
     if args.no_lift:
         band["lift_deep_voices_to_hz"] = None
     if args.no_lower:
         band["lower_high_voices_to_hz"] = None
+    if args.no_rival:
+        band["unfinished_rival"] = None
     words = WordAwareTurnEnd(acoustic, alongside=False, **band)
     threshold = PauseOptions().complete_threshold
     rng = np.random.default_rng(0)
-    voiced = renditions(args.reps, args.audio)
+    voiced = renditions(hesitations + complete, args.reps, args.audio)
 
     def turn(text: str, speed: float, rep: int) -> np.ndarray:
         """``text`` as a turn so far: 0.15 s of floor, the speech, 0.1 s of silence."""
@@ -131,7 +115,7 @@ def main() -> None:
     for speed in SPEEDS:
         cut: dict[str, list[str]] = {"smart_turn": [], "word_aware": []}
         heard: dict[str, int] = {"smart_turn": 0, "word_aware": 0}
-        for text in HESITATIONS:
+        for text in hesitations:
             for rep in range(args.reps):
                 audio = turn(text, speed, rep)
                 if acoustic.probability(audio) >= threshold:
@@ -139,15 +123,15 @@ def main() -> None:
                 if words.probability(audio) >= threshold:
                     read = words.read_last_words(audio)
                     cut["word_aware"].append(f"{text!r} read as ending on {read.last_word!r}")
-        for text in COMPLETE:
+        for text in complete:
             for rep in range(args.reps):
                 audio = turn(text, speed, rep)
                 heard["smart_turn"] += acoustic.probability(audio) >= threshold
                 heard["word_aware"] += words.probability(audio) >= threshold
         results[f"speed_{speed}"] = {
             name: {
-                "hesitations_cut": f"{len(cut[name])}/{len(HESITATIONS) * args.reps}",
-                "complete_heard_complete": f"{heard[name]}/{len(COMPLETE) * args.reps}",
+                "hesitations_cut": f"{len(cut[name])}/{len(hesitations) * args.reps}",
+                "complete_heard_complete": f"{heard[name]}/{len(complete) * args.reps}",
                 "cut": cut[name],
             }
             for name in cut
@@ -159,6 +143,8 @@ def main() -> None:
                 "voice_shift": args.voice_shift,
                 "lift": not args.no_lift,
                 "lower": not args.no_lower,
+                "rival": not args.no_rival,
+                "sentences": args.sentences,
                 "reps": args.reps,
                 "complete_threshold": threshold,
                 "results": results,

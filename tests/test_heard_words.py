@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from streamlit_rtc.audio.speech import HeardWord, ScoredTranscript
-from streamlit_rtc.audio.speech.heard_words import DecodingStep, heard_words, words_of
+from streamlit_rtc.audio.speech.heard_words import (
+    RIVALS_KEPT,
+    DecodingStep,
+    heard_words,
+    words_of,
+)
 
 END = DecodingStep(None, (("s", 0.001), (".", 0.2)))  # a timestamp: nothing glued on
 
@@ -56,7 +61,7 @@ def test_a_word_of_several_tokens() -> None:
         END,
     ]
     hello, iris = heard_words(steps)
-    assert hello == HeardWord("hello", pytest.approx(1.0))
+    assert hello == HeardWord("hello", pytest.approx(1.0), (("hell", pytest.approx(0.125)),))
     assert iris.text == "iris"
     # step " Ir": " Iris" agrees, " Irish" does not; step "is": "ish" and " is" do not
     assert iris.confidence == pytest.approx((0.8 / 1.0) * (0.6 / 1.0) * 0.999)
@@ -93,3 +98,37 @@ def test_words_follow_the_text_when_an_echo_was_dropped() -> None:
         HeardWord("stop", 0.5),
     )
     assert words_of("something else", heard) == heard  # no prefix: left as decoded
+
+
+def test_rivals_are_the_other_words_the_first_step_could_have_started() -> None:
+    """Whisper's "Let's meet it." for a cut "Let's meet at": "at" close behind "it"."""
+    steps = [
+        DecodingStep(" Let's", ((" Let's", 0.9),)),
+        DecodingStep(" meet", ((" meet", 0.8), (" me", 0.1))),
+        DecodingStep(
+            " it",
+            (
+                (" it", 0.132),
+                (" at", 0.124),
+                (" that", 0.112),
+                (" It", 0.05),  # the written word itself, capitalized: no rival
+                (" At", 0.01),  # the same rival: its likelier spelling counts
+                ("it", 0.05),  # glued to "meet": not a word of its own
+                (" her", 0.0005),  # under RIVAL_FLOOR of the written token
+            ),
+        ),
+        DecodingStep(".", ((".", 0.9),)),
+        END,
+    ]
+    *_, last = heard_words(steps)
+    assert last.text == "it"
+    assert [word for word, _ in last.rivals] == ["at", "that"]
+    assert last.rivals[0][1] == pytest.approx(0.124 / 0.132)
+    assert heard_words(steps)[0].rivals == ()  # nothing else came close to "let's"
+
+
+def test_at_most_a_few_rivals_are_kept() -> None:
+    options = ((" one", 0.3), *((f" w{i}", 0.3 - i * 0.01) for i in range(1, 12)))
+    (word,) = heard_words([DecodingStep(" one", options), END])
+    assert len(word.rivals) == RIVALS_KEPT
+    assert [w for w, _ in word.rivals] == ["w1", "w2", "w3", "w4", "w5"]

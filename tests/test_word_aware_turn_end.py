@@ -17,6 +17,7 @@ from streamlit_rtc import (
     STTModel,
     WordAwareTurnEnd,
 )
+from streamlit_rtc.audio.speech import HeardWord, ScoredTranscript
 from streamlit_rtc.audio.turn_end import judge_last_words
 from streamlit_rtc.audio.turn_end.unfinished_words import unfinished_readings
 from streamlit_rtc.audio.turn_end.word_aware import QUICK_ACOUSTIC_S
@@ -123,15 +124,85 @@ def test_the_model_is_asked_whether_the_last_word_was_an_unfinished_one() -> Non
 
 
 def test_whisper_heard_an_unfinished_word_it_wrote_as_another(stt: STTModel) -> None:
-    """The piper "I want to book a flight to…": Whisper writes "... flight tooth." but finds
-    "... flight to." nearly as likely (measured -1.7 nats)."""
+    """The piper "I want to book a flight to…": Whisper writes "... flight tooth." but " to"
+    came close behind " tooth" (a rival), and the model finds "... flight to." nearly as
+    likely when asked (measured -1.7 nats)."""
     cut = next(e for e in HESITATIONS if e["file"] == "hesitation_t1_flight_p0.4_separate.wav")
     text = stt.stt((16000, turn_audio(cut)[-4 * 16000 :]))
     assert judge_last_words(text).unfinished is False, text  # the written word alone is fooled
-    asked = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_odds=-5.0)
+    assert WordAwareTurnEnd(FixedVerdict(0.97), stt).probability(turn_audio(cut)) == 0.05, text
+    written_only = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_rival=None)
+    assert written_only.probability(turn_audio(cut)) == 0.97, text
+    asked = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_rival=None, unfinished_odds=-5.0)
     assert asked.probability(turn_audio(cut)) == 0.05, text
-    unasked = WordAwareTurnEnd(FixedVerdict(0.97), stt)
-    assert unasked.probability(turn_audio(cut)) == 0.97, text
+
+
+@pytest.mark.parametrize(
+    ("file", "written"),
+    [
+        # espeak: "Remind me to buy…" read "Remind me tonight." with " to" close behind
+        ("hesitation_h2_bread_p0.5.wav", "tonight"),
+        # piper: "I want to book a flight to…" read "... flight tooth."
+        ("hesitation_t1_flight_p0.4_separate.wav", "tooth"),
+    ],
+)
+def test_an_unfinished_word_close_behind_the_last_one_holds_the_turn(
+    stt: STTModel, file: str, written: str
+) -> None:
+    cut = next(e for e in HESITATIONS if e["file"] == file)
+    analyzer = WordAwareTurnEnd(FixedVerdict(0.97), stt)
+    verdict = analyzer.read_last_words(turn_audio(cut))
+    assert (verdict.unfinished, verdict.reason, verdict.last_word) == (
+        True,
+        "sounds unfinished",
+        written,
+    )
+    off = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_rival=None)
+    assert off.read_last_words(turn_audio(cut)).unfinished is False
+
+
+class RivalSTT:
+    """Writes one transcript whose last word had the given rivals."""
+
+    def __init__(self, text: str, rivals: tuple[tuple[str, float], ...]) -> None:
+        self.text = text
+        self.rivals = rivals
+        self.plain_calls = 0
+
+    def stt(self, audio: tuple[int, Any]) -> str:
+        self.plain_calls += 1
+        return self.text
+
+    def stt_scored(self, audio: tuple[int, Any]) -> ScoredTranscript:
+        words = judge_last_words(self.text)
+        return ScoredTranscript(self.text, (HeardWord(words.last_word, 0.5, self.rivals),))
+
+
+def test_how_close_an_unfinished_rival_must_come() -> None:
+    audio = np.zeros(16000, np.float32)
+
+    def verdict(text: str, rivals: tuple[tuple[str, float], ...], **kwargs: Any) -> float:
+        return WordAwareTurnEnd(FixedVerdict(0.97), RivalSTT(text, rivals), **kwargs).probability(
+            audio
+        )
+
+    assert verdict("Let's meet it.", (("at", 0.94),)) == 0.05
+    assert verdict("Let's meet it.", (("that", 0.9), ("at", 0.12))) == 0.05
+    assert verdict("Let's meet it.", (("at", 0.05),)) == 0.97  # under 0.1: it stands
+    assert verdict("Let's meet it.", (("at", 0.05),), unfinished_rival=0.04) == 0.05
+    assert verdict("Let's meet it.", (("at", 0.94),), unfinished_rival=None) == 0.97
+    assert verdict("Send it.", (("sent", 0.9),)) == 0.97  # a rival that ends sentences
+    assert verdict("Meet me at 8.", (("a", 0.9),), unfinished_words={"um"}) == 0.97
+
+
+def test_a_scored_model_that_does_not_return_a_scored_transcript_is_named() -> None:
+    class Odd(RivalSTT):
+        def stt_scored(self, audio: tuple[int, Any]) -> Any:
+            return "text"
+
+    analyzer = WordAwareTurnEnd(FixedVerdict(0.99), Odd("x", ()))
+    with pytest.raises(TypeError, match=r"Odd\.stt_scored\(\) must return a ScoredTranscript"):
+        analyzer.probability(np.zeros(16000, np.float32))
 
 
 class HeardLengths:
@@ -312,6 +383,7 @@ def test_bad_arguments_are_refused() -> None:
         {"window_s": 0.2},
         {"unfinished_probability": -1},
         {"lift_deep_voices_to_hz": 900},
+        {"unfinished_rival": 1.5},
     ):
         with pytest.raises(ValueError, match="WordAwareTurnEnd"):
             WordAwareTurnEnd(FixedVerdict(0.5), CountingSTT(None), **bad)

@@ -8,7 +8,10 @@ A word's confidence here is, at each of its steps, the probability of tokens
 that still spell it over that of tokens spelling another word (shorter
 alternatives that could go either way, " Comp" for " computer", are left
 out), times the probability that the next step does not glue more letters
-on ("computer" + "s").  Pure functions on plain data, no model needed.
+on ("computer" + "s").  A word's rivals are the other words the decoder
+nearly started in its place ("at" behind "it" in "Let's meet it."), which
+says what else the audio may have said.  Pure functions on plain data, no
+model needed.
 """
 
 from __future__ import annotations
@@ -19,7 +22,20 @@ from dataclasses import dataclass
 
 from ..words import JOINERS, fold, normalize_phrase
 
-__all__ = ["DecodingStep", "HeardWord", "ScoredTranscript", "heard_words", "words_of"]
+__all__ = [
+    "RIVALS_KEPT",
+    "RIVAL_FLOOR",
+    "DecodingStep",
+    "HeardWord",
+    "ScoredTranscript",
+    "heard_words",
+    "words_of",
+]
+
+RIVALS_KEPT = 5
+"""The most rivals kept per word."""
+RIVAL_FLOOR = 0.01
+"""Words less than this likely, relative to the written one, are not rivals."""
 
 _SEPARATOR = re.compile(r"[^0-9a-z'\u2019.]")  # what splits words (joiners do not)
 
@@ -42,10 +58,17 @@ class DecodingStep:
 
 @dataclass(frozen=True)
 class HeardWord:
-    """A word of a transcript (lower case, no punctuation) and how sure the model was of it."""
+    """A word of a transcript (lower case, no punctuation) and how sure the model was of it.
+
+    ``rivals``: the other words the model could have started in its place,
+    ``(word, probability relative to the written token)``, likeliest first
+    (at most :data:`RIVALS_KEPT`, none under :data:`RIVAL_FLOOR`). A rival is
+    one token, so a short one may also be how a longer word begins.
+    """
 
     text: str
     confidence: float
+    rivals: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,8 +173,25 @@ def _glue_probability(step: DecodingStep) -> float:
     return min(1.0, glued)
 
 
+def _rivals(step: DecodingStep, word: str) -> tuple[tuple[str, float], ...]:
+    """Other words ``step`` could have started instead of ``word`` (its first step)."""
+    written = next((prob for text, prob in step.options if text == step.text), 0.0)
+    if written <= 0.0:
+        return ()
+    best: dict[str, float] = {}
+    for text, prob in step.options:
+        starts, pieces = _pieces(text)
+        letters = next((p for p in pieces if p), "")
+        ratio = prob / written
+        if not starts or not letters or letters == word or ratio < RIVAL_FLOOR:
+            continue
+        best[letters] = max(best.get(letters, 0.0), ratio)  # " The" and " the" are one word
+    ranked = sorted(best.items(), key=lambda item: -item[1])
+    return tuple(ranked[:RIVALS_KEPT])
+
+
 def heard_words(steps: Sequence[DecodingStep]) -> tuple[HeardWord, ...]:
-    """The words the steps wrote, each with its confidence (see the module docstring)."""
+    """The words the steps wrote, each with its confidence and rivals (see the module docstring)."""
     out: list[HeardWord] = []
     for word in _split_words(steps):
         confidence = 1.0
@@ -160,7 +200,8 @@ def heard_words(steps: Sequence[DecodingStep]) -> tuple[HeardWord, ...]:
         following = word.last_step + 1
         if following < len(steps):
             confidence *= 1.0 - _glue_probability(steps[following])
-        out.append(HeardWord(word.letters, confidence))
+        rivals = _rivals(steps[word.steps[0][0]], word.letters)
+        out.append(HeardWord(word.letters, confidence, rivals))
     return tuple(out)
 
 

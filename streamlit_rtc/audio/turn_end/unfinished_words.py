@@ -30,9 +30,16 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..keywords.phonetic import Pronouncer
+from ..speech.heard_words import ScoredTranscript
 from ..words import trails_off
 
-__all__ = ["UNFINISHED_LAST_WORDS", "WordsVerdict", "judge_last_words", "unfinished_readings"]
+__all__ = [
+    "UNFINISHED_LAST_WORDS",
+    "WordsVerdict",
+    "judge_last_words",
+    "unfinished_readings",
+    "unfinished_rival",
+]
 
 ARTICLES_AND_POSSESSIVES = frozenset({"a", "an", "the", "my", "your", "our", "their", "its"})
 CONJUNCTIONS = frozenset(
@@ -101,6 +108,34 @@ def judge_last_words(
     if last in unfinished_words:
         return WordsVerdict(True, "unfinished last word", last)
     return WordsVerdict(False, "finished last word", last)
+
+
+def unfinished_rival(
+    heard: ScoredTranscript,
+    verdict: WordsVerdict,
+    unfinished_words: Collection[str] = UNFINISHED_LAST_WORDS,
+    at_least: float = 0.1,
+) -> str | None:
+    """The unfinished word the model nearly wrote instead of the last one, if any was
+    at least ``at_least`` as likely ("at" behind "it" in "Let's meet it.").
+
+    ``None`` as well when the transcript carries no rivals (a plain STT model) or
+    its last scored word is not the word ``verdict`` judged.
+    """
+    if not heard.words or verdict.last_word == "":
+        return None
+    last = heard.words[-1]
+    if _fold_word(last.text) != _fold_word(verdict.last_word):
+        return None
+    for word, ratio in last.rivals:
+        if ratio >= at_least and word in unfinished_words:
+            return word
+    return None
+
+
+def _fold_word(word: str) -> str:
+    """A word as the scored words spell it: lower case, no apostrophes or dots."""
+    return re.sub(r"['’.]", "", word.casefold())
 
 
 def unfinished_readings(
