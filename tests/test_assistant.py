@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "apps"))
 
 import streamlit as st
 import streamlit_webrtc.component as webrtc_component
-from assistant_brain import Reply, number_to_words  # the apps folder is not a package: by path
+from assistant_brain import Reply  # the apps folder is not a package: by path
+from assistant_numbers import number_to_words
 from assistant_voice import Assistant
 from streamlit.testing.v1 import AppTest
 

@@ -1,4 +1,5 @@
-"""apps/assistant_brain.py: what the offline assistant answers, at a fixed time (pure functions)."""
+"""apps/assistant_brain.py and apps/assistant_numbers.py: what the offline assistant answers, at a
+fixed time, and how it reads and says numbers (pure functions)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from assistant_brain import (  # the apps folder is not a package: imported by p
     answer,
     evaluate,
     find_expression,
-    number_to_words,
-    words_to_digits,
 )
+from assistant_numbers import number_to_words, words_to_digits
 
 AFTERNOON = datetime(2025, 3, 4, 16, 5)  # a Tuesday
 

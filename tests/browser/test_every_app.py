@@ -11,10 +11,11 @@ from playwright.sync_api import Page
 
 pytestmark = pytest.mark.browser
 
+HELPER_MODULES = ("_brain", "_voice", "_llm", "_numbers")  # the assistant's parts, not apps
 APPS = sorted(
     path
     for path in (bh.REPO_ROOT / "apps").glob("*.py")
-    if not path.name.startswith("_") and not path.stem.endswith(("_brain", "_voice", "_llm"))
+    if not path.name.startswith("_") and not path.stem.endswith(HELPER_MODULES)
 )
 STARTED_BY_THE_APP = {"server_to_client", "video_stream"}
 
