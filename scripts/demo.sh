@@ -8,7 +8,7 @@ name=${1:-echo}
 app=apps/${name%.py}.py
 if [ ! -f "$app" ]; then
     echo "demo: no such app: $app (choose one of: $(ls apps/*.py | grep -v '/_' \
-        | grep -v '_brain\|_voice\|_llm\|_speech' | xargs -n1 basename | sed 's/\.py$//' | tr '\n' ' '))" >&2
+        | grep -v '_brain\|_voice\|_llm\|_speech\|_numbers' | xargs -n1 basename | sed 's/\.py$//' | tr '\n' ' '))" >&2
     exit 2
 fi
 bash scripts/bootstrap.sh
