@@ -20,7 +20,7 @@ espeak's "hello iris" as "The low my wrist.") counts only if the search
 heard it whole and the model finds it about as likely there; a one-word
 phrase written as a made-up word ("imputer"), on the last look, only if no
 near-miss word of it is likelier there.  The measurements behind each
-rule: ``docs/stop-phrase-research.md``.
+rule and threshold: ``docs/stop-phrase-research.md``.
 """
 
 from __future__ import annotations
@@ -29,17 +29,11 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 
 from ..speech.heard_words import ScoredTranscript
+from .match_evidence import cut_short, ends_transcript, match_confidence, near_miss_rival
 from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer, is_dictionary_word, words_near
-from .transcript_match import (
-    KIND_ORDER,
-    PhraseMatcher,
-    TranscriptMatch,
-    cut_short,
-    ends_transcript,
-    match_confidence,
-)
+from .transcript_match import KIND_ORDER, PhraseMatcher, TranscriptMatch
 from .types import KeywordHit, Spellings, StopPhrase, related_phrases, variant_words
 from .verdict import Verdict
 
@@ -61,10 +55,9 @@ class ConfirmRules:
             phone distance per phone of a phrase word makes an unconfirmed
             candidate ``close``, as does a word of a multi-word phrase.
         second_look_score: a candidate of several words scored at least this
-            is ``close`` whatever the transcript (the search prefers the phrase
-            to any other sound there; Whisper tiny.en garbles names without
-            context: "a little wire said" for "hello iris, set a timer"), as
-            is any candidate scored that well whose transcript is empty.
+            is ``close`` whatever the transcript (Whisper tiny.en garbles names
+            without context), as is any candidate scored that well whose
+            transcript is empty.
         min_confidence: an ``exact`` match whose words the model wrote with
             less confidence is confirmed only on the last look.
         end_confidence: the same for the last word of an ``exact`` match
@@ -72,10 +65,8 @@ class ConfirmRules:
             after it to tell the phrase from a longer word or the start of
             other words).
         edge_confidence: on an ``early`` look, such a last word written
-            less sure than this is looked at again ``soon``: "compute this"
-            cut 0.2 s after "compute" reads "computer" at 0.79-0.83, as
-            sure as some whole phrases; 0.25 s later it reads "Compute this
-            for me".
+            less sure than this is looked at again ``soon`` ("compute this"
+            cut 0.2 s after "compute" reads "computer" at 0.79-0.83).
         min_phrase_odds: an ``anchored`` match in which two words stand in for
             a phrase word ("I rest" for "iris") counts only if the model finds
             the transcript with the phrase in place of the matched words at
@@ -83,24 +74,25 @@ class ConfirmRules:
             than what it wrote, when ``judge`` is given a way to ask it.
         sure_phrase_odds: before the last look such a match counts only at
             these odds or better, and on every look for a phrase heard by its
-            last word alone ("The low iris" -1.2, "Hello, I rest now" -7.0);
-            between the floors it waits ("Okay, no way" for "okay nova" -7.3).
+            last word alone; between the floors it waits.
         min_word_odds: the same floor for an ``anchored`` match in which one
-            word stands in, lower: a garbled name ("Hello, wires" for "hello
-            iris" in a deeper voice) scored down to -9.7, a word heard as such
-            ("Okay, keep it." for "okay kira", "Hi, look at me." for "hi lumi")
-            -17 and -24.  A word much shorter than the phrase word ("Okay,
-            key." for "okay kira", -7.5 to -9.6) is held to a pair's floors.
+            word stands in, lower: a garbled name ("Hello, wires") scored down
+            to -9.7, a word heard as such ("Okay, keep it." for "okay kira")
+            -17 and below. A word much shorter than the phrase word is held
+            to a pair's floors.
         rival_margin: a word standing in that sounds like a near-miss word
             (:meth:`.PhraseMatcher.rivals`: "Vires" like "virus") does not
             count if the model (``judge``'s ``rival_odds``) finds the near-miss
-            word likelier there by more than this: "Hello, Vires." for a spoken
-            "hello virus" +3.0 to +4.8; true garbles ("Iirs") -3.8 to -5.6.
+            word likelier there by more than this.
+        near_miss_rival: an ``exact`` match where the model nearly wrote a
+            near-miss word of the phrase instead, at least this likely
+            relative to the phrase word (:func:`.near_miss_rival`: "the computer
+            about." with "computed" 0.44 behind), is only ``close`` before the
+            last look and rejected on it. ``None``: not asked.
         misheard_odds: a phrase of several words written as other words,
-            none of them its own (:mod:`.misheard`: espeak's "hello iris" as
-            "The low my wrist."), counts on any look if the search heard the
-            whole phrase and the model finds the phrase there at least this
-            likely (true -0.8 to -4.9; near-miss sentences -18 and below).
+            none of them its own (:mod:`.misheard`), counts on any look if the
+            search heard the whole phrase and the model finds the phrase there
+            at least this likely (true -0.8 to -4.9; near-misses -18 and below).
     """
 
     def __init__(
@@ -121,6 +113,7 @@ class ConfirmRules:
         min_word_odds: float = -12.0,
         rival_margin: float = 0.0,
         misheard_odds: float = -5.0,
+        near_miss_rival: float | None = 0.1,
     ) -> None:
         for name, value in (
             ("min_confidence", min_confidence),
@@ -141,6 +134,7 @@ class ConfirmRules:
         self.min_word_odds = float(min_word_odds)
         self.rival_margin = float(rival_margin)
         self.misheard_odds = float(misheard_odds)
+        self.near_miss_rival = None if near_miss_rival is None else float(near_miss_rival)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
@@ -191,18 +185,13 @@ class ConfirmRules:
         :attr:`min_word_odds` (one) it heard those words, and the match is only
         ``close`` before the last look, as a pair is below :attr:`sure_phrase_odds`.
         ``rivals_before``: near-miss readings an earlier look's model preferred
-        (``Verdict.rivals``): Whisper writes "hello virus" "Hello, Vires." on
-        one look and "Hello, wires." on the next, the true phrase's usual
-        garble.
+        (``Verdict.rivals``: "Hello, Vires." on one look, "Hello, wires." on the next).
         ``near_misses_before``: phrases an earlier look wrote a near-miss word
-        of (``Verdict.near_misses``): Whisper wrote "He computes it" on the
-        first look and "He computer every day." on the second; such a phrase
-        counts only if written exact and sure (:attr:`min_confidence`).
+        of (``Verdict.near_misses``: "He computes it", then "He computer every
+        day."); such a phrase counts only if written exact and sure.
         ``written_before``: a phrase an earlier look wrote exactly but unsure.
-        If it is one word and this transcript garbles it instead -- a made-up
-        word near it where it was, no real word near it anywhere ("Empeter,
-        what is the weather?") -- the garble stands in for it, at
-        :attr:`min_word_odds`.
+        If it is one word and this transcript garbles it instead ("Empeter,
+        what is the weather?"), the garble stands in for it, at :attr:`min_word_odds`.
         """
         if isinstance(heard, str):
             heard = ScoredTranscript(heard)
@@ -237,6 +226,8 @@ class ConfirmRules:
             unsure = confidence is not None and confidence < self.min_confidence
             if match.phrase in near_misses_before and (confidence is None or unsure):
                 LOG.debug("%r: an earlier look heard a near-miss of %r", text, match.phrase)
+                return Verdict(None, match, close=not last_look)
+            if confidence is not None and self._rivalled(heard, match):
                 return Verdict(None, match, close=not last_look)
             ends = early and ends_transcript(text, match)
             last = None
@@ -363,6 +354,16 @@ class ConfirmRules:
                 continue
             return Verdict(KeywordHit(phrase, owner.start_s, owner.end_s, owner.score), garble)
         return None
+
+    def _rivalled(self, heard: ScoredTranscript, match: TranscriptMatch) -> bool:
+        """Whether the model nearly wrote a near-miss word in place of the phrase's."""
+        if self.near_miss_rival is None:
+            return False
+        rival = near_miss_rival(heard, match, self.matcher.near_miss_words(match.phrase))
+        if rival is None or rival[1] < self.near_miss_rival:
+            return False
+        LOG.debug("%r: %r close behind the phrase (%.2f)", heard.text, *rival)
+        return True
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, by_last_word: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look);

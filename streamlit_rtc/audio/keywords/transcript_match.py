@@ -43,8 +43,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..speech.heard_words import ScoredTranscript
-from ..words import trails_off
 from .competitors import max_distance, neighbours
 from .normalize import normalize_phrase
 from .phonetic import Pron, Pronouncer, is_dictionary_word, phone_edits
@@ -55,9 +53,6 @@ __all__ = [
     "MatchKind",
     "PhraseMatcher",
     "TranscriptMatch",
-    "cut_short",
-    "ends_transcript",
-    "match_confidence",
 ]
 
 MatchKind = Literal["exact", "fuzzy", "anchored", "misheard"]
@@ -332,50 +327,6 @@ class PhraseMatcher:
         if not all(is_dictionary_word(w) for w in span):
             return False
         return any(phone_edits(h, t) <= radius for h in pron.words(span) for t in target)
-
-
-def match_confidence(
-    heard: ScoredTranscript,
-    match: TranscriptMatch,
-    variants: frozenset[str] = frozenset(),
-    *,
-    last_word_only: bool = False,
-) -> float | None:
-    """How sure the model was of ``match``'s words in ``heard`` (the least of them).
-
-    Words the phrase itself spells several ways (``variants``: "ok" and
-    "okay") are left out while another word remains: the model splitting
-    its odds between two spellings of the phrase is no doubt about it.
-    """
-    scored = heard.words
-    if scored is None:
-        return None
-    said = normalize_phrase(heard.text)
-    if last_word_only:
-        places = [match.last - 1]
-    else:
-        span = range(match.first, match.last)
-        places = [i for i in span if said[i] not in variants] or list(span)
-    if tuple(w.text for w in scored) == said:
-        return min(scored[i].confidence for i in places)
-    # The scores describe other words than the text (rare): find the words.
-    if len(places) == match.last - match.first:
-        return heard.confidence_of(said[match.first : match.last])
-    found = [heard.confidence_of((said[i],)) for i in places]
-    return None if None in found else min(c for c in found if c is not None)
-
-
-def ends_transcript(text: str, match: TranscriptMatch) -> bool:
-    """The phrase's last word is the transcript's last word."""
-    return match.last == len(normalize_phrase(text))
-
-
-def cut_short(text: str, match: TranscriptMatch) -> bool:
-    """The phrase's last word ends a transcript that trails off: it may be another word cut.
-
-    Whisper writes "computer..." for "compute this" cut at the window's edge.
-    """
-    return ends_transcript(text, match) and trails_off(text)
 
 
 def _rank(match: TranscriptMatch) -> tuple[int, float]:
