@@ -31,7 +31,7 @@ from typing import Literal
 
 from ..keywords.phonetic import Pronouncer
 from ..speech.heard_words import ScoredTranscript
-from ..words import trails_off
+from ..words import normalize_phrase, trails_off
 
 __all__ = [
     "UNFINISHED_LAST_WORDS",
@@ -125,17 +125,12 @@ def unfinished_rival(
     if not heard.words or verdict.last_word == "":
         return None
     last = heard.words[-1]
-    if _fold_word(last.text) != _fold_word(verdict.last_word):
+    if normalize_phrase(verdict.last_word) != (last.text,):
         return None
     for word, ratio in last.rivals:
         if ratio >= at_least and word in unfinished_words:
             return word
     return None
-
-
-def _fold_word(word: str) -> str:
-    """A word as the scored words spell it: lower case, no apostrophes or dots."""
-    return re.sub(r"['’.]", "", word.casefold())
 
 
 def unfinished_readings(

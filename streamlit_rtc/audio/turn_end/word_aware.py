@@ -88,10 +88,11 @@ class WordAwareTurnEnd:
             tonight." with "to"). The same decoding gives it (~5 ms more per
             reading). Measured (``bench/turn_end_unseen.py --sentences
             commands``, prompts written after the rule, half of them seen
-            when 0.1 was chosen over 0.2; three voices, on the same audio): cut-off requests called
-            complete 52 -> 35 of 480, complete commands made to wait 5 more
-            of 840, each a misreading ("Wait me that 8." for "Wake me at
-            eight."). ``None``: the written word alone counts.
+            when 0.1 was chosen over 0.2; three voices, on the same audio):
+            cut-off requests called complete 52 -> 35 of 480, complete
+            commands made to wait 5 more of 840, each a misreading ("Wait
+            me that 8." for "Wake me at eight."). ``None``: the written word
+            alone counts.
         unfinished_odds: when the last word sounds like an unfinished one
             ("you" / "to", "that" / "the") and the model can score readings
             (:class:`~streamlit_rtc.audio.speech.ReadingScorer`, as
