@@ -61,7 +61,12 @@ def test_a_word_of_several_tokens() -> None:
         END,
     ]
     hello, iris = heard_words(steps)
-    assert hello == HeardWord("hello", pytest.approx(1.0), (("hell", pytest.approx(0.125)),))
+    assert hello == HeardWord(
+        "hello",
+        pytest.approx(1.0),
+        rivals=(("hell", pytest.approx(0.125)),),
+        followers=(("i", pytest.approx(0.1 / 0.7)),),  # " I" in place of the comma
+    )
     assert iris.text == "iris"
     # step " Ir": " Iris" agrees, " Irish" does not; step "is": "ish" and " is" do not
     assert iris.confidence == pytest.approx((0.8 / 1.0) * (0.6 / 1.0) * 0.999)
@@ -132,3 +137,28 @@ def test_at_most_a_few_rivals_are_kept() -> None:
     (word,) = heard_words([DecodingStep(" one", options), END])
     assert len(word.rivals) == RIVALS_KEPT
     assert [w for w, _ in word.rivals] == ["w1", "w2", "w3", "w4", "w5"]
+
+
+def test_followers_are_the_words_that_could_have_come_next() -> None:
+    """Whisper's "I'd like to order." for a speaker pausing after "order": " a" came close
+    behind the full stop; after a word inside the text, the next word is not its own
+    follower, and punctuation never is one."""
+    steps = [
+        DecodingStep(" I'd", ((" I'd", 0.9),)),
+        DecodingStep(" like", ((" like", 0.95),)),
+        DecodingStep(" to", ((" to", 0.9), (" two", 0.05))),
+        DecodingStep(" order", ((" order", 0.9), (" the", 0.02))),
+        DecodingStep(".", ((".", 0.2857), (" a", 0.1551), (" of", 0.0557), ("...", 0.03))),
+        DecodingStep(None, ((" I", 0.001),), probability=0.7),  # a timestamp
+        END,
+    ]
+    *_, to, order = heard_words(steps)
+    assert order.text == "order"
+    assert order.followers == (
+        ("a", pytest.approx(0.1551 / 0.2857)),
+        ("of", pytest.approx(0.0557 / 0.2857)),
+    )
+    assert to.followers == (("the", pytest.approx(0.02 / 0.9)),)  # not "order", written there
+    # where the text ends without punctuation, the end token's probability is the measure
+    *_, last = heard_words([*steps[:4], DecodingStep(None, ((" a", 0.07),), probability=0.7)])
+    assert last.followers == (("a", pytest.approx(0.1)),)

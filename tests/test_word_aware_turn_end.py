@@ -161,12 +161,34 @@ def test_an_unfinished_word_close_behind_the_last_one_holds_the_turn(
     assert off.read_last_words(turn_audio(cut)).unfinished is False
 
 
-class RivalSTT:
-    """Writes one transcript whose last word had the given rivals."""
+def test_an_unfinished_word_close_behind_the_full_stop_holds_the_turn(stt: STTModel) -> None:
+    """The issue's own example: piper's "I'd like to order… a large pizza", asked 0.2 s into
+    the pause, reads "I'd like to order." (Smart Turn: 0.94) with " a" behind the full stop
+    (about half as likely as the full stop)."""
+    cut = next(e for e in HESITATIONS if e["file"] == "hesitation_t1_order_p0.6.wav")
+    audio = turn_audio(cut, tail_s=0.2)
+    verdict = WordAwareTurnEnd(FixedVerdict(0.97), stt).read_last_words(audio)
+    assert (verdict.unfinished, verdict.reason, verdict.last_word) == (
+        True,
+        "sounds unfinished",
+        "order",
+    )
+    off = WordAwareTurnEnd(FixedVerdict(0.97), stt, unfinished_rival=None)
+    assert off.read_last_words(audio).unfinished is False
 
-    def __init__(self, text: str, rivals: tuple[tuple[str, float], ...]) -> None:
+
+class RivalSTT:
+    """Writes one transcript whose last word had the given rivals (and followers)."""
+
+    def __init__(
+        self,
+        text: str,
+        rivals: tuple[tuple[str, float], ...],
+        followers: tuple[tuple[str, float], ...] = (),
+    ) -> None:
         self.text = text
         self.rivals = rivals
+        self.followers = followers
         self.plain_calls = 0
 
     def stt(self, audio: tuple[int, Any]) -> str:
@@ -175,7 +197,8 @@ class RivalSTT:
 
     def stt_scored(self, audio: tuple[int, Any]) -> ScoredTranscript:
         words = judge_last_words(self.text)
-        return ScoredTranscript(self.text, (HeardWord(words.last_word, 0.5, self.rivals),))
+        last = HeardWord(words.last_word, 0.5, self.rivals, self.followers)
+        return ScoredTranscript(self.text, (last,))
 
 
 def test_how_close_an_unfinished_rival_must_come() -> None:
@@ -193,6 +216,15 @@ def test_how_close_an_unfinished_rival_must_come() -> None:
     assert verdict("Let's meet it.", (("at", 0.94),), unfinished_rival=None) == 0.97
     assert verdict("Send it.", (("sent", 0.9),)) == 0.97  # a rival that ends sentences
     assert verdict("Meet me at 8.", (("a", 0.9),), unfinished_words={"um"}) == 0.97
+
+    def after(text: str, followers: tuple[tuple[str, float], ...], **kwargs: Any) -> float:
+        stt = RivalSTT(text, (), followers)
+        return WordAwareTurnEnd(FixedVerdict(0.97), stt, **kwargs).probability(audio)
+
+    assert after("I'd like to order.", (("a", 0.54),)) == 0.05
+    assert after("I'd like to order.", (("a", 0.05),)) == 0.97
+    assert after("I'd like to order.", (("a", 0.54),), unfinished_rival=None) == 0.97
+    assert after("Play it again.", (("play", 0.9),)) == 0.97  # a repeat is no cut
 
 
 def test_a_scored_model_that_does_not_return_a_scored_transcript_is_named() -> None:

@@ -10,8 +10,10 @@ alternatives that could go either way, " Comp" for " computer", are left
 out), times the probability that the next step does not glue more letters
 on ("computer" + "s").  A word's rivals are the other words the decoder
 nearly started in its place ("at" behind "it" in "Let's meet it."), which
-says what else the audio may have said.  Pure functions on plain data, no
-model needed.
+says what else the audio may have said; its followers are the words it
+nearly wrote right after it instead of what came next ("a" behind the "."
+of "I'd like to order."), which says whether the speaker seemed to go on.
+Pure functions on plain data, no model needed.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ RIVAL_FLOOR = 0.01
 """Words less than this likely, relative to the written one, are not rivals."""
 
 _SEPARATOR = re.compile(r"[^0-9a-z'\u2019.]")  # what splits words (joiners do not)
+_LETTER = re.compile(r"[0-9a-z]")  # a word has one at least ("..." is none)
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,13 @@ class DecodingStep:
         options: the likeliest text tokens ``(text, probability)``, the
             written one among them if it is text; probabilities over the whole
             vocabulary.
+        probability: the written token's probability, special tokens too;
+            ``None``: look it up in ``options``.
     """
 
     text: str | None
     options: tuple[tuple[str, float], ...]
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -64,11 +70,15 @@ class HeardWord:
     ``(word, probability relative to the written token)``, likeliest first
     (at most :data:`RIVALS_KEPT`, none under :data:`RIVAL_FLOOR`). A rival is
     one token, so a short one may also be how a longer word begins.
+    ``followers``: the same for the words it could have written right after
+    this one, relative to what it wrote there (the next word, punctuation, or
+    the end of the text).
     """
 
     text: str
     confidence: float
     rivals: tuple[tuple[str, float], ...] = ()
+    followers: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,21 +183,37 @@ def _glue_probability(step: DecodingStep) -> float:
     return min(1.0, glued)
 
 
-def _rivals(step: DecodingStep, word: str) -> tuple[tuple[str, float], ...]:
-    """Other words ``step`` could have started instead of ``word`` (its first step)."""
-    written = next((prob for text, prob in step.options if text == step.text), 0.0)
-    if written <= 0.0:
+def _written_probability(step: DecodingStep) -> float:
+    if step.probability is not None:
+        return step.probability
+    return next((prob for text, prob in step.options if text == step.text), 0.0)
+
+
+def _other_words(step: DecodingStep, written: str) -> tuple[tuple[str, float], ...]:
+    """The words other than ``written`` that ``step`` could have started, relative to the
+    token it wrote (``written`` is ``""`` where it wrote no word)."""
+    chosen = _written_probability(step)
+    if chosen <= 0.0:
         return ()
     best: dict[str, float] = {}
     for text, prob in step.options:
         starts, pieces = _pieces(text)
         letters = next((p for p in pieces if p), "")
-        ratio = prob / written
-        if not starts or not letters or letters == word or ratio < RIVAL_FLOOR:
+        ratio = prob / chosen
+        if not starts or not _LETTER.search(letters) or letters == written or ratio < RIVAL_FLOOR:
             continue
         best[letters] = max(best.get(letters, 0.0), ratio)  # " The" and " the" are one word
     ranked = sorted(best.items(), key=lambda item: -item[1])
     return tuple(ranked[:RIVALS_KEPT])
+
+
+def _written_word(step: DecodingStep) -> str:
+    """The letters of the word ``step`` starts; ``""`` if it starts none."""
+    if step.text is None:
+        return ""
+    starts, pieces = _pieces(step.text)
+    letters = next((p for p in pieces if p), "")
+    return letters if starts and _LETTER.search(letters) else ""
 
 
 def heard_words(steps: Sequence[DecodingStep]) -> tuple[HeardWord, ...]:
@@ -198,10 +224,13 @@ def heard_words(steps: Sequence[DecodingStep]) -> tuple[HeardWord, ...]:
         for index, before, chosen in word.steps:
             confidence *= _step_confidence(steps[index], before, chosen, word.letters)
         following = word.last_step + 1
+        followers: tuple[tuple[str, float], ...] = ()
         if following < len(steps):
-            confidence *= 1.0 - _glue_probability(steps[following])
-        rivals = _rivals(steps[word.steps[0][0]], word.letters)
-        out.append(HeardWord(word.letters, confidence, rivals))
+            after = steps[following]
+            confidence *= 1.0 - _glue_probability(after)
+            followers = _other_words(after, _written_word(after))
+        rivals = _other_words(steps[word.steps[0][0]], word.letters)
+        out.append(HeardWord(word.letters, confidence, rivals, followers))
     return tuple(out)
 
 

@@ -267,7 +267,8 @@ class ShortWindowDecoder:
             top = top[np.argsort(-text_probs[top])]
             options = tuple((self._token_text(tok, int(t)), float(text_probs[t])) for t in top)
             token = ids[index] if index < len(ids) else eot
-            out.append(DecodingStep(self._token_text(tok, token) if token < eot else None, options))
+            text = self._token_text(tok, token) if token < eot else None
+            out.append(DecodingStep(text, options, float(probs[token])))
         return out
 
     def _token_text(self, tok: Any, token: int) -> str:
@@ -289,4 +290,7 @@ def _check_short(samples: np.ndarray) -> float:
 def _kept_steps(steps: list[DecodingStep], kept: list[int]) -> list[DecodingStep]:
     """The steps of kept tokens as text, every other step as a word boundary (``text=None``)."""
     keep = set(kept)
-    return [s if i in keep else DecodingStep(None, s.options) for i, s in enumerate(steps)]
+    return [
+        s if i in keep else DecodingStep(None, s.options, s.probability)
+        for i, s in enumerate(steps)
+    ]

@@ -14,6 +14,10 @@ a finished command is not made to wait. A question that strands a
 preposition ("What is this for?") does wait: being answered a second later
 is better than being cut off.
 
+Whisper also says which words it nearly wrote: an unfinished word close
+behind the last one, or right after it in place of the full stop, holds the
+turn (:func:`unfinished_rival`).
+
 A deep or quick voice's short last word is sometimes written as a word that
 ends a sentence ("How long does it take you?" for "... take to", "Can you
 tell me that?" for "... the"). :func:`unfinished_readings` gives the
@@ -116,8 +120,9 @@ def unfinished_rival(
     unfinished_words: Collection[str] = UNFINISHED_LAST_WORDS,
     at_least: float = 0.1,
 ) -> str | None:
-    """The unfinished word the model nearly wrote instead of the last one, if any was
-    at least ``at_least`` as likely ("at" behind "it" in "Let's meet it.").
+    """The unfinished word the model nearly wrote instead of the last one ("at" behind
+    "it" in "Let's meet it.") or right after it ("a" behind the "." of "I'd like to
+    order."), if one was at least ``at_least`` as likely as what it wrote there.
 
     ``None`` as well when the transcript carries no rivals (a plain STT model) or
     its last scored word is not the word ``verdict`` judged.
@@ -127,7 +132,7 @@ def unfinished_rival(
     last = heard.words[-1]
     if normalize_phrase(verdict.last_word) != (last.text,):
         return None
-    for word, ratio in last.rivals:
+    for word, ratio in (*last.rivals, *last.followers):
         if ratio >= at_least and word in unfinished_words:
             return word
     return None
