@@ -7,6 +7,13 @@ too.", "Wake me at eight."), written after the rival check
 (``WordAwareTurnEnd(unfinished_rival=...)``) was, to see what it costs
 finished turns that end on a short word; the first 20 and 40 were looked at
 when its threshold was chosen (0.1 over 0.2), the last 20 and 30 only after.
+``verbs``: 20 requests cut after a verb or other content word, where a
+speaker pausing mid-thought ends on finished-looking words ("I'd like to
+reserve… a table for two"), and 20 complete ones that end the same way
+("Let me check."); written after the follower check (an unfinished word
+close behind the full stop) to see what it catches and costs where the last
+word alone cannot tell.  ``VERBS_WHOLE`` holds each cut request's rest, for
+cuts out of the whole sentence voiced at once (mid-sentence prosody).
 """
 
 from __future__ import annotations
@@ -166,3 +173,53 @@ COMMANDS = [
     "Try again.",
 ]
 """Short complete commands and replies, many ending on a short word."""
+
+VERBS_WHOLE = [
+    ("I'd like to reserve", "a table for two."),
+    ("Could you text", "my brother for me?"),
+    ("Can you book", "a taxi to the station?"),
+    ("Please remind me to water", "the plants tomorrow."),
+    ("I need to find", "a good dentist."),
+    ("Can you stream", "the game on the TV?"),
+    ("Let's watch", "a movie tonight."),
+    ("Could you send", "the report to Tom?"),
+    ("I want to cook", "something with chicken."),
+    ("Can you show me", "the photos from yesterday?"),
+    ("Please open", "the garage door."),
+    ("I'd like to rent", "a car for the weekend."),
+    ("Could you check", "the weather in Paris?"),
+    ("I want to learn", "some Spanish this year."),
+    ("Can you tell me", "the time in Tokyo?"),
+    ("Help me write", "an email to my boss."),
+    ("We should visit", "my parents on Sunday."),
+    ("Can you translate", "this sentence into French?"),
+    ("I'm trying to reach", "my doctor's office."),
+    ("Please add", "milk to the shopping list."),
+]
+"""Requests cut after a content word, with the rest a speaker would go on to say."""
+
+VERBS_CUT = [first for first, _ in VERBS_WHOLE]
+
+VERBS = [
+    "Let me check.",
+    "Please continue.",
+    "I'll wait.",
+    "Can you help?",
+    "Let's eat.",
+    "Keep going.",
+    "Try it.",
+    "I understand.",
+    "We can start.",
+    "Tell me more.",
+    "Call me back.",
+    "Play something.",
+    "Show me.",
+    "Pick me up.",
+    "I want to sleep.",
+    "Let's go home.",
+    "Can you repeat?",
+    "I'm listening.",
+    "Please hurry.",
+    "Let me think.",
+]
+"""Complete requests that end the way the cut ones do, on a verb or a content word."""
