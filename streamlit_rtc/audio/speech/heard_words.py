@@ -184,9 +184,20 @@ def _glue_probability(step: DecodingStep) -> float:
 
 
 def _written_probability(step: DecodingStep) -> float:
+    """The probability of the token ``step`` wrote (looked up in its options if not given)."""
     if step.probability is not None:
         return step.probability
     return next((prob for text, prob in step.options if text == step.text), 0.0)
+
+
+def _word_started(token: str | None) -> str:
+    """The letters of the word ``token`` starts; ``""`` if it starts none (a glued piece,
+    punctuation, a special token)."""
+    if token is None:
+        return ""
+    starts, pieces = _pieces(token)
+    letters = next((p for p in pieces if p), "")
+    return letters if starts and _LETTER.search(letters) else ""
 
 
 def _other_words(step: DecodingStep, written: str) -> tuple[tuple[str, float], ...]:
@@ -197,23 +208,13 @@ def _other_words(step: DecodingStep, written: str) -> tuple[tuple[str, float], .
         return ()
     best: dict[str, float] = {}
     for text, prob in step.options:
-        starts, pieces = _pieces(text)
-        letters = next((p for p in pieces if p), "")
+        letters = _word_started(text)
         ratio = prob / chosen
-        if not starts or not _LETTER.search(letters) or letters == written or ratio < RIVAL_FLOOR:
+        if not letters or letters == written or ratio < RIVAL_FLOOR:
             continue
         best[letters] = max(best.get(letters, 0.0), ratio)  # " The" and " the" are one word
     ranked = sorted(best.items(), key=lambda item: -item[1])
     return tuple(ranked[:RIVALS_KEPT])
-
-
-def _written_word(step: DecodingStep) -> str:
-    """The letters of the word ``step`` starts; ``""`` if it starts none."""
-    if step.text is None:
-        return ""
-    starts, pieces = _pieces(step.text)
-    letters = next((p for p in pieces if p), "")
-    return letters if starts and _LETTER.search(letters) else ""
 
 
 def heard_words(steps: Sequence[DecodingStep]) -> tuple[HeardWord, ...]:
@@ -228,7 +229,7 @@ def heard_words(steps: Sequence[DecodingStep]) -> tuple[HeardWord, ...]:
         if following < len(steps):
             after = steps[following]
             confidence *= 1.0 - _glue_probability(after)
-            followers = _other_words(after, _written_word(after))
+            followers = _other_words(after, _word_started(after.text))
         rivals = _other_words(steps[word.steps[0][0]], word.letters)
         out.append(HeardWord(word.letters, confidence, rivals, followers))
     return tuple(out)
