@@ -47,6 +47,8 @@ class SourceStats:
     """Times the pacer re-anchored after falling far behind."""
     skipped_s: float = 0.0
     """Seconds of lag the re-anchoring gave up (the frames went out that much later)."""
+    behind_s: float = 0.0
+    """How far past its due time the latest frame was asked for (caught up by sending at once)."""
 
 
 class PacedPullTrack(ThreadSafeStopTrack, ABC, Generic[T]):
@@ -82,6 +84,7 @@ class PacedPullTrack(ThreadSafeStopTrack, ABC, Generic[T]):
     def stats(self) -> SourceStats:
         self._stats.resyncs = self._pacer.resyncs
         self._stats.skipped_s = self._pacer.skipped_s
+        self._stats.behind_s = self._pacer.behind_s
         return self._stats
 
     async def recv(self) -> av.AudioFrame | av.VideoFrame:

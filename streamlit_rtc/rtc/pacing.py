@@ -47,6 +47,8 @@ class Pacer:
         self.resyncs = 0
         self.skipped_s = 0.0
         """Wall-clock time given up by re-anchoring (how long the stalls were, in sum)."""
+        self.behind_s = 0.0
+        """How far past its due time the latest frame was asked for (0 when on time)."""
 
     @property
     def period_s(self) -> float:
@@ -70,6 +72,7 @@ class Pacer:
             self._start = self._anchor(now, index)
             return index
         wait = self._start + index * self._period_s - now
+        self.behind_s = max(0.0, -wait)
         if wait > 0:
             await asyncio.sleep(wait)
         elif -wait > self._max_lag_s:
@@ -78,6 +81,7 @@ class Pacer:
             self._start = self._anchor(now, index)
             self.resyncs += 1
             self.skipped_s += -wait
+            self.behind_s = 0.0
             logger.debug("pacer fell %.0f ms behind; resynchronised", -wait * 1000)
         return index
 

@@ -87,12 +87,15 @@ def test_pacer_waits_then_resyncs_after_a_jump() -> None:
 
     async def scenario() -> list[int]:
         indexes = [await pacer.wait_next()]  # anchors at t=100.0
+        assert pacer.behind_s == 0.0
         now[0] = 100.05  # frames 1 and 2 are late by < max_lag: no wait, no resync
         indexes += [await pacer.wait_next(), await pacer.wait_next()]
         assert pacer.resyncs == 0
+        assert pacer.behind_s == pytest.approx(0.01)  # frame 2 was due at 100.04
         now[0] = 101.0  # frame 3 is ~0.94 s late: re-anchor so it is due now
         indexes.append(await pacer.wait_next())
         assert pacer.resyncs == 1
+        assert pacer.behind_s == 0.0  # on time again after the re-anchoring
         assert pacer.skipped_s == pytest.approx(0.94)  # how long the stall was
         assert pacer.due_time(4) == pytest.approx(101.02)
         return indexes

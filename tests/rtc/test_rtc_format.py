@@ -44,9 +44,9 @@ def test_output_format_is_received(arun, rate: int, channels: int, frame_size: i
             assert rms(pcm) > 3000
             assert abs(dominant_frequency(pcm[:, 0], 48000) - 500) < 5
             # The track pulls at its own pace: frame_size / rate seconds per frame.
-            pulled = await measure_on_time(lambda: _pulled_in(tone, 1.0))
+            pulled = await measure_on_time(lambda: _pulled_in(tone, 1.0), paced=[lb.output])
             expected = rate / frame_size
-            assert 0.9 * expected <= pulled <= 1.1 * expected, (pulled, expected)
+            assert 0.9 * expected <= pulled <= 1.1 * expected, (pulled, expected, lb.output.stats)
 
     arun(scenario)
 

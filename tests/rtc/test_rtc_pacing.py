@@ -36,7 +36,9 @@ def test_always_ready_producer_is_paced_not_burst(arun) -> None:
     async def scenario() -> None:
         async with AudioLoopback(on_frame=discard, next_frame=tone.next_frame) as lb:
             await wait_until(lambda: len(lb.received.frames) >= 5)
-            received, pulled = await measure_on_time(lambda: _received_rate(lb, tone))
+            received, pulled = await measure_on_time(
+                lambda: _received_rate(lb, tone), paced=[lb.output]
+            )
             assert 85 <= received <= 115, received  # 50 frames/s over 2 s, +-15%
             assert 85 <= pulled <= 115, pulled
             assert lb.output.stats.underruns == 0
@@ -48,7 +50,7 @@ def test_underrun_sends_silence_at_pace(arun) -> None:
     async def scenario() -> None:
         async with AudioLoopback(on_frame=discard, next_frame=lambda: None) as lb:
             await wait_until(lambda: len(lb.received.frames) >= 5)
-            received, _ = await measure_on_time(lambda: _received_rate(lb))
+            received, _ = await measure_on_time(lambda: _received_rate(lb), paced=[lb.output])
             assert 85 <= received <= 115, received  # 50 frames/s over 2 s, +-15%
             assert np.abs(lb.received.pcm()).max() < 50
             assert lb.output.stats.underruns == lb.output.stats.frames
@@ -90,7 +92,9 @@ def test_event_loop_stall_resyncs_instead_of_bursting(arun) -> None:
             # about 10 plus at most max_lag_s (0.2 s = 10 frames) of catch-up.
             assert tone.pulled - pulled_before <= 24, tone.pulled - pulled_before
             assert lb.output.stats.resyncs >= 1
-            received, pulled = await measure_on_time(lambda: _received_rate(lb, tone))
+            received, pulled = await measure_on_time(
+                lambda: _received_rate(lb, tone), paced=[lb.output]
+            )
             assert 85 <= received <= 115 and 85 <= pulled <= 115, (received, pulled)
 
     arun(scenario)

@@ -73,7 +73,7 @@ def test_video_both_ways(arun) -> None:
                 ]
                 return counts[0], counts[1]
 
-            for count in await measure_on_time(received_in_one_second):
+            for count in await measure_on_time(received_in_one_second, paced=[camera, output]):
                 assert 0.75 * FPS <= count <= 1.25 * FPS, count
             assert camera.stats.underruns > 0 and camera.stats.invalid == 0
         finally:
