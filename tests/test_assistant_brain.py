@@ -27,6 +27,7 @@ AFTERNOON = datetime(2025, 3, 4, 16, 5)  # a Tuesday
         ("What time is it?", "It's 4:05 PM.", "It is four oh five P M."),
         ("what's the time", "It's 4:05 PM.", "It is four oh five P M."),
         ("Tell me the time, please.", "It's 4:05 PM.", "It is four oh five P M."),
+        ("Have you got the time?", "It's 4:05 PM.", "It is four oh five P M."),
     ],
 )
 def test_the_time_is_shown_in_digits_and_spoken_in_words(
@@ -49,12 +50,30 @@ def test_midnight_noon_and_minutes(now: datetime, shown: str, spoken: str) -> No
     assert (reply.text, reply.speech) == (shown, spoken)
 
 
-@pytest.mark.parametrize("heard", ["What's the date?", "What day is it today?", "what is today"])
+@pytest.mark.parametrize(
+    "heard",
+    ["What's the date?", "What day is it today?", "what is today", "What is the day today?"],
+)
 def test_the_date(heard: str) -> None:
     reply = answer(heard, AFTERNOON)
     assert reply.intent == "date"
     assert reply.text == "Today is Tuesday, 4 March 2025."
     assert reply.speech == "Today is Tuesday, March the fourth."
+
+
+@pytest.mark.parametrize(
+    ("heard", "shown", "spoken"),
+    [
+        ("What year is it?", "It's 2025.", "It is twenty twenty five."),
+        ("Which month is it?", "It's March 2025.", "It is March."),
+    ],
+)
+def test_the_year_and_the_month(heard: str, shown: str, spoken: str) -> None:
+    reply = answer(heard, AFTERNOON)
+    assert (reply.intent, reply.text, reply.speech) == ("date", shown, spoken)
+    assert answer("what year is it", datetime(2005, 1, 1)).speech == "It is two thousand and five."
+    assert answer("what year is it", datetime(1999, 1, 1)).speech == "It is nineteen ninety nine."
+    assert answer("what year is it", datetime(2101, 1, 1)).speech == "It is twenty one oh one."
 
 
 @pytest.mark.parametrize(
@@ -78,6 +97,15 @@ def test_the_date(heard: str) -> None:
         ("minus five plus two", "-5 + 2 = -3", "minus five plus two is minus three."),
         ("5 squared", "5 ^ 2 = 25", "five to the power of two is twenty five."),
         ("2 to the power of 10", "2 ^ 10 = 1024", None),
+        ("What is 2 to the 10th power?", "2 ^ 10 = 1024", None),
+        ("three to the third", "3 ^ 3 = 27", "three to the power of three is twenty seven."),
+        ("What is 15% of 200?", "15 % of 200 = 30", "fifteen percent of two hundred is thirty."),
+        ("ten percent of fifty plus five", "10 % of 50 + 5 = 10", None),
+        ("What is half of 9?", "9 ÷ 2 = 4.5", "nine divided by two is four point five."),
+        ("a quarter of twelve", "12 ÷ 4 = 3", None),
+        ("double 21", "2 × 21 = 42", None),
+        ("What is the square root of 81?", "√81 = 9", "The square root of eighty one is nine."),
+        ("minus the square root of nine plus one", "-√9 + 1 = -2", None),
         ("three hundred and twelve plus one thousand", "312 + 1000 = 1312", None),
         # Whisper sometimes repeats the start of a short clip: the first sum counts.
         ("What is 12 times 7? What is", "12 × 7 = 84", None),
@@ -96,6 +124,9 @@ def test_arithmetic_with_digits_and_number_words(
 def test_arithmetic_that_has_no_answer_says_so() -> None:
     assert answer("ten divided by zero", AFTERNOON).speech == "I can't divide by zero."
     assert "too big" in answer("2 to the power of 1000", AFTERNOON).speech
+    for heard in ("the square root of minus four", "minus eight to the power of 0.5"):
+        reply = answer(heard, AFTERNOON)
+        assert (reply.intent, reply.speech) == ("arithmetic", "I can't say that."), heard
 
 
 def test_repeat_after_me_says_the_rest_back() -> None:
@@ -115,6 +146,9 @@ def test_repeat_after_me_says_the_rest_back() -> None:
     [
         ("Hello there.", "greeting"),
         ("What can you do?", "help"),
+        ("Thank you.", "thanks"),
+        ("Okay, thanks!", "thanks"),
+        ("I have a third cat", "echo"),  # an ordinal, but no sum
         ("The weather is nice.", "echo"),
         ("I have two cats and three dogs", "echo"),  # numbers, but no sum
         ("what is five", "echo"),
