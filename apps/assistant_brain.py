@@ -280,6 +280,8 @@ _TIME = re.compile(
     r"\bwhat(?:'s| is)? (?:the )?(?:current )?time\b|\btime is it\b|\btell me the time\b"
     r"|\bcurrent time\b|\bwhat time\b|\bthe time please\b|\b(?:got|have|know) the time\b"
 )
+_ELSEWHERE = re.compile(r"\btime\b.*\b(?:in|at) (?!the (?:morning|afternoon|evening)\b)[a-z]")
+"""A time asked for somewhere else ("what time is it in Tokyo"), which the brain cannot know."""
 _YEAR = re.compile(r"\b(?:what|which) year\b|\byear is it\b")
 _MONTH = re.compile(r"\b(?:what|which) month\b|\bmonth is it\b")
 _DATE = re.compile(
@@ -314,7 +316,11 @@ def answer(heard: str, now: datetime) -> Reply:
     if expression is not None:
         return _arithmetic(expression)
     if _TIME.search(plain):
-        return _time(now)
+        reply = _time(now)
+        if _ELSEWHERE.search(plain):
+            note = "I only know the time here."
+            return Reply(f"{note} {reply.text}", f"{note} {reply.speech}", "time")
+        return reply
     if _DATE.search(plain) or _YEAR.search(plain) or _MONTH.search(plain):
         return _date(now, plain)
     if _GREETING.search(plain):
