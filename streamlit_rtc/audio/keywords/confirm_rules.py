@@ -30,9 +30,9 @@ from collections.abc import Callable, Collection, Sequence
 
 from ..speech.heard_words import ScoredTranscript
 from .match_evidence import cut_short, ends_transcript, match_confidence, near_miss_rival
-from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase
+from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase, sounds_near
 from .normalize import normalize_phrase
-from .phonetic import Pronouncer, is_dictionary_word, words_near
+from .phonetic import Pronouncer
 from .transcript_match import KIND_ORDER, PhraseMatcher, TranscriptMatch
 from .types import KeywordHit, Spellings, StopPhrase, related_phrases, variant_words
 from .verdict import Verdict
@@ -382,24 +382,8 @@ class ConfirmRules:
         return self._words[member.phrase] > 1 and self._scored_well(member)
 
     def _close(self, text: str, phrase: str) -> bool:
-        """A word of a multi-word phrase is there, or a made-up word sounds near a phrase word.
-
-        Or near the whole phrase said as one word.  A dictionary word near the
-        phrase ("commuters" for "computer") is not close: Whisper heard that
-        word; a word it made up ("Temputer") means it was unsure, and more
-        context may settle it.
-        """
-        heard = normalize_phrase(text)
-        for name in self._related[phrase]:
-            pron = self._pron[name]
-            for spelling in self._spellings[name]:
-                if len(spelling) > 1 and set(spelling) & set(heard):
-                    return True
-                targets = [pron.word(word) for word in spelling]
-                if len(spelling) > 1:  # the phrase run together: "Alowires." (a deep voice)
-                    targets.append(pron.words(spelling))
-                for target in targets:
-                    near = words_near(pron, heard, target, self.close_ratio)
-                    if any(not is_dictionary_word(word) for _, word, _ in near):
-                        return True
-        return False
+        """The transcript sounds near ``phrase`` or a related one (:func:`.sounds_near`)."""
+        return any(
+            sounds_near(text, self._spellings[name], self._pron[name], self.close_ratio)
+            for name in self._related[phrase]
+        )

@@ -17,6 +17,9 @@ Two ways Whisper tiny.en writes a phrase it heard as something else, which
   Virus." and "Hello, buyers." score as well as true phrases (-2.6, -3.2).
   A span holding a near-miss word of a long phrase word ("computed", "a
   computing" for "ok computer") never stands in: Whisper heard that word.
+
+Short of standing in, a transcript that merely sounds near the phrase
+(:func:`sounds_near`) earns a candidate another look.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from .phonetic import Pronouncer, is_dictionary_word, words_near
 from .transcript_match import TranscriptMatch
 from .types import Spellings
 
-__all__ = ["GARBLE_RATIO", "MISHEARD_RATIO", "garbled_word", "misheard_phrase"]
+__all__ = ["GARBLE_RATIO", "MISHEARD_RATIO", "garbled_word", "misheard_phrase", "sounds_near"]
 
 GARBLE_RATIO = 0.5
 """How far (phone edits per phrase phone) a made-up word may be from a one-word phrase an
@@ -108,3 +111,26 @@ def misheard_phrase(
                 if best is None or dist < best.distance:
                     best = TranscriptMatch(phrase, "misheard", dist, first, last, len(span))
     return best
+
+
+def sounds_near(text: str, spellings: Spellings, pron: Pronouncer, ratio: float) -> bool:
+    """Whether ``text`` holds a word of a several-word phrase, or a made-up word near one.
+
+    Near a phrase word, or the phrase run together ("Alowires." for a deep
+    "hello iris"), within ``ratio`` phone distance per phone. A dictionary
+    word near the phrase ("commuters" for "computer") does not count:
+    Whisper heard that word; a word it made up ("Temputer") means it was
+    unsure, and more context (a later look) may settle it.
+    """
+    heard = normalize_phrase(text)
+    for spelling in spellings:
+        if len(spelling) > 1 and set(spelling) & set(heard):
+            return True
+        targets = [pron.word(word) for word in spelling]
+        if len(spelling) > 1:
+            targets.append(pron.words(spelling))
+        for target in targets:
+            near = words_near(pron, heard, target, ratio)
+            if any(not is_dictionary_word(word) for _, word, _ in near):
+                return True
+    return False
