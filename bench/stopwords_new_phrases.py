@@ -2,11 +2,12 @@
 
 Every rule and threshold of the two-stage detector was chosen on three
 phrases ("computer", "ok computer", "hello iris").  An app picks its own, so
-this runs ``ConfirmedDetector`` on three other sets of three:
+this runs ``ConfirmedDetector`` on other sets:
 
 * ``a``: "hey jarvis", "assistant", "hey robot";
 * ``b``: "okay nova", "alexa", "hi buddy";
 * ``c``: made-up names, in no dictionary but "kira": "hey zorbo", "okay kira", "hi lumi";
+* ``d``: the seed guide's other examples, "hey siri" and "llama";
 
 each with requests after the phrase and sentences that sound like one ("my
 assistants are busy", "hey Robert, come here", "okay, no way", "a lexicon of
@@ -114,6 +115,30 @@ SETS: dict[str, dict[str, list]] = {
             "hi, look at me",
             "hello, Lucy",
             "the loom is old",
+            "what a lovely day",
+        ],
+    },
+    "d": {
+        # the seed guide's own examples besides ours: "Hey Siri", "llama"
+        "phrases": ["hey siri", "llama"],
+        "requests": [
+            ("hey siri", "hey siri, what time is it"),
+            ("hey siri", "hey siri, call my mother"),
+            ("hey siri", "hey siri, play some music"),
+            ("llama", "llama, tell me a joke"),
+            ("llama", "llama, what is the weather"),
+            ("llama", "llama, stop the music"),
+        ],
+        "near_misses": [
+            "hey, seriously",
+            "the series was good",
+            "a bowl of cereal",
+            "hey, see you later",
+            "hey Sarah, come here",
+            "my mama is here",
+            "the lemon is sour",
+            "a lamb in the field",
+            "the drama club meets today",
             "what a lovely day",
         ],
     },
