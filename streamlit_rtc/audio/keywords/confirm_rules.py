@@ -74,7 +74,8 @@ class ConfirmRules:
             than what it wrote, when ``judge`` is given a way to ask it.
         sure_phrase_odds: before the last look such a match counts only at
             these odds or better, and on every look for a phrase heard by its
-            last word alone; between the floors it waits.
+            last word alone, or where a near-miss word stands in for a short
+            phrase word ("A. Siri." for "hey siri"); between the floors it waits.
         min_word_odds: the same floor for an ``anchored`` match in which one
             word stands in, lower: a garbled name ("Hello, wires") scored down
             to -9.7, a word heard as such ("Okay, keep it." for "okay kira")
@@ -245,7 +246,8 @@ class ConfirmRules:
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
                 rivals: Spellings = ()
-                if match.stand_ins == 1 and rival_odds is not None:
+                # A near-miss word standing in is itself the rival: its odds are the floor's.
+                if match.stand_ins == 1 and not match.near_miss and rival_odds is not None:
                     n = match.last - match.first
                     before = (r for r in rivals_before if len(r) == n)
                     rivals = (*self.matcher.rivals(text, match), *before)
@@ -367,7 +369,10 @@ class ConfirmRules:
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, by_last_word: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look);
-        a pair for a phrase heard by its last word alone (less heard) needs surer odds."""
+        a pair for a phrase heard by its last word alone (less heard), or a near-miss word
+        standing in for a short phrase word ("a" for "hey"), needs surer odds."""
+        if match.near_miss:
+            return self.sure_phrase_odds
         if match.stand_ins == 1 and not match.shorter:
             return self.min_word_odds
         if by_last_word:

@@ -6,8 +6,8 @@ Whisper writes names it does not know as made-up words ("Hello, Iars" for
 spelling rules: common letter groups first ("igh", "sh", "ee", "er" ...),
 then single letters, with a few context rules (soft c/g, final silent e,
 "s" voiced after a voiced sound, a word-initial "i" before a vowel said
-"eye").  It is a guess: good enough to say "iars" sounds like "iris", not a
-dictionary.  Words with no letters return an empty tuple.
+"eye", a final "a" said as a schwa).  It is a guess: good enough to say
+"iars" sounds like "iris", not a dictionary.  Words with no letters return an empty tuple.
 """
 
 from __future__ import annotations
@@ -110,6 +110,8 @@ def guess_pronunciation(word: str) -> tuple[str, ...]:
         elif ch == "s":
             voiced = bool(phones) and phones[-1] not in _VOICELESS
             phones.append("Z" if voiced and i == len(letters) - 1 else "S")
+        elif ch == "a" and i == len(letters) - 1 and i > 0:
+            phones.append("AH")  # a final "a" is a schwa: "mama", "nova", "wama" for "llama"
         else:
             phones.extend(_LETTERS[ch].split())
         i += 1

@@ -26,7 +26,9 @@ say a phrase, from surest to least sure:
   heard that word, and near-misses must not fire ("Okay, computing is fun"
   does not say "ok computer") -- unless it is the first of two words and the
   caller asks the model about every pair (``pairs_checked``): Whisper
-  splits a name it does not know ("Okay, no way." for "okay nova").  Two
+  splits a name it does not know ("Okay, no way." for "okay nova"); or it
+  stands for a short phrase word (:data:`SHORT_WORD_PHONES`), whose
+  near-misses are everyday words ("a" for "hey"), and the caller asks too.  Two
   dictionary words that together are that close ("I rest", "I miss" for
   "iris"; "the low" for "hello") stand in
   unless the caller says otherwise (``word_pairs=False``): Whisper writes
@@ -50,6 +52,7 @@ from .types import Spellings, StopPhrase
 
 __all__ = [
     "KIND_ORDER",
+    "SHORT_WORD_PHONES",
     "MatchKind",
     "PhraseMatcher",
     "TranscriptMatch",
@@ -59,6 +62,11 @@ MatchKind = Literal["exact", "fuzzy", "anchored", "misheard"]
 
 KIND_ORDER: dict[MatchKind, int] = {"exact": 0, "fuzzy": 1, "anchored": 2, "misheard": 3}
 """The match kinds, surest first."""
+
+SHORT_WORD_PHONES = 3
+"""A phrase word of at most this many phones ("hey", "hi", "ok") is short: Whisper writes it
+as a near-miss word ("A. Siri." for a "hey siri" whose "h" is weak), which may then stand in
+when the caller asks the model about it (``pairs_checked``)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,9 @@ class TranscriptMatch:
         shorter: one word stands in that lacks two or more of the phrase
             word's phones ("key" for "kira"): rather a word heard than a name
             misspelt.
+        near_miss: the word standing in is a near-miss of a short phrase word
+            ("A. Siri." for "hey siri"): allowed only when the caller asks
+            the model about it.
     """
 
     phrase: str
@@ -87,6 +98,7 @@ class TranscriptMatch:
     last: int
     stand_ins: int = 0
     shorter: bool = False
+    near_miss: bool = False
 
 
 @dataclass(frozen=True)
@@ -219,6 +231,7 @@ class PhraseMatcher:
             if not target:
                 continue
             limit = min(self.loose_ratio * min(len(p) for p in target), self.loose_max)
+            short = max(len(p) for p in target) <= SHORT_WORD_PHONES
             before, after = spelling.words[:odd], spelling.words[odd + 1 :]
             for i in range(len(words) - len(before) + 1):
                 if words[i : i + len(before)] != before:
@@ -228,9 +241,8 @@ class PhraseMatcher:
                     end = start + size
                     if end > len(words) or words[end : end + len(after)] != after:
                         continue
-                    if words[start] in spelling.near_misses[odd] and not (
-                        size == 2 and pairs_checked
-                    ):
+                    near_miss = words[start] in spelling.near_misses[odd]
+                    if near_miss and not (pairs_checked and (size == 2 or short)):
                         continue  # a near-miss word heard as such ("computing", "compute her")
                     if (
                         size == 2
@@ -250,6 +262,7 @@ class PhraseMatcher:
                             end + len(after),
                             stand_ins=size,
                             shorter=size == 1 and self._much_shorter(words[start], target, pron),
+                            near_miss=size == 1 and near_miss,
                         )
                         if best is None or dist < best.distance:
                             best = match
