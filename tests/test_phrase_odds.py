@@ -147,12 +147,14 @@ def test_one_word_standing_in_is_held_to_a_lower_floor() -> None:
     assert kira.judge([heard], "Okay, keep it.", phrase_odds=Odds(-17.3)).hit is None
 
 
-def test_a_word_much_shorter_than_the_name_is_held_to_a_pairs_floors() -> None:
+def test_a_word_much_shorter_than_the_name_is_held_to_the_surer_floor() -> None:
     """ "Okay, key." for "okay kira": "key" lacks two of the name's four phones.
 
     Whisper misspells a name at about its length ("wires" for "iris"); a much
-    shorter word is more likely one it heard, so it counts only at the odds
-    a pair needs (it scored -7.5 to -9.6 where "okay, keep it" was said).
+    shorter word is more likely one it heard, so it counts only at the surer
+    odds, on every look (it scored -7.5 to -9.6 where "okay, keep it" was
+    said, and "Hey sir, come here." -7.2 for "hey siri" where "hey Sarah,
+    come here" was).
     """
     rules = ConfirmRules([StopPhrase("okay kira"), StopPhrase("hello iris")])
     middling = Odds(-8.0)
@@ -162,6 +164,11 @@ def test_a_word_much_shorter_than_the_name_is_held_to_a_pairs_floors() -> None:
     assert first.match is not None and first.match.shorter
     assert rules.judge([kira], "Okay, key.", phrase_odds=middling).hit is None
     assert rules.judge([kira], "Okay, key.", phrase_odds=Odds(-3.0)).hit == kira
+    between = Odds((rules.min_phrase_odds + rules.sure_phrase_odds) / 2)
+    assert rules.judge([kira], "Okay, key.", phrase_odds=between).hit is None  # the last look
+    siri = ConfirmRules([StopPhrase("hey siri")])
+    sarah = KeywordHit("hey siri", 1.0, 1.8, score=37.0)
+    assert siri.judge([sarah], "Hey sir, come here.", phrase_odds=Odds(-7.2)).hit is None
     iris = KeywordHit("hello iris", 1.0, 1.8, score=40.0)
     verdict = rules.judge([iris], "Hello, wires.", last_look=False, phrase_odds=middling)
     assert verdict.hit == iris and verdict.match is not None and not verdict.match.shorter

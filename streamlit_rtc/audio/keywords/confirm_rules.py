@@ -80,7 +80,8 @@ class ConfirmRules:
             word stands in, lower: a garbled name ("Hello, wires") scored down
             to -9.7, a word heard as such ("Okay, keep it." for "okay kira")
             -17 and below. A word much shorter than the phrase word is held
-            to a pair's floors.
+            to :attr:`sure_phrase_odds` on every look ("Hey sir, come here."
+            for "hey Sarah, ..." scored -7.2 for "hey siri").
         rival_margin: a word standing in that sounds like a near-miss word
             (:meth:`.PhraseMatcher.rivals`: "Vires" like "virus") does not
             count if the model (``judge``'s ``rival_odds``) finds the near-miss
@@ -368,10 +369,14 @@ class ConfirmRules:
         return True
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, by_last_word: bool) -> float:
-        """The least odds at which the words standing in for a phrase word count (this look);
-        a pair for a phrase heard by its last word alone (less heard), or a near-miss word
-        standing in for a short phrase word ("a" for "hey"), needs surer odds."""
-        if match.near_miss:
+        """The least odds at which the words standing in for a phrase word count (this look).
+
+        Surer odds on every look for a near-miss word standing in for a short phrase word
+        ("a" for "hey") and for a word much shorter than the phrase word ("sir" for "siri":
+        rather a word heard than a name misspelt); surer before the last look for a pair, and
+        on every look for a pair standing in for a phrase heard by its last word alone.
+        """
+        if match.near_miss or (match.stand_ins == 1 and match.shorter):
             return self.sure_phrase_odds
         if match.stand_ins == 1 and not match.shorter:
             return self.min_word_odds
