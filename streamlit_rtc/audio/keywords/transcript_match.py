@@ -27,8 +27,9 @@ say a phrase, from surest to least sure:
   does not say "ok computer") -- unless it is the first of two words and the
   caller asks the model about every pair (``pairs_checked``): Whisper
   splits a name it does not know ("Okay, no way." for "okay nova"); or it
-  stands for a short phrase word (:data:`SHORT_WORD_PHONES`), whose
-  near-misses are everyday words ("a" for "hey"), and the caller asks too.  Two
+  stands for a short word opening the phrase (:data:`SHORT_WORD_PHONES`),
+  whose near-misses are everyday words, written apart from the rest ("A.
+  Siri." for "hey siri", not "A Siri"), and the caller asks too.  Two
   dictionary words that together are that close ("I rest", "I miss" for
   "iris"; "the low" for "hello") stand in
   unless the caller says otherwise (``word_pairs=False``): Whisper writes
@@ -45,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..words import words_before_a_break
 from .competitors import max_distance, neighbours
 from .normalize import normalize_phrase
 from .phonetic import Pron, Pronouncer, is_dictionary_word, phone_edits
@@ -66,7 +68,9 @@ KIND_ORDER: dict[MatchKind, int] = {"exact": 0, "fuzzy": 1, "anchored": 2, "mish
 SHORT_WORD_PHONES = 3
 """A phrase word of at most this many phones ("hey", "hi", "ok") is short: Whisper writes it
 as a near-miss word ("A. Siri." for a "hey siri" whose "h" is weak), which may then stand in
-when the caller asks the model about it (``pairs_checked``)."""
+when it is written apart from the rest of the phrase, by a comma or a full stop, as an
+interjection is ("A robot, please" is an article and its noun), and the caller asks the model
+about it (``pairs_checked``)."""
 
 
 @dataclass(frozen=True)
@@ -172,13 +176,14 @@ class PhraseMatcher:
         ("Okay, no, well" for "okay nova").
         """
         words = normalize_phrase(text)
+        breaks = words_before_a_break(text)
         best: TranscriptMatch | None = None
         for spelling in self._spellings[phrase]:
             for match in (
                 self._exact(words, phrase, spelling),
                 self._fuzzy(words, phrase, spelling),
                 (
-                    self._anchored(words, phrase, spelling, word_pairs, pairs_checked)
+                    self._anchored(words, breaks, phrase, spelling, word_pairs, pairs_checked)
                     if anchored
                     else None
                 ),
@@ -216,6 +221,7 @@ class PhraseMatcher:
     def _anchored(
         self,
         words: tuple[str, ...],
+        breaks: frozenset[int],
         phrase: str,
         spelling: _Spelling,
         word_pairs: bool,
@@ -231,7 +237,8 @@ class PhraseMatcher:
             if not target:
                 continue
             limit = min(self.loose_ratio * min(len(p) for p in target), self.loose_max)
-            short = max(len(p) for p in target) <= SHORT_WORD_PHONES
+            # a near-miss of a short word that opens the phrase, written apart from it
+            short = odd < n - 1 and max(len(p) for p in target) <= SHORT_WORD_PHONES
             before, after = spelling.words[:odd], spelling.words[odd + 1 :]
             for i in range(len(words) - len(before) + 1):
                 if words[i : i + len(before)] != before:
@@ -242,7 +249,8 @@ class PhraseMatcher:
                     if end > len(words) or words[end : end + len(after)] != after:
                         continue
                     near_miss = words[start] in spelling.near_misses[odd]
-                    if near_miss and not (pairs_checked and (size == 2 or short)):
+                    apart = size == 1 and short and start in breaks
+                    if near_miss and not (pairs_checked and (size == 2 or apart)):
                         continue  # a near-miss word heard as such ("computing", "compute her")
                     if (
                         size == 2
