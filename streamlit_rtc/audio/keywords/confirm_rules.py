@@ -378,7 +378,7 @@ class ConfirmRules:
         """
         if match.near_miss or (match.stand_ins == 1 and match.shorter):
             return self.sure_phrase_odds
-        if match.stand_ins == 1 and not match.shorter:
+        if match.stand_ins == 1:
             return self.min_word_odds
         if by_last_word:
             return self.sure_phrase_odds
