@@ -11,6 +11,7 @@ otherwise:
   9", "the square root of 81" (``+ - * / ^`` with the usual precedence);
 * "repeat after me ..." says the rest back;
 * "hello", "what can you do", "thank you";
+* what it cannot know offline ("what's the weather", "any news") says so;
 * anything else: "You said: ...".
 
 Each :class:`Reply` has the ``text`` shown in the page and the ``speech`` the
@@ -52,7 +53,7 @@ class Reply:
     speech: str
     intent: str
     """One of ``time``, ``date``, ``arithmetic``, ``repeat``, ``greeting``, ``help``,
-    ``thanks``, ``echo``, ``empty``."""
+    ``thanks``, ``offline``, ``echo``, ``empty``."""
 
 
 # -- arithmetic --------------------------------------------------------------------------------
@@ -288,6 +289,12 @@ _DATE = re.compile(
     r"\bdate\b|\bwhat day\b|\bwhich day\b|\bday is it\b|\bday (?:is )?today\b"
     r"|\bwhat(?:'s| is) today\b|\btoday's day\b"
 )
+_OFFLINE = re.compile(
+    r"\b(?:what(?:'s| is| will)|how(?:'s| is))\b.*\b(?:weather|news|forecast|temperature)\b"
+    r"|\bwill it (?:rain|snow)\b|\b(?:weather|news) (?:forecast|today|update)\b|\bany news\b"
+    r"|\btell me the (?:news|weather)\b"
+)
+"""Questions about the world outside, which an offline brain cannot answer."""
 _THANKS = re.compile(r"^(?:ok(?:ay)?,? )?(?:thank you|thanks)\b")
 _GREETING = re.compile(r"^(?:hi|hello|hey|good (?:morning|afternoon|evening))\b")
 _HELP = re.compile(r"\bwhat can you do\b|\bhelp\b")
@@ -329,4 +336,7 @@ def answer(heard: str, now: datetime) -> Reply:
         return Reply(HELP, HELP, "help")
     if _THANKS.search(plain):
         return Reply("You're welcome.", "You're welcome.", "thanks")
+    if _OFFLINE.search(plain):
+        text = f"I can't look that up: I work offline. {HELP}"
+        return Reply(text, text, "offline")
     return Reply(f"You said: {spoken}", f"You said: {spoken}", "echo")

@@ -153,6 +153,11 @@ def test_repeat_after_me_says_the_rest_back() -> None:
         ("Hello there.", "greeting"),
         ("What can you do?", "help"),
         ("Thank you.", "thanks"),
+        ("What's the weather like today?", "offline"),
+        ("Will it rain tomorrow?", "offline"),
+        ("Any news?", "offline"),
+        ("Tell me the news.", "offline"),
+        ("I like the news.", "echo"),
         ("Okay, thanks!", "thanks"),
         ("I have a third cat", "echo"),  # an ordinal, but no sum
         ("The weather is nice.", "echo"),
