@@ -64,32 +64,34 @@ _NTH_POWER = re.compile(
     rf"\bto the (?:({_NUM})\s*(?:st|nd|rd|th)?|({'|'.join(_ORDINAL_NUMBERS)}))(?:\s+power)?\b"
 )
 
+_OP_RULES: tuple[tuple[str, str], ...] = (
+    (rf"\b({_NUM})\s*(?:%|percent|per cent)\s+of\s+(?={_NUM})", r"\1 % "),
+    (rf"\b(?:a |1 )?half (?:of\s+)?({_NUM})", r"\1 / 2"),
+    (rf"\b(?:a|1) third of\s+({_NUM})", r"\1 / 3"),
+    (rf"\b(?:a|1) quarter of\s+({_NUM})", r"\1 / 4"),
+    (rf"\b(?:double|twice)\s+({_NUM})", r"2 * \1"),
+    (r"\b(?:the )?square root of\b|√", " sqrt "),
+    (rf"\b(?:add|sum of)\s+({_NUM})\s+(?:and|to)\s+({_NUM})", r"\1 + \2"),
+    (rf"\bsubtract\s+({_NUM})\s+from\s+({_NUM})", r"\2 - \1"),
+    (rf"\b({_NUM})\s+(?:take away|less)\s+({_NUM})", r"\1 - \2"),
+    (rf"\b(?:multiply|product of)\s+({_NUM})\s+(?:by|and|with)\s+({_NUM})", r"\1 * \2"),
+    (rf"\bdivide\s+({_NUM})\s+by\s+({_NUM})", r"\1 / \2"),
+    (r"\bto the power of\b|\braised to(?: the power of)?\b|\*\*", " ^ "),
+    (r"\bsquared\b", " ^ 2"),
+    (r"\bcubed\b", " ^ 3"),
+    (r"\bdivided by\b|\bdivide by\b|\bover\b|÷", " / "),
+    (r"\bmultiplied by\b|\btimes\b|×", " * "),
+    (rf"(?<=\d)\s*x\s*(?={_NUM})", " * "),
+    (r"\bplus\b|\badded to\b", " + "),
+    (r"\bminus\b|−", " - "),
+)
+"""Spoken operators and prefix forms, rewritten in this order."""
+
 
 def _normalise_ops(text: str) -> str:
     """Spoken operators as symbols; prefix forms ("add 2 and 3") as infix."""
     text = _NTH_POWER.sub(lambda m: f" ^ {m[1] or _ORDINAL_NUMBERS[m[2]]}", text)
-    rules = [
-        (rf"\b({_NUM})\s*(?:%|percent|per cent)\s+of\s+(?={_NUM})", r"\1 % "),
-        (rf"\b(?:a |1 )?half (?:of\s+)?({_NUM})", r"\1 / 2"),
-        (rf"\b(?:a|1) third of\s+({_NUM})", r"\1 / 3"),
-        (rf"\b(?:a|1) quarter of\s+({_NUM})", r"\1 / 4"),
-        (rf"\b(?:double|twice)\s+({_NUM})", r"2 * \1"),
-        (r"\b(?:the )?square root of\b|√", " sqrt "),
-        (rf"\b(?:add|sum of)\s+({_NUM})\s+(?:and|to)\s+({_NUM})", r"\1 + \2"),
-        (rf"\bsubtract\s+({_NUM})\s+from\s+({_NUM})", r"\2 - \1"),
-        (rf"\b({_NUM})\s+(?:take away|less)\s+({_NUM})", r"\1 - \2"),
-        (rf"\b(?:multiply|product of)\s+({_NUM})\s+(?:by|and|with)\s+({_NUM})", r"\1 * \2"),
-        (rf"\bdivide\s+({_NUM})\s+by\s+({_NUM})", r"\1 / \2"),
-        (r"\bto the power of\b|\braised to(?: the power of)?\b|\*\*", " ^ "),
-        (r"\bsquared\b", " ^ 2"),
-        (r"\bcubed\b", " ^ 3"),
-        (r"\bdivided by\b|\bdivide by\b|\bover\b|÷", " / "),
-        (r"\bmultiplied by\b|\btimes\b|×", " * "),
-        (rf"(?<=\d)\s*x\s*(?={_NUM})", " * "),
-        (r"\bplus\b|\badded to\b", " + "),
-        (r"\bminus\b|−", " - "),
-    ]
-    for pattern, replacement in rules:
+    for pattern, replacement in _OP_RULES:
         text = re.sub(pattern, replacement, text)
     return text
 

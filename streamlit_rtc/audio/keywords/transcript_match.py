@@ -176,7 +176,8 @@ class PhraseMatcher:
         ("Okay, no, well" for "okay nova").
         """
         words = normalize_phrase(text)
-        breaks = words_before_a_break(text)
+        # only a near-miss stand-in asks where Whisper wrote breaks, and only when pairs are checked
+        breaks = words_before_a_break(text) if anchored and pairs_checked else frozenset()
         best: TranscriptMatch | None = None
         for spelling in self._spellings[phrase]:
             for match in (
