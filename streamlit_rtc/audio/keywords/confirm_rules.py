@@ -57,7 +57,9 @@ class ConfirmRules:
         second_look_score: a candidate of several words scored at least this
             is ``close`` whatever the transcript (Whisper tiny.en garbles names
             without context), as is any candidate scored that well whose
-            transcript is empty.
+            transcript is empty. Two words standing in for a phrase word of a
+            candidate scored under it count only on the last look, at
+            :attr:`sure_phrase_odds` ("Hello, I read." for "hello Irene", -17).
         min_confidence: an ``exact`` match whose words the model wrote with
             less confidence is confirmed only on the last look.
         end_confidence: the same for the last word of an ``exact`` match
@@ -179,13 +181,10 @@ class ConfirmRules:
         ``anchored`` match, but does not by itself earn a second look, and
         two words standing in count for them only if the model can be asked,
         at :attr:`sure_phrase_odds` on every look.
-        ``rival_odds``: the same for readings with other words in the
-        phrase's place (see :attr:`rival_margin`).
         ``phrase_odds``: how much less likely the model finds the phrase than
         the words standing in for a phrase word in an ``anchored`` match
-        (:mod:`.phrase_odds`); below :attr:`min_phrase_odds` (two words) or
-        :attr:`min_word_odds` (one) it heard those words, and the match is only
-        ``close`` before the last look, as a pair is below :attr:`sure_phrase_odds`.
+        (:mod:`.phrase_odds`; floors: :meth:`_odds_floor`); ``rival_odds``: the
+        same for other readings in the phrase's place (:attr:`rival_margin`).
         ``rivals_before``: near-miss readings an earlier look's model preferred
         (``Verdict.rivals``: "Hello, Vires." on one look, "Hello, wires." on the next).
         ``near_misses_before``: phrases an earlier look wrote a near-miss word
@@ -242,8 +241,11 @@ class ConfirmRules:
             if (unsure or cut or soon) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence, soon=soon)
             if match.stand_ins and phrase_odds is not None:
+                weak_pair = match.stand_ins > 1 and not self._scored_well(hit)
+                if weak_pair and not last_look:
+                    return Verdict(None, match, close=True)  # the last look decides
                 odds = phrase_odds(match)
-                if odds < self._odds_floor(match, last_look, by_last_word=key[-1]):
+                if odds < self._odds_floor(match, last_look, surer=key[-1] or weak_pair):
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
                 rivals: Spellings = ()
@@ -368,19 +370,18 @@ class ConfirmRules:
         LOG.debug("%r: %r close behind the phrase (%.2f)", heard.text, *rival)
         return True
 
-    def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, by_last_word: bool) -> float:
+    def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, surer: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look).
 
-        Surer odds on every look for a near-miss word standing in for a short phrase word
-        ("a" for "hey") and for a word much shorter than the phrase word ("sir" for "siri":
-        rather a word heard than a name misspelt); surer before the last look for a pair, and
-        on every look for a pair standing in for a phrase heard by its last word alone.
+        Surer on every look for a near-miss word standing in for a short phrase word ("a" for
+        "hey"), a word much shorter than the phrase word ("sir" for "siri"), and a pair where
+        ``surer`` (heard by the phrase's last word alone, or weakly); else before the last look.
         """
         if match.near_miss or (match.stand_ins == 1 and match.shorter):
             return self.sure_phrase_odds
         if match.stand_ins == 1:
             return self.min_word_odds
-        if by_last_word:
+        if surer:
             return self.sure_phrase_odds
         return self.min_phrase_odds if last_look else self.sure_phrase_odds
 
