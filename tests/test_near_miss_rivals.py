@@ -53,6 +53,9 @@ def test_the_near_miss_word_close_behind_a_phrase_word_is_found(rules: ConfirmRu
         *(HeardWord(w, 0.9) for w in ("set", "a", "timer")),
     )
     assert near_miss_rival(glued, match_of(rules, glued), near) is None
+    # ... unless the boundary's moving counts (before the last look)
+    moved = near_miss_rival(glued, match_of(rules, glued), near, boundary_moves=True)
+    assert moved == ("computers", 0.67)
     # rivals that are no near-miss words, or words that do not line up with the text: none
     other = said("computer", HeardWord("computer", 0.9, (("the", 0.8),)))
     assert near_miss_rival(other, match_of(rules, other), near) is None
@@ -82,6 +85,24 @@ def test_a_phrase_word_with_a_near_miss_close_behind_is_looked_at_again_then_ref
     assert rules.judge([CANDIDATE], true, last_look=False).hit == CANDIDATE
     off = ConfirmRules(phrases(), near_miss_rival=None)
     assert off.judge([CANDIDATE], COMPUTED, last_look=True).hit == CANDIDATE
+
+
+def test_a_phrase_word_that_may_only_be_glued_to_the_next_word_waits_for_the_last_look(
+    rules: ConfirmRules,
+) -> None:
+    """ "computers are everywhere now" read "Computer search." ("computers" close behind, the
+    "s" of "search" being the one it would take) fired three times in seeds 31-48; a deep
+    "ok computer, set a timer" reads "computer set" with "computers" close behind too. A
+    later look reads more of what follows and decides; on the last look the rival that only
+    moves the boundary does not count."""
+    search = said(
+        "Computer search.",
+        HeardWord("computer", 0.9, (("computers", 0.4),)),
+        HeardWord("search", 0.9),
+    )
+    first = rules.judge([CANDIDATE], search, last_look=False)
+    assert first.hit is None and first.close
+    assert rules.judge([CANDIDATE], search, last_look=True).hit == CANDIDATE
 
 
 @pytest.fixture(scope="module")

@@ -211,6 +211,31 @@ def test_a_phrase_that_ends_the_transcript_needs_a_surer_last_word(rules: Confir
         ConfirmRules(phrases(), end_confidence=-0.1)
 
 
+def test_a_weak_candidate_that_ends_an_early_transcript_is_looked_at_soon(
+    rules: ConfirmRules,
+) -> None:
+    """ "okay computing is fun" (piper, two semitones deeper) scored -3.5 for "computer";
+    cut 0.2 s after it, Whisper wrote "Okay computer." with "computer" at 0.90: the search
+    hardly heard it, so the words after it decide, however sure the last word."""
+    weak = KeywordHit("computer", 3.0, 3.4, score=rules.second_look_score - 3.5)
+    written = ScoredTranscript(
+        "Okay computer.", (HeardWord("okay", 0.99), HeardWord("computer", 0.99))
+    )
+    early = rules.judge([weak], written, last_look=False, early=True)
+    assert early.hit is None and early.close and early.soon
+    # the quick look (no longer early) decides on what it reads
+    assert rules.judge([weak], written, last_look=False).hit is not None
+    # the search scored it well: a sure last word counts at once, as before
+    strong = KeywordHit("computer", 3.0, 3.4, score=rules.second_look_score + 25)
+    assert rules.judge([strong], written, last_look=False, early=True).hit is not None
+    # with a word after the phrase, the transcript says what followed
+    followed = ScoredTranscript(
+        "Okay computer, stop.",
+        (HeardWord("okay", 0.99), HeardWord("computer", 0.99), HeardWord("stop", 0.9)),
+    )
+    assert rules.judge([weak], followed, last_look=False, early=True).hit is not None
+
+
 @pytest.mark.parametrize(
     ("text", "phrase"),
     [

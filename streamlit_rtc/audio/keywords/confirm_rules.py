@@ -10,8 +10,8 @@ tells which was said, the search where it ended) -- in one of the ways of
 
 Doubt is settled by looking again, later: an ``exact`` match the model
 wrote unsure (:class:`.ScoredTranscript`), or that ends an early look's
-transcript unsure or cut off ("compute this" cut 0.2 s after "compute"
-reads "computer").  Words standing in for a phrase word (``anchored``)
+transcript unsure, cut off ("compute this" cut 0.2 s after "compute"
+reads "computer") or heard weakly by the search.  Words standing in for a phrase word (``anchored``)
 count only if the model, asked (:mod:`.phrase_odds`), finds the phrase in
 their place about as likely as what it wrote, and no likelier a near-miss
 word that sounds like them ("Hello, Vires." for "hello virus").  A phrase
@@ -19,8 +19,7 @@ of several words written as other words altogether (:mod:`.misheard`:
 espeak's "hello iris" as "The low my wrist.") counts only if the search
 heard it whole and the model finds it about as likely there; a one-word
 phrase written as a made-up word ("imputer"), on the last look, only if no
-near-miss word of it is likelier there.  The measurements behind each
-rule and threshold: ``docs/stop-phrase-research.md``.
+near-miss word of it is likelier there.  Measurements: ``docs/stop-phrase-research.md``.
 """
 
 from __future__ import annotations
@@ -62,18 +61,17 @@ class ConfirmRules:
             :attr:`sure_phrase_odds` ("Hello, I read." for "hello Irene", -17).
         min_confidence: an ``exact`` match whose words the model wrote with
             less confidence is confirmed only on the last look.
-        end_confidence: the same for the last word of an ``exact`` match
-            that ends the transcript of an ``early`` look (nothing heard
-            after it to tell the phrase from a longer word or the start of
-            other words).
+        end_confidence: the same for the last word of an ``exact`` match that
+            ends an ``early`` look's transcript (nothing after it to tell the
+            phrase from a longer word or the start of other words).
         edge_confidence: on an ``early`` look, such a last word written
             less sure than this is looked at again ``soon`` ("compute this"
-            cut 0.2 s after "compute" reads "computer" at 0.79-0.83).
+            cut 0.2 s after "compute" reads "computer" at 0.79-0.83), as is any
+            such word of a candidate scored under ``second_look_score``.
         min_phrase_odds: an ``anchored`` match in which two words stand in for
             a phrase word ("I rest" for "iris") counts only if the model finds
-            the transcript with the phrase in place of the matched words at
-            most this much less likely (natural log, :mod:`.phrase_odds`)
-            than what it wrote, when ``judge`` is given a way to ask it.
+            the transcript with the phrase in their place at most this much less
+            likely (natural log, :mod:`.phrase_odds`) than what it wrote.
         sure_phrase_odds: before the last look such a match counts only at
             these odds or better, and on every look for a phrase heard by its
             last word alone, or where a near-miss word stands in for a short
@@ -92,7 +90,8 @@ class ConfirmRules:
             near-miss word of the phrase instead, at least this likely
             relative to the phrase word (:func:`.near_miss_rival`: "the computer
             about." with "computed" 0.44 behind), is only ``close`` before the
-            last look and rejected on it. ``None``: not asked.
+            last look and rejected on it; one that only moves the word boundary
+            ("computer search." with "computers") only before it. ``None``: off.
         misheard_odds: a phrase of several words written as other words,
             none of them its own (:mod:`.misheard`), counts on any look if the
             search heard the whole phrase and the model finds the phrase there
@@ -228,7 +227,7 @@ class ConfirmRules:
             if match.phrase in near_misses_before and (confidence is None or unsure):
                 LOG.debug("%r: an earlier look heard a near-miss of %r", text, match.phrase)
                 return Verdict(None, match, close=not last_look)
-            if confidence is not None and self._rivalled(heard, match):
+            if confidence is not None and self._rivalled(heard, match, last_look):
                 return Verdict(None, match, close=not last_look)
             ends = early and ends_transcript(text, match)
             last = None
@@ -236,12 +235,13 @@ class ConfirmRules:
                 last = match_confidence(heard, match, last_word_only=True)
                 unsure = unsure or (last is not None and last < self.end_confidence)
             cut = cut_short(text, match)
-            edgy = soon_possible and last is not None and last < self.edge_confidence
+            weak = not self._scored_well(hit)
+            edgy = last is not None and soon_possible and (weak or last < self.edge_confidence)
             soon = ends and (unsure or cut or edgy)
             if (unsure or cut or soon) and not last_look:
                 return Verdict(None, match, close=True, confidence=confidence, soon=soon)
             if match.stand_ins and phrase_odds is not None:
-                weak_pair = match.stand_ins > 1 and not self._scored_well(hit)
+                weak_pair = match.stand_ins > 1 and weak
                 if weak_pair and not last_look:
                     return Verdict(None, match, close=True)  # the last look decides
                 odds = phrase_odds(match)
@@ -360,11 +360,12 @@ class ConfirmRules:
             return Verdict(KeywordHit(phrase, owner.start_s, owner.end_s, owner.score), garble)
         return None
 
-    def _rivalled(self, heard: ScoredTranscript, match: TranscriptMatch) -> bool:
+    def _rivalled(self, heard: ScoredTranscript, match: TranscriptMatch, last_look: bool) -> bool:
         """Whether the model nearly wrote a near-miss word in place of the phrase's."""
         if self.near_miss_rival is None:
             return False
-        rival = near_miss_rival(heard, match, self.matcher.near_miss_words(match.phrase))
+        near = self.matcher.near_miss_words(match.phrase)
+        rival = near_miss_rival(heard, match, near, boundary_moves=not last_look)
         if rival is None or rival[1] < self.near_miss_rival:
             return False
         LOG.debug("%r: %r close behind the phrase (%.2f)", heard.text, *rival)
@@ -381,9 +382,7 @@ class ConfirmRules:
             return self.sure_phrase_odds
         if match.stand_ins == 1:
             return self.min_word_odds
-        if surer:
-            return self.sure_phrase_odds
-        return self.min_phrase_odds if last_look else self.sure_phrase_odds
+        return self.min_phrase_odds if last_look and not surer else self.sure_phrase_odds
 
     def _scored_well(self, member: KeywordHit) -> bool:
         return member.score is not None and member.score >= self.second_look_score

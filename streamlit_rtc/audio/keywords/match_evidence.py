@@ -50,7 +50,11 @@ def match_confidence(
 
 
 def near_miss_rival(
-    heard: ScoredTranscript, match: TranscriptMatch, near_words: Collection[str]
+    heard: ScoredTranscript,
+    match: TranscriptMatch,
+    near_words: Collection[str],
+    *,
+    boundary_moves: bool = False,
 ) -> tuple[str, float] | None:
     """The likeliest near-miss word the model nearly wrote in place of one of ``match``'s
     words, with its probability relative to the written word ("computed" at 0.44 behind
@@ -58,7 +62,9 @@ def near_miss_rival(
 
     A rival that only begins the written word ("compu" for "computer") may still
     spell it, and one that is the written word with the next word's first letters
-    ("computers" before "set") only places the boundary elsewhere: neither counts.
+    ("computers" before "set") only places the boundary elsewhere: neither counts,
+    the second only with ``boundary_moves`` ("computer search." for "computers are
+    everywhere": a later look, with more words, tells).
     ``None`` when the words carry no rivals or do not line up with the text.
     """
     scored = heard.words
@@ -70,7 +76,8 @@ def near_miss_rival(
         following = scored[i + 1].text if i + 1 < len(scored) else ""
         for rival, ratio in scored[i].rivals:
             glued = rival.startswith(word) and following.startswith(rival[len(word) :])
-            counts = rival in near_words and not word.startswith(rival) and not glued
+            counts = rival in near_words and not word.startswith(rival)
+            counts = counts and (boundary_moves or not glued)
             if counts and (best is None or ratio > best[1]):
                 best = (rival, ratio)
     return best
