@@ -10,11 +10,12 @@ tells which was said, the search where it ended) -- in one of the ways of
 
 Doubt is settled by looking again, later: an ``exact`` match the model
 wrote unsure (:class:`.ScoredTranscript`), or that ends an early look's
-transcript unsure, cut off ("compute this" cut 0.2 s after "compute"
-reads "computer") or heard weakly by the search.  Words standing in for a phrase word (``anchored``)
-count only if the model, asked (:mod:`.phrase_odds`), finds the phrase in
-their place about as likely as what it wrote, and no likelier a near-miss
-word that sounds like them ("Hello, Vires." for "hello virus").  A phrase
+transcript unsure, cut off ("compute this" cut 0.2 s after "compute" reads
+"computer") or heard weakly by the search.  Words standing in for a phrase
+word (``anchored``) count only if the model, asked (:mod:`.phrase_odds`),
+finds the phrase in their place about as likely as what it wrote, and no
+likelier a near-miss word that sounds like them ("Hello, Vires." for "hello
+virus").  A phrase
 of several words written as other words altogether (:mod:`.misheard`:
 espeak's "hello iris" as "The low my wrist.") counts only if the search
 heard it whole and the model finds it about as likely there; a one-word

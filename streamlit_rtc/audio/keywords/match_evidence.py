@@ -63,8 +63,8 @@ def near_miss_rival(
     A rival that only begins the written word ("compu" for "computer") may still
     spell it, and one that is the written word with the next word's first letters
     ("computers" before "set") only places the boundary elsewhere: neither counts,
-    the second only with ``boundary_moves`` ("computer search." for "computers are
-    everywhere": a later look, with more words, tells).
+    but the second does with ``boundary_moves`` ("computer search." for "computers
+    are everywhere": before the last look, which reads more words, it is a doubt).
     ``None`` when the words carry no rivals or do not line up with the text.
     """
     scored = heard.words
