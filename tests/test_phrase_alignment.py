@@ -77,3 +77,29 @@ def test_the_free_loop_offers_a_phone_of_every_class() -> None:
     assert set(LOOP_PHONES) <= set(PHONES)
     classes = {phone_class(p) for p in LOOP_PHONES}
     assert classes == {phone_class(p) for p in PHONES} - {"affricate"}
+
+
+def test_a_window_is_judged_the_same_whatever_the_shared_decoders_heard_before() -> None:
+    """The verifier and the aligner are shared by all streams: what another stream's window
+    held (here louder, noisier speech) must not change how the next window is heard."""
+    detector = PocketSphinxDetector(phrases())
+    verifier, aligner = detector.verifier(), detector.aligner()
+    items = [i for i in NEURAL.items("positive") if " " in i["phrase"]][:3]
+    clips = [
+        np.concatenate([floor(0.3, n), NEURAL.load(i["file"]), floor(0.4, n)])
+        for n, i in enumerate(items)
+    ]
+    first = items[0]["phrase"]
+
+    def judged(cmn: str | None) -> tuple[float, float | None]:
+        return verifier.verify(first, clips[0], cmn).margin, aligner.end_s(first, clips[0], cmn)
+
+    cmn = "45,2,-2,1,0,0,0,0,0,0,0,0,0"
+    before = judged(None), judged(cmn)
+    for n, clip in enumerate(clips[1:]):
+        noisy = np.clip(
+            clip.astype(np.int32) * 3 + floor(clip.size / RATE, 7 + n) * 20, -32768, 32767
+        ).astype(np.int16)
+        verifier.verify(items[n + 1]["phrase"], noisy)
+        aligner.end_s(items[n + 1]["phrase"], noisy)
+    assert (judged(None), judged(cmn)) == before

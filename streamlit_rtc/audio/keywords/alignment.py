@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .model import grammar_decoder_config, new_decoder
+from .model import grammar_decoder_config, new_decoder, start_window
 
 __all__ = ["ALIGN_AFTER_S", "LOOP_PHONES", "SEARCH_BEAMS", "PhraseAligner"]
 
@@ -89,9 +89,7 @@ class PhraseAligner:
         with self._lock:
             dec = self._dec
             dec.activate_search(search)
-            if cmn:
-                dec.set_cmn(cmn)
-            dec.start_utt()
+            start_window(dec, cmn)
             dec.process_raw(np.ascontiguousarray(audio, dtype=np.int16).tobytes(), False, False)
             dec.end_utt()
             if dec.hyp() is None:

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .competitors import competitor_sequences
-from .model import grammar_decoder_config, new_decoder
+from .model import grammar_decoder_config, new_decoder, start_window
 
 LOG = logging.getLogger(__name__)
 
@@ -107,9 +107,7 @@ class PhraseVerifier:
     ) -> tuple[str, float, int | None]:
         dec = self._dec
         dec.activate_search(search)
-        if cmn:
-            dec.set_cmn(cmn)
-        dec.start_utt()
+        start_window(dec, cmn)
         dec.process_raw(audio.tobytes(), False, False)
         dec.end_utt()
         hyp = dec.hyp()
