@@ -468,16 +468,21 @@ def test_a_misheard_phrase_is_about_as_likely_as_what_was_written_and_near_misse
 
 
 @needs_stt
-@pytest.mark.parametrize("rivals", [True, False])
-def test_near_misses_that_fired_never_fire(rivals: bool) -> None:
+@pytest.mark.parametrize("witness", ["odds", "sounds", "both", "neither"])
+def test_near_misses_that_fired_never_fire(witness: str) -> None:
     """Renditions that fired "hello iris" (VNNI Xeon) before the model was asked.
 
     "hello, I rest now" (2 of 4 fired) whether the phrase is likely in place
     of "I rest"; "hello virus" (3 of 3, written "Hello, Vires.") whether
-    "virus" is likelier there than "iris".  Without that second question
-    (``rivals=False``) the "hello virus" clips are expected to fire.
+    "virus" is likelier there than "iris" -- asked of Whisper (its odds) and
+    of the acoustic model (the sounds), each enough alone. With neither
+    asked the "hello virus" clips fire.
     """
-    rules = None if rivals else ConfirmRules(phrases(), rival_margin=float("inf"))
+    rules = ConfirmRules(
+        phrases(),
+        rival_margin=0.0 if witness in ("odds", "both") else float("inf"),
+        sounds_margin=0.0 if witness in ("sounds", "both") else None,
+    )
     detector = ConfirmedDetector(phrases(), rules=rules)
     fired = []
     stream = detector.start_stream()
@@ -489,9 +494,9 @@ def test_near_misses_that_fired_never_fire(rivals: bool) -> None:
         stream.reset()
         if hits:
             fired.append(item["spoken"])
-    if rivals:
+    if witness != "neither":
         assert fired == []
-    else:  # the test above would catch the rule gone
+    else:  # the test above would catch both rules gone
         assert "hello virus" in fired
         assert "hello, I rest now" not in fired
 

@@ -462,3 +462,30 @@ def test_a_phrase_an_earlier_look_heard_a_near_miss_of_must_be_written_sure(
     # short words' families hold pieces of garbles: espeak's "The law I risk." for "hello iris"
     iris = KeywordHit("hello iris", 1.0, 1.8, score=56.0)
     assert rules.judge([iris], "The law I risk.", last_look=False).near_misses == set()
+
+
+def test_near_miss_words_the_model_nearly_wrote_make_rival_readings(
+    matcher: PhraseMatcher,
+) -> None:
+    """ "Hello, wires." for "hello virus": "virus" is Whisper's runner-up for "wires" and too
+    far from it for ``rivals``; word pieces it also offers are not readings."""
+    wires = HeardWord(
+        "wires", 0.6, rivals=(("virus", 0.4), ("vir", 0.3), ("irish", 0.2), ("fires", 0.1))
+    )
+    heard = ScoredTranscript("Hello, wires.", (HeardWord("hello", 0.99), wires))
+    match = matcher.find(heard.text, "hello iris", anchored=True)
+    assert match is not None and match.stand_ins == 1
+    assert matcher.rivals(heard.text, match) == ()
+    # "vir" (a piece of a word) and "fires" are not near-miss words of "iris"
+    assert matcher.nearly_written(heard, match) == (("hello", "virus"), ("hello", "irish"))
+    assert matcher.nearly_written(ScoredTranscript(heard.text), match) == ()
+
+
+def test_a_runner_up_the_phrase_word_starts_with_is_a_piece_of_it() -> None:
+    """ "Okay, here." for espeak's "okay kira": "kir" is how "kira" begins, not a rival."""
+    matcher = PhraseMatcher([StopPhrase("okay kira")])
+    here = HeardWord("here", 0.5, rivals=(("kir", 0.5), ("kara", 0.2)))
+    heard = ScoredTranscript("Okay, here.", (HeardWord("okay", 0.99), here))
+    match = matcher.find(heard.text, "okay kira", anchored=True)
+    assert match is not None and match.stand_ins == 1
+    assert matcher.nearly_written(heard, match) == (("okay", "kara"),)

@@ -15,7 +15,9 @@ transcript unsure, cut off ("compute this" cut 0.2 s after "compute" reads
 word (``anchored``) count only if the model, asked (:mod:`.phrase_odds`),
 finds the phrase in their place about as likely as what it wrote, and no
 likelier a near-miss word that sounds like them ("Hello, Vires." for "hello
-virus").  A phrase
+virus"); nor may the sounds (:mod:`.reading_sounds`) prefer such a reading,
+or one with a near-miss word the model nearly wrote ("Hello, wires." with
+"virus" runner-up, said "hello virus").  A phrase
 of several words written as other words altogether (:mod:`.misheard`:
 espeak's "hello iris" as "The low my wrist.") counts only if the search
 heard it whole and the model finds it about as likely there; a one-word
@@ -30,12 +32,13 @@ from collections.abc import Callable, Collection, Sequence
 
 from ..speech.heard_words import ScoredTranscript
 from .match_evidence import cut_short, ends_transcript, match_confidence, near_miss_rival
-from .misheard import GARBLE_RATIO, garbled_word, misheard_phrase, sounds_near
+from .misheard import GARBLE_RATIO, sounds_near
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer
 from .transcript_match import KIND_ORDER, PhraseMatcher, TranscriptMatch
 from .types import KeywordHit, Spellings, StopPhrase, related_phrases, variant_words
 from .verdict import Verdict
+from .written_otherwise import WrittenOtherwise
 
 __all__ = ["GARBLE_RATIO", "ConfirmRules", "Verdict"]
 
@@ -93,6 +96,11 @@ class ConfirmRules:
             about." with "computed" 0.44 behind), is only ``close`` before the
             last look and rejected on it; one that only moves the word boundary
             ("computer search." with "computers") only before it. ``None``: off.
+        sounds_margin: such a word does not count either if the acoustic
+            model (``judge``'s ``rival_sounds``) finds a near-miss reading --
+            one of those, or one the model nearly wrote there
+            (:meth:`.PhraseMatcher.nearly_written`: "virus" behind "wires") --
+            likelier over the window by more than this. ``None``: off.
         misheard_odds: a phrase of several words written as other words,
             none of them its own (:mod:`.misheard`), counts on any look if the
             search heard the whole phrase and the model finds the phrase there
@@ -118,6 +126,7 @@ class ConfirmRules:
         rival_margin: float = 0.0,
         misheard_odds: float = -5.0,
         near_miss_rival: float | None = 0.1,
+        sounds_margin: float | None = 0.0,
     ) -> None:
         for name, value in (
             ("min_confidence", min_confidence),
@@ -139,6 +148,7 @@ class ConfirmRules:
         self.rival_margin = float(rival_margin)
         self.misheard_odds = float(misheard_odds)
         self.near_miss_rival = None if near_miss_rival is None else float(near_miss_rival)
+        self.sounds_margin = None if sounds_margin is None else float(sounds_margin)
         self.matcher = PhraseMatcher(
             self.phrases, fuzzy_max=fuzzy_max, loose_ratio=loose_ratio, loose_max=loose_max
         )
@@ -147,6 +157,7 @@ class ConfirmRules:
         self._pron = {p.text: Pronouncer(dict(p.pronunciations)) for p in self.phrases}
         self._variant_words = {p.text: variant_words(p) for p in self.phrases}
         self._spellings = {p.text: p.spellings for p in self.phrases}
+        self._otherwise = WrittenOtherwise(self, self._pron, self._spellings, self._words)
 
     def related(self, phrase: str) -> tuple[str, ...]:
         """Phrases a candidate of ``phrase`` may turn out to be (itself first)."""
@@ -163,6 +174,7 @@ class ConfirmRules:
         partial: Collection[KeywordHit] = (),
         phrase_odds: Callable[[TranscriptMatch], float] | None = None,
         rival_odds: Callable[[TranscriptMatch, Spellings], float] | None = None,
+        rival_sounds: Callable[[Sequence[str], Sequence[str]], float] | None = None,
         written_before: str | None = None,
         rivals_before: Spellings = (),
         near_misses_before: Collection[str] = (),
@@ -184,7 +196,10 @@ class ConfirmRules:
         ``phrase_odds``: how much less likely the model finds the phrase than
         the words standing in for a phrase word in an ``anchored`` match
         (:mod:`.phrase_odds`; floors: :meth:`_odds_floor`); ``rival_odds``: the
-        same for other readings in the phrase's place (:attr:`rival_margin`).
+        same for other readings in the phrase's place (:attr:`rival_margin`);
+        ``rival_sounds``: the acoustic model's log-likelihood of the phrase's
+        pronunciations over the window minus a rival reading's
+        (:mod:`.reading_sounds`; under 0, the rival was said).
         ``rivals_before``: near-miss readings an earlier look's model preferred
         (``Verdict.rivals``: "Hello, Vires." on one look, "Hello, wires." on the next).
         ``near_misses_before``: phrases an earlier look wrote a near-miss word
@@ -236,7 +251,7 @@ class ConfirmRules:
                 last = match_confidence(heard, match, last_word_only=True)
                 unsure = unsure or (last is not None and last < self.end_confidence)
             cut = cut_short(text, match)
-            weak = not self._scored_well(hit)
+            weak = not self.scored_well(hit)
             edgy = last is not None and soon_possible and (weak or last < self.edge_confidence)
             soon = ends and (unsure or cut or edgy)
             if (unsure or cut or soon) and not last_look:
@@ -250,24 +265,30 @@ class ConfirmRules:
                     LOG.debug("%r: the model heard other words (odds %.1f)", text, odds)
                     return Verdict(None, match, close=not last_look)
                 rivals: Spellings = ()
+                nearly: Spellings = ()
                 # A near-miss word standing in is itself the rival: its odds are the floor's.
                 if match.stand_ins == 1 and not match.near_miss and rival_odds is not None:
                     n = match.last - match.first
                     before = (r for r in rivals_before if len(r) == n)
                     rivals = (*self.matcher.rivals(text, match), *before)
                     rivals = tuple(dict.fromkeys(rivals))
+                    nearly = self.matcher.nearly_written(heard, match)
                 if rivals and rival_odds is not None:
                     rival = rival_odds(match, rivals)
                     LOG.debug("%r: phrase odds %.1f, near-miss odds %.1f", text, odds, rival)
                     if rival > odds + self.rival_margin:
                         return Verdict(None, match, close=not last_look, rivals=rivals)
+                readings = tuple(dict.fromkeys((*rivals, *nearly)))
+                if readings and self._sounds_like_rival(match.phrase, readings, rival_sounds):
+                    return Verdict(None, match, close=not last_look, rivals=rivals)
             return Verdict(hit, match, confidence=confidence, by_last_word=key[-1])
         if phrase_odds is not None:
-            misheard = self._misheard(members, text, partial, phrase_odds, near_misses_before)
+            otherwise = self._otherwise
+            misheard = otherwise.misheard(members, text, partial, phrase_odds, near_misses_before)
             if misheard is not None:
                 return misheard
         if last_look and phrase_odds is not None:
-            garbled = self._garbled(
+            garbled = self._otherwise.garbled(
                 members, text, partial, phrase_odds, rival_odds, written_before, near_misses_before
             )
             if garbled is not None:
@@ -276,7 +297,7 @@ class ConfirmRules:
             # Whisper sometimes writes nothing for a clear phrase (a short or
             # abrupt window); silence is no evidence against a candidate the
             # search scored well, so it gets the second look.
-            return Verdict(None, close=any(self._scored_well(m) for m in members))
+            return Verdict(None, close=any(self.scored_well(m) for m in members))
         close = any(
             (self._sure_multiword(m) and m not in partial) or self._close(text, m.phrase)
             for m in members
@@ -286,80 +307,6 @@ class ConfirmRules:
         said = {p for m in members for p in self._related[m.phrase]}
         near = frozenset(p for p in said if self.matcher.near_misses_said(text, p))
         return Verdict(None, close=close, near_misses=near)
-
-    def _misheard(
-        self,
-        members: Sequence[KeywordHit],
-        text: str,
-        partial: Collection[KeywordHit],
-        phrase_odds: Callable[[TranscriptMatch], float],
-        near_misses_before: Collection[str],
-    ) -> Verdict | None:
-        """A several-word phrase the search heard whole, written as other words (.misheard)."""
-        for member in members:
-            if member in partial or member.phrase in near_misses_before:
-                continue
-            if member.score is None or member.score < self.anchor_margin:
-                continue
-            phrase = member.phrase
-            heard_as_such = self.matcher.near_miss_words(phrase)
-            match = misheard_phrase(
-                text, phrase, self._pron[phrase], self._spellings[phrase], heard_as_such
-            )
-            if match is None:
-                continue
-            odds = phrase_odds(match)
-            LOG.debug("%r: %r misheard? (odds %.1f)", text, member.phrase, odds)
-            if odds >= self.misheard_odds:
-                return Verdict(member, match)
-        return None
-
-    def _garbled(
-        self,
-        members: Sequence[KeywordHit],
-        text: str,
-        partial: Collection[KeywordHit],
-        phrase_odds: Callable[[TranscriptMatch], float],
-        rival_odds: Callable[[TranscriptMatch, Spellings], float] | None,
-        written_before: str | None,
-        near_misses_before: Collection[str],
-    ) -> Verdict | None:
-        """A one-word phrase written as a made-up word near it (:func:`.garbled_word`).
-
-        It may stand in where an earlier look wrote the phrase exactly but
-        unsure, or where the search heard the phrase whole and scored it
-        well ("imputer" for a lone "computer" scored 116); either way only
-        if the model finds the phrase in its place at least
-        :attr:`min_word_odds` likely, and no near-miss word of the phrase
-        likelier ("Demputers." for "computers": the phrase -3.1, "computers"
-        -0.6).
-        """
-        owners: dict[str, KeywordHit] = {}
-        if written_before is not None:
-            owners[written_before] = next(
-                m for m in members if written_before in self._related[m.phrase]
-            )
-        for member in members:
-            whole = self._words[member.phrase] == 1 and member not in partial
-            if whole and self._scored_well(member):
-                owners.setdefault(member.phrase, member)
-        for phrase, owner in owners.items():
-            if phrase in near_misses_before:
-                continue
-            garble = garbled_word(text, phrase, self._pron[phrase], self._spellings[phrase])
-            if garble is None:
-                continue
-            odds = phrase_odds(garble)
-            if odds < self.min_word_odds:
-                LOG.debug("%r garbles %r, but unlikely there (odds %.1f)", text, phrase, odds)
-                continue
-            near = tuple((word,) for word in sorted(self.matcher.near_miss_words(phrase)))
-            rival = rival_odds(garble, near) if near and rival_odds is not None else None
-            LOG.debug("%r garbles %r (odds %.1f, near-miss odds %s)", text, phrase, odds, rival)
-            if rival is not None and rival > odds + self.rival_margin:
-                continue
-            return Verdict(KeywordHit(phrase, owner.start_s, owner.end_s, owner.score), garble)
-        return None
 
     def _rivalled(self, heard: ScoredTranscript, match: TranscriptMatch, last_look: bool) -> bool:
         """Whether the model nearly wrote a near-miss word in place of the phrase's."""
@@ -371,6 +318,23 @@ class ConfirmRules:
             return False
         LOG.debug("%r: %r close behind the phrase (%.2f)", heard.text, *rival)
         return True
+
+    def _sounds_like_rival(
+        self,
+        phrase: str,
+        rivals: Spellings,
+        rival_sounds: Callable[[Sequence[str], Sequence[str]], float] | None,
+    ) -> bool:
+        """Whether a rival reading sounds likelier than the phrase ("hello virus" for
+        "Hello, wires.": the phrase 24 to 49 less likely; ``rival_sounds``)."""
+        if rival_sounds is None or self.sounds_margin is None:
+            return False
+        pron = self._pron[phrase]
+        ours = [" ".join(p) for s in self._spellings[phrase] for p in pron.words(s)]
+        theirs = [" ".join(p) for s in rivals for p in pron.words(s)]
+        preference = rival_sounds(ours, theirs)
+        LOG.debug("%r against %s: the phrase sounds %.1f likelier", phrase, rivals, preference)
+        return preference < -self.sounds_margin
 
     def _odds_floor(self, match: TranscriptMatch, last_look: bool, *, surer: bool) -> float:
         """The least odds at which the words standing in for a phrase word count (this look).
@@ -385,12 +349,13 @@ class ConfirmRules:
             return self.min_word_odds
         return self.min_phrase_odds if last_look and not surer else self.sure_phrase_odds
 
-    def _scored_well(self, member: KeywordHit) -> bool:
+    def scored_well(self, member: KeywordHit) -> bool:
+        """The search scored ``member`` at least :attr:`second_look_score`."""
         return member.score is not None and member.score >= self.second_look_score
 
     def _sure_multiword(self, member: KeywordHit) -> bool:
         """A phrase of several words the search scored well: Whisper may just need context."""
-        return self._words[member.phrase] > 1 and self._scored_well(member)
+        return self._words[member.phrase] > 1 and self.scored_well(member)
 
     def _close(self, text: str, phrase: str) -> bool:
         """The transcript sounds near ``phrase`` or a related one (:func:`.sounds_near`)."""

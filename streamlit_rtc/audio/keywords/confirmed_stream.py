@@ -21,7 +21,7 @@ sure reading.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -217,6 +217,13 @@ class ConfirmedStream:
 
         return lambda match: readings(match, spellings[match.phrase]), readings
 
+    def _sounds_asker(self, window: np.ndarray) -> Callable[[Sequence[str], Sequence[str]], float]:
+        """How the rules ask the acoustic model which of two readings ``window`` sounds like
+        (the window as the search heard it, normalised with the search's cepstral mean)."""
+        sounds = self._det.candidates.reading_sounds()
+        cmn = self._stage1.cmn
+        return lambda ours, theirs: sounds.preference(ours, theirs, window, cmn)
+
     def _look(self, group: _Group, now: float) -> Verdict:
         det = self._det
         end = min(now, group.due_s)
@@ -228,7 +235,8 @@ class ConfirmedStream:
             start = min(start, group.first_start_s)
         start = max(start, self._last_end, self._ring.oldest_s)
         group.first_start_s = start if group.first_start_s is None else group.first_start_s
-        window = self._heard(self._ring.window(start, end))
+        raw = self._ring.window(start, end)
+        window = self._heard(raw)
         heard = self._transcribe(window)
         self.transcriptions += 1
         group.looks += 1
@@ -246,6 +254,7 @@ class ConfirmedStream:
             partial=group.partial,
             phrase_odds=odds,
             rival_odds=rival_odds,
+            rival_sounds=self._sounds_asker(raw),
             written_before=group.written,
             rivals_before=group.rivals,
             near_misses_before=group.near_misses,

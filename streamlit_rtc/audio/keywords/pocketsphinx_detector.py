@@ -40,6 +40,7 @@ from .pronunciation import (
     speakable,
     with_guessed_pronunciations,
 )
+from .reading_sounds import ReadingSounds
 from .types import StopPhrase, as_stop_phrases
 from .verifier import PhraseVerifier
 
@@ -169,6 +170,7 @@ class PocketSphinxDetector:
         self._n_words = {p.text: p.max_words for p in self.phrases}
         self._verifier: PhraseVerifier | None = None
         self._aligner: PhraseAligner | None = None
+        self._reading_sounds: ReadingSounds | None = None
         self._verifier_lock = threading.Lock()
         self.notice: str | None = guessed_notice(self.guessed)
         """Advice shown once when a stream starts: pronunciations guessed from spelling,
@@ -211,6 +213,13 @@ class PocketSphinxDetector:
                     config=self.config,
                 )
             return self._aligner
+
+    def reading_sounds(self) -> ReadingSounds:
+        """The shared comparer of readings by their sounds (built on first use)."""
+        with self._verifier_lock:
+            if self._reading_sounds is None:
+                self._reading_sounds = ReadingSounds(config=self.config)
+            return self._reading_sounds
 
     def start_stream(self) -> PocketSphinxStream:
         """Create a decoder for one stream."""

@@ -46,6 +46,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from ..speech.heard_words import ScoredTranscript
 from ..words import words_before_a_break
 from .competitors import max_distance, neighbours
 from .normalize import normalize_phrase
@@ -310,25 +311,54 @@ class PhraseMatcher:
         first, at most ``most``: ``(("hello", "virus"),)``.  None if the
         stand-in sounds like no near-miss word.
         """
-        span = normalize_phrase(text)[match.first : match.last]
         pron = self._pronouncers[match.phrase]
         out: list[tuple[str, ...]] = []
+        for spelling, k, stand_in in self._odd_words(text, match):
+            target = pron.word(stand_in)
+            near = []
+            for word in spelling.near_misses[k] if target else ():
+                dist = pron.distance((word,), target)
+                if dist is not None and dist <= within:
+                    near.append((dist, word))
+            out += [_swapped(spelling.words, k, word) for _, word in sorted(near)[:most]]
+        return tuple(dict.fromkeys(out))
+
+    def nearly_written(self, heard: ScoredTranscript, match: TranscriptMatch) -> Spellings:
+        """The phrase with its odd word swapped for near-miss words the model nearly wrote there.
+
+        Whisper writes "Hello, wires." for "hello virus" with "virus" its
+        runner-up for "wires" (:attr:`.HeardWord.rivals`), and "wires" is too
+        far from "virus" for :meth:`rivals`. A runner-up is one token, so one
+        the phrase word starts with ("kir" for "kira") or two phones or more
+        shorter than it ("mor" for "zorbo") is taken for a piece of a word.
+        """
+        if heard.words is None:
+            return ()
+        pron = self._pronouncers[match.phrase]
+        out: list[tuple[str, ...]] = []
+        for spelling, k, stand_in in self._odd_words(heard.text, match):
+            at = match.first + k
+            if at >= len(heard.words) or heard.words[at].text != stand_in:
+                continue
+            for word, _ in heard.words[at].rivals:
+                word = word.strip().lower()
+                piece = spelling.words[k].startswith(word)
+                piece = piece or self._much_shorter(word, spelling.word_prons[k], pron)
+                if word in spelling.near_misses[k] and not piece:
+                    out.append(_swapped(spelling.words, k, word))
+        return tuple(dict.fromkeys(out))
+
+    def _odd_words(self, text: str, match: TranscriptMatch) -> list[tuple[_Spelling, int, str]]:
+        """Where one word stands in for a phrase word: spelling, word index, stand-in."""
+        span = normalize_phrase(text)[match.first : match.last]
+        out = []
         for spelling in self._spellings[match.phrase]:
             if len(spelling.words) != len(span):
                 continue
             odd = [i for i, (a, b) in enumerate(zip(spelling.words, span, strict=True)) if a != b]
-            target = pron.word(span[odd[0]]) if len(odd) == 1 else ()
-            if not target:
-                continue
-            k = odd[0]
-            near = []
-            for word in spelling.near_misses[k]:
-                dist = pron.distance((word,), target)
-                if dist is not None and dist <= within:
-                    near.append((dist, word))
-            for _, word in sorted(near)[:most]:
-                out.append((*spelling.words[:k], word, *spelling.words[k + 1 :]))
-        return tuple(dict.fromkeys(out))
+            if len(odd) == 1:
+                out.append((spelling, odd[0], span[odd[0]]))
+        return out
 
     @staticmethod
     def _much_shorter(word: str, target: tuple[Pron, ...], pron: Pronouncer) -> bool:
@@ -349,6 +379,10 @@ class PhraseMatcher:
         if not all(is_dictionary_word(w) for w in span):
             return False
         return any(phone_edits(h, t) <= radius for h in pron.words(span) for t in target)
+
+
+def _swapped(words: tuple[str, ...], k: int, word: str) -> tuple[str, ...]:
+    return (*words[:k], word, *words[k + 1 :])
 
 
 def _rank(match: TranscriptMatch) -> tuple[int, float]:
