@@ -11,8 +11,9 @@ tells which was said, the search where it ended) -- in one of the ways of
 Doubt is settled by looking again, later: an ``exact`` match the model
 wrote unsure (:class:`.ScoredTranscript`), or that ends an early look's
 transcript unsure, cut off ("compute this" cut 0.2 s after "compute" reads
-"computer") or heard weakly by the search.  Words standing in for a phrase
-word (``anchored``) count only if the model, asked (:mod:`.phrase_odds`),
+"computer") or heard weakly by the search, or one of a word the model wrote
+three times or more in a row (a loop: "computer computer computer").  Words
+standing in for a phrase word (``anchored``) count only if the model, asked (:mod:`.phrase_odds`),
 finds the phrase in their place about as likely as what it wrote, and no
 likelier a near-miss word that sounds like them ("Hello, Vires." for "hello
 virus"); nor may the sounds (:mod:`.reading_sounds`) prefer such a reading,
@@ -31,7 +32,13 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 
 from ..speech.heard_words import ScoredTranscript
-from .match_evidence import cut_short, ends_transcript, match_confidence, near_miss_rival
+from .match_evidence import (
+    cut_short,
+    ends_transcript,
+    in_a_loop,
+    match_confidence,
+    near_miss_rival,
+)
 from .misheard import GARBLE_RATIO, sounds_near
 from .normalize import normalize_phrase
 from .phonetic import Pronouncer
@@ -250,7 +257,7 @@ class ConfirmRules:
             if ends and match.kind == "exact":
                 last = match_confidence(heard, match, last_word_only=True)
                 unsure = unsure or (last is not None and last < self.end_confidence)
-            cut = cut_short(text, match)
+            cut = cut_short(text, match) or in_a_loop(text, match)
             weak = not self.scored_well(hit)
             edgy = last is not None and soon_possible and (weak or last < self.edge_confidence)
             soon = ends and (unsure or cut or edgy)

@@ -94,3 +94,26 @@ def cut_short(text: str, match: TranscriptMatch) -> bool:
     Whisper writes "computer..." for "compute this" cut at the window's edge.
     """
     return ends_transcript(text, match) and trails_off(text)
+
+
+LOOP_REPEATS = 3
+"""A word written this many times in a row is the model looping, not reading."""
+
+
+def in_a_loop(text: str, match: TranscriptMatch) -> bool:
+    """A word of the match is one of :data:`LOOP_REPEATS` or more copies of a word in a row.
+
+    Whisper tiny.en loops on a high voice's "computed" ("computer computer
+    computer computer computers"): the copies after the first are no reading
+    of the sounds, and the first may not be either.
+    """
+    words = normalize_phrase(text)
+    for i in range(match.first, match.last):
+        lo = hi = i
+        while lo > 0 and words[lo - 1] == words[i]:
+            lo -= 1
+        while hi + 1 < len(words) and words[hi + 1] == words[i]:
+            hi += 1
+        if hi - lo + 1 >= LOOP_REPEATS:
+            return True
+    return False
