@@ -220,9 +220,13 @@ class ConfirmedStream:
     def _sounds_asker(self, window: np.ndarray) -> Callable[[Sequence[str], Sequence[str]], float]:
         """How the rules ask the acoustic model which of two readings ``window`` sounds like
         (the window as the search heard it, normalised with the search's cepstral mean)."""
-        sounds = self._det.candidates.reading_sounds()
-        cmn = self._stage1.cmn
-        return lambda ours, theirs: sounds.preference(ours, theirs, window, cmn)
+
+        def ask(ours: Sequence[str], theirs: Sequence[str]) -> float:
+            # built and read when asked, not on every look: most looks never ask
+            sounds = self._det.candidates.reading_sounds()
+            return sounds.preference(ours, theirs, window, self._stage1.cmn)
+
+        return ask
 
     def _look(self, group: _Group, now: float) -> Verdict:
         det = self._det

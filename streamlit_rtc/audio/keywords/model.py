@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import math
 import os
 import re
 import threading
@@ -101,9 +102,13 @@ def new_decoder(config: Mapping[str, Any]) -> Any:
     keys = dict(config)
     with _DECODERS_MADE:
         if keys.get("warp_params") is not None:
-            blanks = 1 + next(_WARP_SPELLINGS) % 2
-            keys["warp_params"] = str(keys["warp_params"]).strip() + " " * blanks
+            keys["warp_params"] = _spelled_afresh(keys["warp_params"])
         return Decoder(Config(**keys))
+
+
+def _spelled_afresh(warp: Any) -> str:
+    """``warp`` spelled unlike the last time (trailing blanks; under ``_DECODERS_MADE``)."""
+    return str(warp).strip() + " " * (1 + next(_WARP_SPELLINGS) % 2)
 
 
 def start_window(decoder: Any, cmn: str | None = None) -> None:
@@ -121,9 +126,18 @@ def start_window(decoder: Any, cmn: str | None = None) -> None:
     with _DECODERS_MADE:
         warp = decoder.config["warp_params"]
         if warp:
-            blanks = 1 + next(_WARP_SPELLINGS) % 2
-            decoder.config["warp_params"] = str(warp).strip() + " " * blanks
+            decoder.config["warp_params"] = _spelled_afresh(warp)
         decoder.reinit_feat()
     if cmn:
         decoder.set_cmn(cmn)
     decoder.start_utt()
+
+
+def path_log_likelihood(decoder: Any) -> float | None:
+    """The natural-log acoustic and language score of ``decoder``'s best path; None: no path."""
+    if decoder.hyp() is None:
+        return None
+    return sum(
+        math.log(max(seg.ascore, 1e-300)) + math.log(max(seg.lscore, 1e-300))
+        for seg in decoder.seg()
+    )

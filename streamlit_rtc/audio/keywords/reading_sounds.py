@@ -26,7 +26,6 @@ set of pronunciations is asked about and kept (at most :data:`MAX_GRAMMARS`).
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -34,13 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from .model import grammar_decoder_config, new_decoder, start_window
+from .model import grammar_decoder_config, new_decoder, path_log_likelihood, start_window
 
 __all__ = ["MAX_GRAMMARS", "ReadingSounds"]
 
 MAX_GRAMMARS = 256
 """Grammars kept; past this the decoder is built afresh (each holds a few words)."""
-_FAILED = -1e9  # the log-likelihood of a search that found no path
 
 
 class ReadingSounds:
@@ -78,22 +76,17 @@ class ReadingSounds:
         samples = np.ascontiguousarray(audio, dtype=np.int16)
         with self._lock:
             mine, other = self._best(ours, samples, cmn), self._best(theirs, samples, cmn)
-        if _FAILED in (mine, other):
+        if mine is None or other is None:
             return 0.0
         return mine - other
 
-    def _best(self, prons: Sequence[str], samples: np.ndarray, cmn: str | None) -> float:
+    def _best(self, prons: Sequence[str], samples: np.ndarray, cmn: str | None) -> float | None:
         dec = self._dec
         dec.activate_search(self._grammar(prons))
         start_window(dec, cmn)
         dec.process_raw(samples.tobytes(), False, False)
         dec.end_utt()
-        if dec.hyp() is None:
-            return _FAILED
-        return sum(
-            math.log(max(seg.ascore, 1e-300)) + math.log(max(seg.lscore, 1e-300))
-            for seg in dec.seg()
-        )
+        return path_log_likelihood(dec)
 
     def _grammar(self, prons: Sequence[str]) -> str:
         key = tuple(sorted(set(prons)))

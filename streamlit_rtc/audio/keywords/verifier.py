@@ -18,7 +18,6 @@ grammar (tens of ms).
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .competitors import competitor_sequences
-from .model import grammar_decoder_config, new_decoder, start_window
+from .model import grammar_decoder_config, new_decoder, path_log_likelihood, start_window
 
 LOG = logging.getLogger(__name__)
 
@@ -110,16 +109,11 @@ class PhraseVerifier:
         start_window(dec, cmn)
         dec.process_raw(audio.tobytes(), False, False)
         dec.end_utt()
-        hyp = dec.hyp()
-        if hyp is None:
+        score = path_log_likelihood(dec)
+        if score is None:
             return "", _NEG, None
-        score = 0.0
-        end = None
-        for seg in dec.seg():
-            score += math.log(max(seg.ascore, 1e-300)) + math.log(max(seg.lscore, 1e-300))
-            if seg.word.startswith("vfy"):
-                end = seg.end_frame
-        return hyp.hypstr.strip(), score, end
+        ends = [seg.end_frame for seg in dec.seg() if seg.word.startswith("vfy")]
+        return dec.hyp().hypstr.strip(), score, ends[-1] if ends else None
 
     def verify(self, phrase: str, audio: np.ndarray, cmn: str | None = None) -> Verdict:
         """Score ``audio`` (int16 window around a candidate) for ``phrase``."""
